@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvm-pmu-partition: `make demo` and `make check` do everything, from a
+# fresh Debian 12 x86_64 machine (as root) to a booted arm64 KVM rig.
+#
+#   make demo    build, boot the rig, load the module, run a PMU guest,
+#                show pmuctl
+#   make check   checkpatch, build everything, run the tests on the rig;
+#                prints TAP and a final "N passed, N failed"
+#   make shell   boot the rig to an interactive shell
+#
+# Everything built goes to build/ (the module's objects to module/).
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+KSRC := $(BUILD)/src/linux-source-6.12
+KOUT := $(BUILD)/kernel
+IMAGE := $(KOUT)/arch/arm64/boot/Image
+SELFTEST_OUT := $(BUILD)/selftests
+KVM_TESTS := $(SELFTEST_OUT)/kselftest/kvm
+INITRAMFS := $(BUILD)/initramfs.cpio.gz
+CROSS := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+JOBS ?= $(shell nproc)
+RIG_ARGS ?= --smp 2 --memory 1024
+
+.PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
+	check demo shell clean distclean
+
+all: initramfs
+
+setup:
+	@tests/rig/setup-host.sh $(BUILD)/.host-packages
+
+kernel: setup
+	@JOBS=$(JOBS) tests/rig/build-kernel.sh
+
+module: kernel
+	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/module -j$(JOBS) modules
+
+pmuctl: setup
+	$(MAKE) -C tools/pmuctl O=$(BUILD)/pmuctl-host
+	$(MAKE) -C tools/pmuctl O=$(BUILD)/pmuctl-arm64 \
+		CC=aarch64-linux-gnu-gcc LDFLAGS=-static
+
+selftests: kernel
+	@tests/rig/build-selftests.sh $(KSRC) $(SELFTEST_OUT)
+
+kselftests: selftests
+	$(MAKE) -C tests/kselftest KSRC=$(KSRC) SELFTEST_OUT=$(SELFTEST_OUT) \
+		OUTDIR=$(BUILD)/tests
+
+initramfs: module pmuctl kselftests
+	@tests/rig/build-initramfs.sh $(INITRAMFS) \
+		--add $(KVM_TESTS)/aarch64/vpmu_counter_access:/rig/tests/kvm/ \
+		--add $(KVM_TESTS)/get-reg-list:/rig/tests/kvm/ \
+		--add $(KVM_TESTS)/arch_timer:/rig/tests/kvm/ \
+		--add $(BUILD)/tests/module_lifecycle:/rig/tests/ \
+		--add $(BUILD)/tests/hooks_reached:/rig/tests/ \
+		--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
+		--add $(TOP)/tests/rig/checks:/rig/tests \
+		--add $(TOP)/module/kvm_pmu_partition.ko:/rig/modules/ \
+		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
+		--add $(KOUT)/lib/kunit/kunit.ko:/rig/modules/ \
+		--add $(BUILD)/pmuctl-arm64/pmuctl:/rig/bin/ \
+		--plans $(TOP)/tests/rig/plans
+
+check: initramfs
+	@tests/run-check.sh
+
+demo: initramfs
+	@echo "== kvm-pmu-partition demo: $$(cat $(BUILD)/kernel-source-version)"
+	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
+		--plan demo $(RIG_ARGS) --timeout 900 --log $(BUILD)/demo.log
+
+shell: initramfs
+	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
+		--plan shell $(RIG_ARGS) --timeout 36000
+
+clean:
+	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/module clean 2>/dev/null || true
+	rm -rf $(BUILD)/tests $(BUILD)/pmuctl-* $(INITRAMFS)
+
+distclean:
+	rm -rf $(BUILD)
+	git clean -fdX module

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Counter-mask arithmetic for splitting a PMUv3's counters between host
+ * and guest. Bit n stands for PMEVCNTR<n>_EL0 and bit 31 for PMCCNTR_EL0,
+ * as in PMCNTENSET_EL0 and the host driver's counter bitmap. MDCR_EL2.HPMN
+ * gives the guest counters [0, HPMN) and the host [HPMN, N), so the host's
+ * reservation is always the top of the range. Pure functions, tested by
+ * the KUnit suite.
+ */
+#ifndef KVM_PMU_PARTITION_COUNTER_MASK_H
+#define KVM_PMU_PARTITION_COUNTER_MASK_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+#define PARTITION_CYCLE_COUNTER		31
+#define PARTITION_MAX_EVENT_COUNTERS	31
+
+/* Mask of event counters [first, first + count); count may be 0. */
+static inline u64 partition_counter_range(unsigned int first,
+					  unsigned int count)
+{
+	if (!count)
+		return 0;
+	return GENMASK_ULL(first + count - 1, first);
+}
+
+static inline bool partition_reservation_fits(unsigned int counters,
+					      unsigned int reserved)
+{
+	return counters <= PARTITION_MAX_EVENT_COUNTERS && reserved <= counters;
+}
+
+/* MDCR_EL2.HPMN: the number of event counters the guest owns. */
+static inline unsigned int partition_hpmn(unsigned int counters,
+					  unsigned int reserved)
+{
+	return counters - reserved;
+}
+
+/* Counters a partitioned guest owns: [0, HPMN) and the cycle counter. */
+static inline u64 partition_guest_mask(unsigned int counters,
+				       unsigned int reserved)
+{
+	return partition_counter_range(0, partition_hpmn(counters, reserved)) |
+	       BIT_ULL(PARTITION_CYCLE_COUNTER);
+}
+
+/* Counters host perf keeps while a partitioned guest is loaded. */
+static inline u64 partition_host_mask(unsigned int counters,
+				      unsigned int reserved)
+{
+	return partition_counter_range(partition_hpmn(counters, reserved),
+				       reserved);
+}
+
+#endif /* KVM_PMU_PARTITION_COUNTER_MASK_H */

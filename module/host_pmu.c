@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The host's PMUv3 instances as KVM sees them: name, CPUs, counter count
+ * and version, read once at load (KVM never forgets a host PMU). Owns the
+ * host PMU table. Process context only.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/kvm_host.h>
+#include <linux/perf/arm_pmu.h>
+#include <linux/perf/arm_pmuv3.h>
+
+#include <asm/cpufeature.h>
+
+#include "counter_mask.h"
+#include "kvm_pmu_partition.h"
+
+static struct partition_host_pmu host_pmus[PARTITION_MAX_HOST_PMUS];
+static unsigned int host_pmu_count;
+
+int partition_host_pmus_discover(void)
+{
+	struct arm_pmu *pmus[PARTITION_MAX_HOST_PMUS];
+	int count, i;
+
+	count = kvm_pmu_get_host_pmus(pmus, ARRAY_SIZE(pmus));
+	if (count > ARRAY_SIZE(pmus)) {
+		pr_err("the host has %d PMUs, more than the %zu this module supports\n",
+		       count, ARRAY_SIZE(pmus));
+		return -E2BIG;
+	}
+
+	for (i = 0; i < count; i++) {
+		struct partition_host_pmu *host_pmu = &host_pmus[i];
+		struct arm_pmu *pmu = pmus[i];
+
+		host_pmu->pmu = pmu;
+		host_pmu->name = pmu->name;
+		host_pmu->cpus = &pmu->supported_cpus;
+		host_pmu->counters = bitmap_weight(pmu->cntr_mask,
+						   PARTITION_MAX_EVENT_COUNTERS);
+		host_pmu->cycle_counter = test_bit(PARTITION_CYCLE_COUNTER,
+						   pmu->cntr_mask);
+		host_pmu->pmuver = pmu->pmuver;
+	}
+	host_pmu_count = count;
+	return 0;
+}
+
+unsigned int partition_host_pmu_count(void)
+{
+	return host_pmu_count;
+}
+
+struct partition_host_pmu *partition_host_pmu(unsigned int index)
+{
+	return index < host_pmu_count ? &host_pmus[index] : NULL;
+}
+
+struct partition_host_pmu *partition_host_pmu_smallest(void)
+{
+	struct partition_host_pmu *smallest = NULL;
+	unsigned int i;
+
+	for (i = 0; i < host_pmu_count; i++)
+		if (!smallest || host_pmus[i].counters < smallest->counters)
+			smallest = &host_pmus[i];
+	return smallest;
+}
+
+bool partition_fgt_present(void)
+{
+	return cpus_have_final_cap(ARM64_HAS_FGT);
+}

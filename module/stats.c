@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hook call counts, in debugfs at kvm_pmu_partition/hook_calls as
+ * "<hook> <count>" lines. Owns the counters; they are updated from every
+ * context the hooks run in (see partition_count_hook()).
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "kvm_pmu_partition.h"
+
+atomic64_t partition_hook_calls[PARTITION_HOOK_COUNT];
+
+static const char * const partition_hook_names[PARTITION_HOOK_COUNT] = {
+	[PARTITION_HOOK_VCPU_INIT] = "vcpu_init",
+	[PARTITION_HOOK_VCPU_DESTROY] = "vcpu_destroy",
+	[PARTITION_HOOK_VCPU_FIRST_RUN] = "vcpu_first_run",
+	[PARTITION_HOOK_ATTR] = "attr",
+	[PARTITION_HOOK_MAX_COUNTERS] = "max_counters",
+	[PARTITION_HOOK_SYSREG_ACCESS] = "sysreg_access",
+	[PARTITION_HOOK_HANDLE_PMCR] = "handle_pmcr",
+	[PARTITION_HOOK_VCPU_RESET] = "vcpu_reset",
+	[PARTITION_HOOK_VCPU_LOAD] = "vcpu_load",
+	[PARTITION_HOOK_VCPU_PUT] = "vcpu_put",
+	[PARTITION_HOOK_SETUP_MDCR] = "setup_mdcr",
+	[PARTITION_HOOK_OVERFLOW_STATUS] = "overflow_status",
+	[PARTITION_HOOK_HYP_SYSREG] = "hyp_sysreg",
+	[PARTITION_HOOK_HOST_PMU_CTRL] = "host_pmu_ctrl",
+	[PARTITION_HOOK_HOST_PMU_IRQ] = "host_pmu_irq",
+};
+
+static struct dentry *partition_debugfs_dir;
+
+static int hook_calls_show(struct seq_file *m, void *unused)
+{
+	int hook;
+
+	for (hook = 0; hook < PARTITION_HOOK_COUNT; hook++)
+		seq_printf(m, "%s %lld\n", partition_hook_names[hook],
+			   atomic64_read(&partition_hook_calls[hook]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hook_calls);
+
+void partition_stats_init(void)
+{
+	/* debugfs is optional: errors only mean the file is missing. */
+	partition_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("hook_calls", 0444, partition_debugfs_dir, NULL,
+			    &hook_calls_fops);
+}
+
+void partition_stats_exit(void)
+{
+	debugfs_remove_recursive(partition_debugfs_dir);
+}

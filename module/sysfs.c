@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Read-only state for tools, under /sys/kernel/kvm_pmu_partition/:
+ * version, abi_version, default_mode, fgt, fgt_present,
+ * reserved_host_counters, vms, and pmus/<name>/ with cpus, counters,
+ * cycle_counter, reserved_host_counters, guest_counters and pmuver.
+ * pmuctl(8) documents the layout. Process context only.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include <kvm/arm_pmu_hooks.h>
+
+#include "counter_mask.h"
+#include "kvm_pmu_partition.h"
+
+static struct kobject *partition_kobj;
+static struct kobject *partition_pmus_kobj;
+
+#define PARTITION_ATTR_RO(name, format, value)				\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, format "\n", value);			\
+}									\
+static struct kobj_attribute name##_attribute = __ATTR_RO(name)
+
+PARTITION_ATTR_RO(version, "%s", KVM_PMU_PARTITION_VERSION);
+PARTITION_ATTR_RO(abi_version, "%d", KVM_PMU_HOOKS_ABI_VERSION);
+PARTITION_ATTR_RO(default_mode, "%s",
+		  partition_mode_names[partition_config.default_mode]);
+PARTITION_ATTR_RO(fgt, "%s", partition_fgt_names[partition_config.fgt]);
+PARTITION_ATTR_RO(fgt_present, "%d", partition_fgt_present());
+PARTITION_ATTR_RO(reserved_host_counters, "%u",
+		  partition_config.reserved_host_counters);
+PARTITION_ATTR_RO(vms, "%u", partition_vm_count());
+
+static struct attribute *partition_attrs[] = {
+	&version_attribute.attr,
+	&abi_version_attribute.attr,
+	&default_mode_attribute.attr,
+	&fgt_attribute.attr,
+	&fgt_present_attribute.attr,
+	&reserved_host_counters_attribute.attr,
+	&vms_attribute.attr,
+	NULL,
+};
+
+static const struct attribute_group partition_group = {
+	.attrs = partition_attrs,
+};
+
+#define to_host_pmu(kobj) container_of(kobj, struct partition_host_pmu, kobj)
+
+#define HOST_PMU_ATTR_RO(name, format, value)				\
+static ssize_t pmu_##name##_show(struct kobject *kobj,		\
+				 struct kobj_attribute *attr, char *buf) \
+{									\
+	struct partition_host_pmu *host_pmu = to_host_pmu(kobj);	\
+									\
+	return sysfs_emit(buf, format "\n", value);			\
+}									\
+static struct kobj_attribute pmu_##name##_attribute =			\
+	__ATTR(name, 0444, pmu_##name##_show, NULL)
+
+HOST_PMU_ATTR_RO(cpus, "%*pbl", cpumask_pr_args(host_pmu->cpus));
+HOST_PMU_ATTR_RO(counters, "%u", host_pmu->counters);
+HOST_PMU_ATTR_RO(cycle_counter, "%d", host_pmu->cycle_counter);
+HOST_PMU_ATTR_RO(reserved_host_counters, "%u",
+		 partition_config.reserved_host_counters);
+HOST_PMU_ATTR_RO(guest_counters, "%u",
+		 partition_hpmn(host_pmu->counters,
+				partition_config.reserved_host_counters));
+HOST_PMU_ATTR_RO(pmuver, "%u", host_pmu->pmuver);
+
+static struct attribute *host_pmu_attrs[] = {
+	&pmu_cpus_attribute.attr,
+	&pmu_counters_attribute.attr,
+	&pmu_cycle_counter_attribute.attr,
+	&pmu_reserved_host_counters_attribute.attr,
+	&pmu_guest_counters_attribute.attr,
+	&pmu_pmuver_attribute.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(host_pmu);
+
+/* The table in host_pmu.c owns the memory: nothing to free. */
+static void host_pmu_release(struct kobject *kobj)
+{
+}
+
+static const struct kobj_type host_pmu_ktype = {
+	.release = host_pmu_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = host_pmu_groups,
+};
+
+int partition_sysfs_init(void)
+{
+	unsigned int i, added = 0;
+	int ret = -ENOMEM;
+
+	partition_kobj = kobject_create_and_add(KBUILD_MODNAME, kernel_kobj);
+	if (!partition_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(partition_kobj, &partition_group);
+	if (ret)
+		goto out_put;
+	partition_pmus_kobj = kobject_create_and_add("pmus", partition_kobj);
+	if (!partition_pmus_kobj) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+
+	for (i = 0; i < partition_host_pmu_count(); i++, added++) {
+		struct partition_host_pmu *host_pmu = partition_host_pmu(i);
+
+		ret = kobject_init_and_add(&host_pmu->kobj, &host_pmu_ktype,
+					   partition_pmus_kobj, "%s",
+					   host_pmu->name);
+		if (ret) {
+			kobject_put(&host_pmu->kobj);
+			goto out_pmus;
+		}
+	}
+	return 0;
+
+out_pmus:
+	while (added--)
+		kobject_put(&partition_host_pmu(added)->kobj);
+	kobject_put(partition_pmus_kobj);
+out_put:
+	kobject_put(partition_kobj);
+	return ret;
+}
+
+void partition_sysfs_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < partition_host_pmu_count(); i++)
+		kobject_put(&partition_host_pmu(i)->kobj);
+	kobject_put(partition_pmus_kobj);
+	kobject_put(partition_kobj);
+}

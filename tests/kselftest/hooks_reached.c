@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Every hook point of the kernel shim is reached once a module registers:
+ * with kvm_pmu_partition loaded, a guest that programs its PMU and host
+ * perf with a sampling event must raise the count of each hook in
+ * debugfs kvm_pmu_partition/hook_calls. The module leaves every decision
+ * to KVM in this version, so the guest must also read the same counts as
+ * stock KVM gives it (checked by the guest's plausibility asserts).
+ */
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+
+#include "kselftest.h"
+#include "pmu_vm.h"
+
+#define HOOK_CALLS	"/sys/kernel/debug/kvm_pmu_partition/hook_calls"
+
+static const char * const hooks[] = {
+	"vcpu_init", "vcpu_destroy", "vcpu_first_run", "attr", "max_counters",
+	"sysreg_access", "handle_pmcr", "vcpu_reset", "vcpu_load", "vcpu_put",
+	"setup_mdcr", "overflow_status", "hyp_sysreg", "host_pmu_ctrl",
+	"host_pmu_irq",
+};
+#define HOOK_COUNT (sizeof(hooks) / sizeof(hooks[0]))
+
+static void read_hook_calls(long long counts[HOOK_COUNT])
+{
+	char name[64];
+	long long count;
+	FILE *f = fopen(HOOK_CALLS, "r");
+	size_t i;
+
+	if (!f)
+		ksft_exit_skip("%s: %s (module not loaded?)\n", HOOK_CALLS,
+			       strerror(errno));
+	for (i = 0; i < HOOK_COUNT; i++)
+		counts[i] = -1;
+	while (fscanf(f, "%63s %lld", name, &count) == 2)
+		for (i = 0; i < HOOK_COUNT; i++)
+			if (!strcmp(name, hooks[i]))
+				counts[i] = count;
+	fclose(f);
+}
+
+/* Host perf: a sampling cycles event makes the driver start, stop and
+ * take overflow interrupts. */
+static void run_host_perf(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HARDWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_HW_CPU_CYCLES,
+		.sample_period = 20000,
+		.exclude_kernel = 1,
+	};
+	volatile unsigned long spin;
+	int fd;
+
+	fd = syscall(__NR_perf_event_open, &attr, 0, -1, -1, 0);
+	if (fd < 0)
+		ksft_exit_fail_msg("perf_event_open: %s\n", strerror(errno));
+	for (spin = 0; spin < 2000000; spin++)
+		;
+	close(fd);
+}
+
+int main(void)
+{
+	long long before[HOOK_COUNT], after[HOOK_COUNT];
+	struct pmu_guest_readings readings;
+	struct pmu_vm p;
+	size_t i;
+
+	ksft_print_header();
+	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
+		ksft_exit_skip("KVM has no PMUv3 on this host\n");
+	ksft_set_plan(HOOK_COUNT + 1);
+
+	read_hook_calls(before);
+	pmu_vm_create(&p);
+	readings = pmu_vm_run(&p);
+	pmu_vm_destroy(&p);
+	run_host_perf();
+	read_hook_calls(after);
+
+	ksft_test_result(readings.inst_retired >= PMU_VM_LOOP_ITERATIONS &&
+			 readings.cpu_cycles > 0,
+			 "guest_counts_like_stock_kvm (INST_RETIRED %lu, CPU_CYCLES %lu)\n",
+			 readings.inst_retired, readings.cpu_cycles);
+	for (i = 0; i < HOOK_COUNT; i++)
+		ksft_test_result(before[i] >= 0 && after[i] > before[i],
+				 "hook_%s_reached (%lld -> %lld)\n", hooks[i],
+				 before[i], after[i]);
+	ksft_finished();
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A one-vCPU VM with PMUv3 and an in-kernel vGICv3, built with the KVM
+ * selftest library the way 6.12's vpmu_counter_access does, and a guest
+ * that programs its PMU (INST_RETIRED on counter 0, the cycle counter),
+ * runs a loop and reports both counts.
+ */
+#ifndef PMU_VM_H
+#define PMU_VM_H
+
+#include <kvm_util.h>
+#include <processor.h>
+#include <test_util.h>
+#include <vgic.h>
+#include <perf/arm_pmuv3.h>
+
+#define PMU_VM_IRQ		23
+#define PMU_VM_LOOP_ITERATIONS	100000
+
+struct pmu_vm {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	int gic_fd;
+};
+
+struct pmu_guest_readings {
+	uint64_t pmcr_n;
+	uint64_t inst_retired;
+	uint64_t cpu_cycles;
+};
+
+static void pmu_guest_code(void)
+{
+	uint64_t pmcr = read_sysreg(pmcr_el0);
+
+	/* Counter 0 counts INST_RETIRED at EL0/EL1; PMCCNTR counts cycles. */
+	write_sysreg(ARMV8_PMUV3_PERFCTR_INST_RETIRED, pmevtyper0_el0);
+	write_sysreg(0, pmccfiltr_el0);
+	write_sysreg(BIT(0) | BIT(31), pmcntenset_el0);
+	isb();
+	write_sysreg(pmcr | ARMV8_PMU_PMCR_E | ARMV8_PMU_PMCR_P |
+		     ARMV8_PMU_PMCR_C, pmcr_el0);
+	isb();
+	for (int i = 0; i < PMU_VM_LOOP_ITERATIONS; i++)
+		asm volatile("nop");
+	write_sysreg(pmcr & ~ARMV8_PMU_PMCR_E, pmcr_el0);
+	isb();
+
+	GUEST_SYNC_ARGS(0, (pmcr >> ARMV8_PMU_PMCR_N_SHIFT) & ARMV8_PMU_PMCR_N_MASK,
+			read_sysreg(pmevcntr0_el0), read_sysreg(pmccntr_el0),
+			read_sysreg(pmovsset_el0));
+	GUEST_DONE();
+}
+
+static inline void pmu_vm_create(struct pmu_vm *p)
+{
+	struct kvm_vcpu_init init;
+	uint64_t irq = PMU_VM_IRQ;
+	struct kvm_device_attr irq_attr = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+		.attr = KVM_ARM_VCPU_PMU_V3_IRQ,
+		.addr = (uint64_t)&irq,
+	};
+	struct kvm_device_attr init_attr = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+		.attr = KVM_ARM_VCPU_PMU_V3_INIT,
+	};
+
+	p->vm = vm_create(1);
+	vm_ioctl(p->vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	p->vcpu = aarch64_vcpu_add(p->vm, 0, &init, pmu_guest_code);
+	p->gic_fd = vgic_v3_setup(p->vm, 1, 64);
+	__TEST_REQUIRE(p->gic_fd >= 0, "no vGICv3 on this host");
+	vcpu_ioctl(p->vcpu, KVM_SET_DEVICE_ATTR, &irq_attr);
+	vcpu_ioctl(p->vcpu, KVM_SET_DEVICE_ATTR, &init_attr);
+}
+
+/* Runs the guest to completion and returns what it read. */
+static inline struct pmu_guest_readings pmu_vm_run(struct pmu_vm *p)
+{
+	struct pmu_guest_readings readings = {};
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(p->vcpu);
+		switch (get_ucall(p->vcpu, &uc)) {
+		case UCALL_SYNC:
+			readings.pmcr_n = uc.args[2];
+			readings.inst_retired = uc.args[3];
+			readings.cpu_cycles = uc.args[4];
+			break;
+		case UCALL_DONE:
+			return readings;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
+	}
+}
+
+static inline void pmu_vm_destroy(struct pmu_vm *p)
+{
+	close(p->gic_fd);
+	kvm_vm_free(p->vm);
+}
+
+#endif /* PMU_VM_H */

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepares and cross-builds the rig's host kernel: extracts Debian's
+# linux-source-6.12 into build/src/, applies shim-patch/series with
+# patch -p1 (stopping at the first patch that does not apply, by name),
+# configures allnoconfig + tests/rig/kernel.config, and builds Image and
+# modules under build/kernel/ with ccache. Re-extracts only when the
+# source package or a patch changed; records the source version in
+# build/kernel-source-version.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top/build
+tarball=/usr/src/linux-source-6.12.tar.xz
+src=$build/src/linux-source-6.12
+out=$build/kernel
+fragment=$top/tests/rig/kernel.config
+jobs=${JOBS:-$(nproc)}
+make_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- O="$out")
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+export CCACHE_NOHASHDIR=1
+export CCACHE_BASEDIR=$top
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export KBUILD_BUILD_TIMESTAMP="2026-01-01"
+export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
+
+version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || {
+	echo "build-kernel: linux-source-6.12 is not installed; run 'make setup' (as root)" >&2
+	exit 1
+}
+
+# Everything the patched tree depends on, as one fingerprint.
+fingerprint=$( {
+	echo "$version"
+	cat "$top/shim-patch/series"
+	while read -r patch; do
+		[ -n "$patch" ] && cat "$top/shim-patch/$patch"
+	done < "$top/shim-patch/series"
+} | sha256sum | cut -d' ' -f1)
+
+if [ "$(cat "$build/src/.fingerprint" 2>/dev/null)" != "$fingerprint" ]; then
+	echo "build-kernel: extracting linux-source-6.12 $version"
+	rm -rf "$build/src"
+	mkdir -p "$build/src"
+	tar -C "$build/src" -xf "$tarball"
+	while read -r patch; do
+		[ -n "$patch" ] || continue
+		if ! patch -d "$src" -p1 --forward --batch --dry-run \
+			< "$top/shim-patch/$patch" > "$build/src/patch.log" 2>&1; then
+			echo "build-kernel: shim-patch/$patch does not apply to linux-source-6.12 $version:" >&2
+			cat "$build/src/patch.log" >&2
+			exit 1
+		fi
+		patch -d "$src" -p1 --forward --batch --quiet < "$top/shim-patch/$patch"
+		echo "build-kernel: applied $patch"
+	done < "$top/shim-patch/series"
+	echo "$fingerprint" > "$build/src/.fingerprint"
+fi
+echo "linux-source-6.12 $version + shim-patch ($(grep -c . "$top/shim-patch/series") patches)" \
+	> "$build/kernel-source-version"
+
+mkdir -p "$out"
+config_fingerprint=$(cat "$fragment" "$build/src/.fingerprint" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$out/.config-fingerprint" 2>/dev/null)" != "$config_fingerprint" ]; then
+	make -s -C "$src" "${make_args[@]}" KCONFIG_ALLCONFIG="$fragment" allnoconfig
+	missing=0
+	while read -r line; do
+		case "$line" in ''|'#'*) continue ;; esac
+		if ! grep -qx "$line" "$out/.config"; then
+			echo "build-kernel: $line from kernel.config did not survive Kconfig" >&2
+			missing=1
+		fi
+	done < "$fragment"
+	[ "$missing" = 0 ] || exit 1
+	echo "$config_fingerprint" > "$out/.config-fingerprint"
+fi
+
+make -s -C "$src" "${make_args[@]}" CC="ccache aarch64-linux-gnu-gcc" \
+	-j"$jobs" Image modules
+echo "build-kernel: $(cat "$build/kernel-source-version") -> $out/arch/arm64/boot/Image"

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The body of `make check`, run once everything is built: host-side checks
+# (checkpatch --strict on module/ and every shim patch, the series applying
+# to a pristine linux-source-6.12 with patch -p1, pmuctl's own tests) as
+# TAP, then the rig (tests/rig/plans/check.plan) booted in QEMU, then one
+# verdict line "N passed, N failed" over both. Exits non-zero on any failure.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+out=$build/check
+ksrc=$build/src/linux-source-6.12
+checkpatch=$ksrc/scripts/checkpatch.pl
+mkdir -p "$out"
+host_tap=$out/host.tap
+rig_log=$out/rig.log
+: > "$host_tap"
+number=0
+
+# result STATUS NAME [OUTPUT_FILE]: one top-level TAP line, output as diagnostics.
+result() {
+	number=$((number + 1))
+	if [ -n "${3:-}" ] && [ -s "$3" ]; then
+		sed 's/^/# /' "$3" | tee -a "$host_tap"
+	fi
+	if [ "$1" = 0 ]; then
+		echo "ok $number - $2" | tee -a "$host_tap"
+	else
+		echo "not ok $number - $2" | tee -a "$host_tap"
+	fi
+}
+
+echo "TAP version 13" | tee -a "$host_tap"
+echo "# kernel: $(cat "$build/kernel-source-version")" | tee -a "$host_tap"
+
+for file in "$top"/module/*.c "$top"/module/*.h; do
+	perl "$checkpatch" --strict --no-tree -q --show-types -f "$file" > "$out/checkpatch.txt" 2>&1
+	result $? "checkpatch_strict module/$(basename "$file")" "$out/checkpatch.txt"
+done
+while read -r patch; do
+	[ -n "$patch" ] || continue
+	perl "$checkpatch" --strict --no-tree -q --show-types "$top/shim-patch/$patch" \
+		> "$out/checkpatch.txt" 2>&1
+	result $? "checkpatch_strict shim-patch/$patch" "$out/checkpatch.txt"
+done < "$top/shim-patch/series"
+
+# The series must apply with plain patch -p1 to the files of the Debian
+# package, not only to the tree build-kernel.sh keeps.
+pristine=$out/pristine
+rm -rf "$pristine" && mkdir -p "$pristine"
+files=$(sed -n 's|^+++ b/||p' "$top"/shim-patch/*.patch | sort -u)
+(
+	cd "$pristine" || exit 1
+	# New files are absent from the tarball: list only existing ones.
+	members=$(for f in $files; do echo "linux-source-6.12/$f"; done |
+		  tar -tf /usr/src/linux-source-6.12.tar.xz -T - 2>/dev/null)
+	tar -xf /usr/src/linux-source-6.12.tar.xz $members
+	cd linux-source-6.12 || exit 1
+	while read -r patch; do
+		[ -n "$patch" ] || continue
+		patch -p1 --forward --batch < "$top/shim-patch/$patch" || {
+			echo "$patch does not apply"
+			exit 1
+		}
+	done < "$top/shim-patch/series"
+) > "$out/apply.txt" 2>&1
+result $? "shim_series_applies_with_patch_p1 to linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12)" "$out/apply.txt"
+rm -rf "$pristine"
+
+make -s -C "$top/tools/pmuctl" O="$build/pmuctl-host" test > "$out/pmuctl.txt" 2>&1
+result $? "pmuctl_host_tests" "$out/pmuctl.txt"
+
+echo "1..$number" | tee -a "$host_tap"
+
+"$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
+	--initrd "$build/initramfs.cpio.gz" --plan check --smp 2 --memory 1024 \
+	--timeout 2400 --log "$rig_log"
+echo "# rig exit status $?"
+
+"$top/tests/rig/tap-summary.sh" "$host_tap" "$rig_log"

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * json.h - a minimal streaming JSON writer.
+ *
+ * Owns: emitting objects, arrays, names, strings (escaped, always valid
+ * UTF-8), unsigned numbers and booleans, in compact (one line) or pretty
+ * (indented) form.  The caller is responsible for well-formed nesting.
+ */
+#ifndef PMUCTL_JSON_H
+#define PMUCTL_JSON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct json_writer {
+	FILE *out;
+	bool pretty;
+	unsigned int depth;
+	bool first;		/* no element yet in the current container */
+	bool after_name;	/* a name was written, its value comes next */
+};
+
+void json_writer_init(struct json_writer *w, FILE *out, bool pretty);
+/* Terminate the document with a newline. */
+void json_writer_finish(struct json_writer *w);
+
+void json_start_object(struct json_writer *w);
+void json_end_object(struct json_writer *w);
+void json_start_array(struct json_writer *w);
+void json_end_array(struct json_writer *w);
+
+void json_name(struct json_writer *w, const char *name);
+void json_string(struct json_writer *w, const char *value);
+void json_uint(struct json_writer *w, unsigned long long value);
+void json_bool(struct json_writer *w, bool value);
+
+static inline void json_string_field(struct json_writer *w, const char *name,
+				     const char *value)
+{
+	json_name(w, name);
+	json_string(w, value);
+}
+
+static inline void json_uint_field(struct json_writer *w, const char *name,
+				   unsigned long long value)
+{
+	json_name(w, name);
+	json_uint(w, value);
+}
+
+static inline void json_bool_field(struct json_writer *w, const char *name,
+				   bool value)
+{
+	json_name(w, name);
+	json_bool(w, value);
+}
+
+#endif /* PMUCTL_JSON_H */
