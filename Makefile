@@ -21,7 +21,7 @@ KVM_TESTS := $(SELFTEST_OUT)/kselftest/kvm
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 CROSS := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 JOBS ?= $(shell nproc)
-RIG_ARGS ?= --smp 2 --memory 1024
+RIG_ARGS ?= --smp 2 --memory 1024 --icount
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
 	check demo shell clean distclean

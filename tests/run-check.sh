@@ -75,7 +75,7 @@ result $? "pmuctl_host_tests" "$out/pmuctl.txt"
 echo "1..$number" | tee -a "$host_tap"
 
 "$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
-	--initrd "$build/initramfs.cpio.gz" --plan check --smp 2 --memory 1024 \
+	--initrd "$build/initramfs.cpio.gz" --plan check --smp 2 --memory 1024 --icount \
 	--timeout 2400 --log "$rig_log"
 echo "# rig exit status $?"
 

@@ -13,7 +13,8 @@
 #
 # Defaults: --plan check, --smp 2, --memory 1024, --timeout 1200.
 # --icount: -icount shift=0,sleep=off -seed 1 -rtc base=2020-01-01T00:00:00,clock=vm
-#   (1 ns of virtual time per emulated instruction, byte-identical runs; rig.md).
+#   (1 ns of virtual time per emulated instruction, byte-identical runs; rig.md);
+#   the kernel command line gets rig.icount=1 (tests see RIG_ICOUNT=1).
 # QEMU never reads a terminal (stdin is /dev/null), so the script is safe in CI
 # and in the background.  Environment: QEMU (default qemu-system-aarch64),
 # RIG_QEMU_EXTRA (extra QEMU arguments, word-split).
@@ -30,7 +31,7 @@ usage() {
 	exit 2
 }
 
-kernel= initrd= plan=check smp=2 mem=1024 icount=0 tmo=1200 log= dtb= extra=
+kernel='' initrd='' plan=check smp=2 mem=1024 icount=0 tmo=1200 log='' dtb='' extra=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?}; shift 2 ;;
@@ -54,12 +55,14 @@ done
 case "$tmo" in ''|*[!0-9]*) echo "run-qemu: bad --timeout $tmo" >&2; exit 2 ;; esac
 
 QEMU=${QEMU:-qemu-system-aarch64}
-cmdline="console=ttyAMA0 panic=-1 rig.plan=$plan${extra:+ $extra}"
+cmdline="console=ttyAMA0 panic=-1 rig.plan=$plan rig.icount=$icount${extra:+ $extra}"
+# shellcheck disable=SC2054 # commas are QEMU syntax
 args=(-M virt,virtualization=on,gic-version=3 -cpu max
       -smp "$smp" -m "$mem"
       -nographic -nodefaults -serial stdio -monitor none -no-reboot
       -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
 [ -n "$dtb" ] && args+=(-dtb "$dtb")
+# shellcheck disable=SC2054
 [ "$icount" = 1 ] && args+=(-icount shift=0,sleep=off -seed 1
 			    -rtc base=2020-01-01T00:00:00,clock=vm)
 # shellcheck disable=SC2206
@@ -77,7 +80,16 @@ fi
 say() { printf '%s\n' "$*" | tee -a "$log"; }
 
 say "# qemu: $("$QEMU" --version </dev/null | head -n1)"
-say "# qemu: $QEMU $(printf '%q ' "${args[@]}")"
+quote() {	# shell-quote only the words that need it
+	local w out=
+	for w in "$@"; do
+		if [[ $w =~ ^[A-Za-z0-9_./=:,+@%-]+$ ]]; then out+=" $w"
+		else out+=" '${w//\'/\'\\\'\'}'"
+		fi
+	done
+	printf '%s' "${out# }"
+}
+say "# qemu: $(quote "$QEMU" "${args[@]}")"
 
 start=$(date +%s.%N)
 set +e

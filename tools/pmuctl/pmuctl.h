@@ -9,6 +9,7 @@
 #ifndef PMUCTL_H
 #define PMUCTL_H
 
+#include <linux/kvm_pmu_partition.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,7 +19,7 @@
 #define PMUCTL_VERSION "0.1.0"
 #endif
 
-#define PMUCTL_DEFAULT_SYSFS_ROOT "/sys/kernel/kvm_pmu_partition"
+#define PMUCTL_DEFAULT_SYSFS_ROOT KVM_PMU_PARTITION_SYSFS_DIR
 
 /* Exit status values, documented in pmuctl.8. */
 #define EXIT_OK		0
