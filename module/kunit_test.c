@@ -112,6 +112,7 @@ static struct kunit_suite partition_helper_suite = {
 	.name = "kvm_pmu_partition_helpers",
 	.test_cases = partition_helper_cases,
 };
+
 kunit_test_suite(partition_helper_suite);
 
 MODULE_DESCRIPTION("KUnit tests for kvm_pmu_partition's helpers");

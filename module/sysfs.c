@@ -53,7 +53,10 @@ static const struct attribute_group partition_group = {
 	.attrs = partition_attrs,
 };
 
-#define to_host_pmu(kobj) container_of(kobj, struct partition_host_pmu, kobj)
+static struct partition_host_pmu *to_host_pmu(struct kobject *kobj)
+{
+	return container_of(kobj, struct partition_host_pmu, kobj);
+}
 
 #define HOST_PMU_ATTR_RO(name, format, value)				\
 static ssize_t pmu_##name##_show(struct kobject *kobj,		\

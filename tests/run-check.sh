@@ -35,7 +35,9 @@ result() {
 echo "TAP version 13" | tee -a "$host_tap"
 echo "# kernel: $(cat "$build/kernel-source-version")" | tee -a "$host_tap"
 
-for file in "$top"/module/*.c "$top"/module/*.h; do
+# Tracked sources only: not the generated *.mod.c next to them.
+for file in $(git -C "$top" ls-files 'module/*.c' 'module/*.h'); do
+	file=$top/$file
 	perl "$checkpatch" --strict --no-tree -q --show-types -f "$file" > "$out/checkpatch.txt" 2>&1
 	result $? "checkpatch_strict module/$(basename "$file")" "$out/checkpatch.txt"
 done

@@ -12,6 +12,7 @@
 #include <processor.h>
 #include <test_util.h>
 #include <vgic.h>
+#include <linux/bitfield.h>
 #include <perf/arm_pmuv3.h>
 
 #define PMU_VM_IRQ		23
@@ -46,7 +47,7 @@ static void pmu_guest_code(void)
 	write_sysreg(pmcr & ~ARMV8_PMU_PMCR_E, pmcr_el0);
 	isb();
 
-	GUEST_SYNC_ARGS(0, (pmcr >> ARMV8_PMU_PMCR_N_SHIFT) & ARMV8_PMU_PMCR_N_MASK,
+	GUEST_SYNC_ARGS(0, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr),
 			read_sysreg(pmevcntr0_el0), read_sysreg(pmccntr_el0),
 			read_sysreg(pmovsset_el0));
 	GUEST_DONE();
