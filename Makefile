@@ -19,12 +19,14 @@ IMAGE := $(KOUT)/arch/arm64/boot/Image
 SELFTEST_OUT := $(BUILD)/selftests
 KVM_TESTS := $(SELFTEST_OUT)/kselftest/kvm
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
+# The rig runs on QEMU 10.0.2 patched to enforce MDCR_EL2.HPMN (docs/qemu.md).
+export QEMU := $(BUILD)/qemu/qemu-system-aarch64
 CROSS := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 JOBS ?= $(shell nproc)
 RIG_ARGS ?= --smp 2 --memory 1024 --icount
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
-	check demo shell clean distclean
+	qemu split-dtb probe check demo shell clean distclean
 
 all: initramfs
 
@@ -42,6 +44,15 @@ pmuctl: setup
 	$(MAKE) -C tools/pmuctl O=$(BUILD)/pmuctl-arm64 \
 		CC=aarch64-linux-gnu-gcc LDFLAGS=-static
 
+qemu: setup
+	@tests/rig/build-qemu.sh
+
+split-dtb: qemu
+	@tests/rig/build-split-dtb.sh $(QEMU) $(BUILD)/split-pmu.dtb
+
+probe: setup
+	$(MAKE) -C tests/rig/hpmn-probe O=$(BUILD)/hpmn-probe
+
 selftests: kernel
 	@tests/rig/build-selftests.sh $(KSRC) $(SELFTEST_OUT)
 
@@ -57,6 +68,7 @@ initramfs: module pmuctl kselftests
 		--add $(BUILD)/tests/module_lifecycle:/rig/tests/ \
 		--add $(BUILD)/tests/hooks_reached:/rig/tests/ \
 		--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
+		--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
 		--add $(TOP)/tests/rig/checks:/rig/tests \
 		--add $(TOP)/module/kvm_pmu_partition.ko:/rig/modules/ \
 		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
@@ -64,15 +76,15 @@ initramfs: module pmuctl kselftests
 		--add $(BUILD)/pmuctl-arm64/pmuctl:/rig/bin/ \
 		--plans $(TOP)/tests/rig/plans
 
-check: initramfs
+check: initramfs qemu probe split-dtb
 	@tests/run-check.sh
 
-demo: initramfs
+demo: initramfs qemu
 	@echo "== kvm-pmu-partition demo: $$(cat $(BUILD)/kernel-source-version)"
 	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
 		--plan demo $(RIG_ARGS) --timeout 900 --log $(BUILD)/demo.log
 
-shell: initramfs
+shell: initramfs qemu
 	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
 		--plan shell $(RIG_ARGS) --timeout 36000
 

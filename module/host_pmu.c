@@ -73,3 +73,32 @@ bool partition_fgt_present(void)
 {
 	return cpus_have_final_cap(ARM64_HAS_FGT);
 }
+
+struct partition_host_pmu *partition_host_pmu_of_cpu(int cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < host_pmu_count; i++)
+		if (cpumask_test_cpu(cpu, host_pmus[i].cpus))
+			return &host_pmus[i];
+	return NULL;
+}
+
+bool partition_host_pmus_cover_all_cpus(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (!partition_host_pmu_of_cpu(cpu))
+			return false;
+	return true;
+}
+
+unsigned int partition_host_pmus_min_pmuver(void)
+{
+	unsigned int i, pmuver = ~0U;
+
+	for (i = 0; i < host_pmu_count; i++)
+		pmuver = min(pmuver, host_pmus[i].pmuver);
+	return pmuver;
+}

@@ -28,7 +28,7 @@ MODULE_PARM_DESC(reserved_host_counters,
 static char *default_mode = "emulated";
 module_param(default_mode, charp, 0444);
 MODULE_PARM_DESC(default_mode,
-		 "PMU for VMs that do not choose: emulated (stock KVM), partitioned, fixed (default emulated)");
+		 "PMU for VMs that do not choose: emulated (stock KVM), fixed (cycle counter only), partitioned (default emulated)");
 
 static char *fgt = "auto";
 module_param(fgt, charp, 0444);
@@ -48,8 +48,8 @@ static int partition_check_params(void)
 		       default_mode);
 		return -EINVAL;
 	}
-	if (mode != PARTITION_MODE_EMULATED) {
-		pr_err("default_mode=%s is not implemented in version %s; load with default_mode=emulated\n",
+	if (mode == PARTITION_MODE_PARTITIONED) {
+		pr_err("default_mode=%s is not implemented in version %s; load with default_mode=emulated or fixed\n",
 		       default_mode, KVM_PMU_PARTITION_VERSION);
 		return -EOPNOTSUPP;
 	}

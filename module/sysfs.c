@@ -2,13 +2,15 @@
 /*
  * Read-only state for tools, under /sys/kernel/kvm_pmu_partition/:
  * version, abi_version, default_mode, fgt, fgt_present,
- * reserved_host_counters, vms, and pmus/<name>/ with cpus, counters,
- * cycle_counter, reserved_host_counters, guest_counters and pmuver.
- * pmuctl(8) documents the layout. Process context only.
+ * reserved_host_counters, vms (a count), pmus/<name>/ with cpus, counters,
+ * cycle_counter, reserved_host_counters, guest_counters and pmuver, and
+ * vm/<pid>.<serial>/ per VM (pid, mode, vcpuN/ with backing_pmu, loads,
+ * backing_switches). docs/sysfs.md documents the layout. Process context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kobject.h>
+#include <linux/perf/arm_pmu.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -19,6 +21,7 @@
 
 static struct kobject *partition_kobj;
 static struct kobject *partition_pmus_kobj;
+static struct kobject *partition_vm_kobj;
 
 #define PARTITION_ATTR_RO(name, format, value)				\
 static ssize_t name##_show(struct kobject *kobj,			\
@@ -73,7 +76,7 @@ HOST_PMU_ATTR_RO(cpus, "%*pbl", cpumask_pr_args(host_pmu->cpus));
 HOST_PMU_ATTR_RO(counters, "%u", host_pmu->counters);
 HOST_PMU_ATTR_RO(cycle_counter, "%d", host_pmu->cycle_counter);
 HOST_PMU_ATTR_RO(reserved_host_counters, "%u",
-		 partition_config.reserved_host_counters);
+		 min(partition_config.reserved_host_counters, host_pmu->counters));
 HOST_PMU_ATTR_RO(guest_counters, "%u",
 		 partition_hpmn(host_pmu->counters,
 				partition_config.reserved_host_counters));
@@ -101,6 +104,127 @@ static const struct kobj_type host_pmu_ktype = {
 	.default_groups = host_pmu_groups,
 };
 
+static struct partition_vm *to_vm(struct kobject *kobj)
+{
+	return container_of(kobj, struct partition_vm, kobj);
+}
+
+static struct partition_vcpu *to_vcpu_state(struct kobject *kobj)
+{
+	return container_of(kobj, struct partition_vcpu, kobj);
+}
+
+#define VM_ATTR_RO(name, format, value)					\
+static ssize_t vm_##name##_show(struct kobject *kobj,			\
+				struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct partition_vm *vm = to_vm(kobj);				\
+									\
+	return sysfs_emit(buf, format "\n", value);			\
+}									\
+static struct kobj_attribute vm_##name##_attribute =			\
+	__ATTR(name, 0444, vm_##name##_show, NULL)
+
+VM_ATTR_RO(pid, "%d", vm->pid);
+VM_ATTR_RO(mode, "%s", partition_mode_names[READ_ONCE(vm->mode)]);
+
+static struct attribute *vm_attrs[] = {
+	&vm_pid_attribute.attr,
+	&vm_mode_attribute.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vm);
+
+static void vm_release(struct kobject *kobj)
+{
+	kfree(to_vm(kobj));
+}
+
+static const struct kobj_type vm_ktype = {
+	.release = vm_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = vm_groups,
+};
+
+#define VCPU_ATTR_RO(name, format, value)				\
+static ssize_t vcpu_##name##_show(struct kobject *kobj,		\
+				  struct kobj_attribute *attr, char *buf) \
+{									\
+	struct partition_vcpu *state = to_vcpu_state(kobj);		\
+									\
+	return sysfs_emit(buf, format "\n", value);			\
+}									\
+static struct kobj_attribute vcpu_##name##_attribute =			\
+	__ATTR(name, 0444, vcpu_##name##_show, NULL)
+
+/* The PMU whose perf event backs the cycle counter; "none" before any. */
+static const char *vcpu_backing_name(struct partition_vcpu *state)
+{
+	struct arm_pmu *pmu = READ_ONCE(state->backing_pmu);
+
+	return pmu ? pmu->name : "none";
+}
+
+VCPU_ATTR_RO(backing_pmu, "%s", vcpu_backing_name(state));
+VCPU_ATTR_RO(loads, "%llu", READ_ONCE(state->loads));
+VCPU_ATTR_RO(backing_switches, "%llu", READ_ONCE(state->backing_switches));
+
+static struct attribute *vcpu_attrs[] = {
+	&vcpu_backing_pmu_attribute.attr,
+	&vcpu_loads_attribute.attr,
+	&vcpu_backing_switches_attribute.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vcpu);
+
+static void vcpu_release(struct kobject *kobj)
+{
+	kfree(to_vcpu_state(kobj));
+}
+
+static const struct kobj_type vcpu_ktype = {
+	.release = vcpu_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = vcpu_groups,
+};
+
+/* On failure the VM is freed. */
+int partition_sysfs_add_vm(struct partition_vm *vm)
+{
+	int ret = kobject_init_and_add(&vm->kobj, &vm_ktype, partition_vm_kobj,
+				       "%d.%u", vm->pid, vm->serial);
+
+	if (ret)
+		kobject_put(&vm->kobj);
+	return ret;
+}
+
+/* Removes the directory and frees the VM. */
+void partition_sysfs_remove_vm(struct partition_vm *vm)
+{
+	kobject_del(&vm->kobj);
+	kobject_put(&vm->kobj);
+}
+
+/* On failure the vCPU state is freed. */
+int partition_sysfs_add_vcpu(struct partition_vcpu *state)
+{
+	int ret = kobject_init_and_add(&state->kobj, &vcpu_ktype,
+				       &state->vm->kobj, "vcpu%d",
+				       state->vcpu->vcpu_id);
+
+	if (ret)
+		kobject_put(&state->kobj);
+	return ret;
+}
+
+/* Removes the directory and frees the vCPU state. */
+void partition_sysfs_remove_vcpu(struct partition_vcpu *state)
+{
+	kobject_del(&state->kobj);
+	kobject_put(&state->kobj);
+}
+
 int partition_sysfs_init(void)
 {
 	unsigned int i, added = 0;
@@ -113,9 +237,10 @@ int partition_sysfs_init(void)
 	if (ret)
 		goto out_put;
 	partition_pmus_kobj = kobject_create_and_add("pmus", partition_kobj);
-	if (!partition_pmus_kobj) {
+	partition_vm_kobj = kobject_create_and_add("vm", partition_kobj);
+	if (!partition_pmus_kobj || !partition_vm_kobj) {
 		ret = -ENOMEM;
-		goto out_put;
+		goto out_pmus;
 	}
 
 	for (i = 0; i < partition_host_pmu_count(); i++, added++) {
@@ -134,6 +259,7 @@ int partition_sysfs_init(void)
 out_pmus:
 	while (added--)
 		kobject_put(&partition_host_pmu(added)->kobj);
+	kobject_put(partition_vm_kobj);
 	kobject_put(partition_pmus_kobj);
 out_put:
 	kobject_put(partition_kobj);
@@ -146,6 +272,7 @@ void partition_sysfs_exit(void)
 
 	for (i = 0; i < partition_host_pmu_count(); i++)
 		kobject_put(&partition_host_pmu(i)->kobj);
+	kobject_put(partition_vm_kobj);
 	kobject_put(partition_pmus_kobj);
 	kobject_put(partition_kobj);
 }

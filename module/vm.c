@@ -8,9 +8,11 @@
  * state it needs. vCPUs created before the load have no state and are
  * left to stock KVM.
  *
- * In this version every PMU decision is left to KVM: the hooks return
- * "stock" and only count their calls, which lets the tests prove that
- * every call site of the kernel shim is reached.
+ * A VM's PMU mode is emulated (stock KVM) unless the VMM opts in through a
+ * vCPU attribute, or default_mode chose another mode for VMs that do not
+ * choose. Hooks for emulated VMs return "stock"; those of fixed-counters-
+ * only VMs go to fixed.c. Every hook counts its calls, which lets the tests
+ * prove that every call site of the kernel shim is reached.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,26 +20,18 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include <kvm/arm_pmu_hooks.h>
 
 #include "kvm_pmu_partition.h"
 
-struct partition_vm {
-	struct list_head node;
-	struct kvm *kvm;
-	unsigned int vcpus;	/* vCPUs with a partition_vcpu */
-};
-
-struct partition_vcpu {
-	struct partition_vm *vm;
-};
-
 /* Protects partition_vms and every partition_vm.vcpus. */
 static DEFINE_MUTEX(partition_vms_lock);
 static LIST_HEAD(partition_vms);
 static unsigned int partition_vms_count;
+static unsigned int partition_vms_serial;
 
 unsigned int partition_vm_count(void)
 {
@@ -58,6 +52,11 @@ static struct partition_vm *partition_vm_get(struct kvm *kvm)
 	if (!vm)
 		return NULL;
 	vm->kvm = kvm;
+	vm->mode = partition_config.default_mode;
+	vm->pid = task_tgid_nr(current);
+	vm->serial = partition_vms_serial++;
+	if (partition_sysfs_add_vm(vm))
+		return NULL;	/* the kobject's release freed it */
 	list_add(&vm->node, &partition_vms);
 	partition_vms_count++;
 found:
@@ -72,7 +71,7 @@ static void partition_vm_put(struct partition_vm *vm)
 		return;
 	list_del(&vm->node);
 	partition_vms_count--;
-	kfree(vm);
+	partition_sysfs_remove_vm(vm);	/* frees it */
 }
 
 /* Process context, the vCPU is not yet visible to userspace. */
@@ -87,19 +86,31 @@ static void partition_vcpu_init(struct kvm_vcpu *vcpu)
 		return;
 
 	state = kzalloc(sizeof(*state), GFP_KERNEL_ACCOUNT);
-	if (state) {
-		guard(mutex)(&partition_vms_lock);
-		state->vm = partition_vm_get(vcpu->kvm);
-	}
-	if (!state || !state->vm) {
-		/* The VM runs as stock KVM; nothing it asked for is lost. */
-		pr_warn_ratelimited("out of memory for vCPU %d; it runs with stock KVM PMU emulation\n",
-				    vcpu->vcpu_id);
+	if (!state)
+		goto stock;
+	state->vcpu = vcpu;
+
+	mutex_lock(&partition_vms_lock);
+	state->vm = partition_vm_get(vcpu->kvm);
+	if (!state->vm) {
+		mutex_unlock(&partition_vms_lock);
 		kfree(state);
-		module_put(THIS_MODULE);
-		return;
+		goto stock;
 	}
+	if (partition_sysfs_add_vcpu(state)) {	/* frees state on failure */
+		partition_vm_put(state->vm);
+		mutex_unlock(&partition_vms_lock);
+		goto stock;
+	}
+	mutex_unlock(&partition_vms_lock);
 	vcpu->arch.pmu.hook_data = state;
+	return;
+
+stock:
+	/* The VM runs as stock KVM; nothing it asked for is lost. */
+	pr_warn_ratelimited("out of memory for vCPU %d; it runs with stock KVM PMU emulation\n",
+			    vcpu->vcpu_id);
+	module_put(THIS_MODULE);
 }
 
 /* Process context; the hook dispatcher's SRCU section covers module_put. */
@@ -112,43 +123,69 @@ static void partition_vcpu_destroy(struct kvm_vcpu *vcpu)
 		return;
 
 	vcpu->arch.pmu.hook_data = NULL;
-	scoped_guard(mutex, &partition_vms_lock)
-		partition_vm_put(state->vm);
-	kfree(state);
+	scoped_guard(mutex, &partition_vms_lock) {
+		struct partition_vm *vm = state->vm;
+
+		partition_sysfs_remove_vcpu(state);	/* frees it */
+		partition_vm_put(vm);
+	}
 	module_put(THIS_MODULE);
 }
 
+/* Process context, no locks held; VM-wide PMU state may still change. */
 static int partition_vcpu_first_run(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_FIRST_RUN);
+	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED) {
+		/* Also for default_mode=fixed, whose ID registers KVM set later. */
+		guard(mutex)(&vcpu->kvm->arch.config_lock);
+		partition_fixed_enter(vcpu->kvm);
+	}
 	return 0;
 }
 
+/* Process context; SET under kvm->arch.config_lock. */
 static int partition_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
 			  struct kvm_device_attr *attr)
 {
 	partition_count_hook(PARTITION_HOOK_ATTR);
-	return -ENOIOCTLCMD;
+	if (!partition_vcpu(vcpu))
+		return -ENOIOCTLCMD;	/* created before the module: stock */
+	return partition_fixed_attr(op, vcpu, attr);
 }
 
+/* Under config_lock, at vCPU init, SET_PMU and userspace PMCR writes. */
 static u8 partition_max_counters(struct kvm *kvm, u8 hardware_counters)
 {
+	struct partition_vm *vm;
+
 	partition_count_hook(PARTITION_HOOK_MAX_COUNTERS);
+	guard(mutex)(&partition_vms_lock);
+	list_for_each_entry(vm, &partition_vms, node)
+		if (vm->kvm == kvm && vm->mode == PARTITION_MODE_FIXED)
+			return 0;
 	return hardware_counters;
 }
 
+/* Process context, preemptible, vCPU loaded. */
 static enum kvm_pmu_hook_result
 partition_sysreg_access(struct kvm_vcpu *vcpu,
 			struct kvm_pmu_sysreg_access *access)
 {
 	partition_count_hook(PARTITION_HOOK_SYSREG_ACCESS);
+	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED)
+		return partition_fixed_sysreg_access(vcpu, access);
 	return KVM_PMU_HOOK_STOCK;
 }
 
+/* Preemptible; guest PMCR_EL0 writes and KVM_REQ_RELOAD_PMU. */
 static bool partition_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
 	partition_count_hook(PARTITION_HOOK_HANDLE_PMCR);
-	return false;
+	if (partition_vcpu_mode(vcpu) != PARTITION_MODE_FIXED)
+		return false;
+	partition_fixed_handle_pmcr(vcpu, value);
+	return true;
 }
 
 static void partition_vcpu_reset(struct kvm_vcpu *vcpu)
@@ -156,9 +193,12 @@ static void partition_vcpu_reset(struct kvm_vcpu *vcpu)
 	partition_count_hook(PARTITION_HOOK_VCPU_RESET);
 }
 
+/* Preemption disabled. */
 static void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_LOAD);
+	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED)
+		partition_fixed_vcpu_load(vcpu, cpu);
 }
 
 static void partition_vcpu_put(struct kvm_vcpu *vcpu)

@@ -3,9 +3,12 @@
 #
 # The body of `make check`, run once everything is built: host-side checks
 # (checkpatch --strict on module/ and every shim patch, the series applying
-# to a pristine linux-source-6.12 with patch -p1, pmuctl's own tests) as
-# TAP, then the rig (tests/rig/plans/check.plan) booted in QEMU, then one
-# verdict line "N passed, N failed" over both. Exits non-zero on any failure.
+# to a pristine linux-source-6.12 with patch -p1, pmuctl's own tests, the
+# HPMN probe on the rig's patched QEMU and on Debian's stock one) as TAP,
+# then the rig (tests/rig/plans/check.plan) booted in the patched QEMU, then
+# the split-PMU rig (tests/rig/plans/split.plan: two host PMUs, as on
+# big.LITTLE), then one verdict line "N passed, N failed" over all of it.
+# Exits non-zero on any failure.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +37,7 @@ result() {
 
 echo "TAP version 13" | tee -a "$host_tap"
 echo "# kernel: $(cat "$build/kernel-source-version")" | tee -a "$host_tap"
+sed 's/^/# qemu: /' "$build/qemu/VERSION" | tee -a "$host_tap"
 
 # Tracked sources only: not the generated *.mod.c next to them.
 for file in $(git -C "$top" ls-files 'module/*.c' 'module/*.h'); do
@@ -74,11 +78,42 @@ rm -rf "$pristine"
 make -s -C "$top/tools/pmuctl" O="$build/pmuctl-host" test > "$out/pmuctl.txt" 2>&1
 result $? "pmuctl_host_tests" "$out/pmuctl.txt"
 
+# The rig's QEMU must enforce MDCR_EL2.HPMN the way the Arm ARM says, or no
+# partition isolation test means anything: the bare-metal probe checks
+# every rule (tests/rig/hpmn-probe/README.md). Its results count one by one.
+probe_tap=$out/hpmn-probe.tap
+"$top/tests/rig/hpmn-probe/run.sh" "$build/qemu/qemu-system-aarch64" \
+	"$build/hpmn-probe/hpmn-probe.elf" > "$probe_tap" 2>&1
+echo "# hpmn-probe on the rig's QEMU: exit $?"
+cat "$probe_tap"
+
+# The probe must also be able to fail: on Debian's unpatched QEMU the
+# HPMN rules fail while the properties QEMU models and the controls pass.
+"$top/tests/rig/hpmn-probe/run.sh" /usr/bin/qemu-system-aarch64 \
+	"$build/hpmn-probe/hpmn-probe.elf" > "$out/hpmn-probe-stock.txt" 2>&1
+stock_status=$?
+stock_failed=$(grep -c '^not ok' "$out/hpmn-probe-stock.txt")
+controls_failed=$(grep -E '^not ok' "$out/hpmn-probe-stock.txt" |
+	grep -cE '_allowed|_with_mdcr_tpm|- el2_|pmcr_n_reads|hpme_|pmcr_e_|hpmn0_accepted')
+echo "stock $(/usr/bin/qemu-system-aarch64 --version | head -n1): exit $stock_status, $stock_failed rules failed, $controls_failed controls failed" \
+	> "$out/hpmn-probe-stock-summary.txt"
+[ "$stock_status" = 1 ] && [ "$stock_failed" -gt 0 ] && [ "$controls_failed" = 0 ]
+result $? "hpmn_probe_fails_on_unpatched_qemu" "$out/hpmn-probe-stock-summary.txt"
+
 echo "1..$number" | tee -a "$host_tap"
 
-"$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
+QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
 	--initrd "$build/initramfs.cpio.gz" --plan check --smp 2 --memory 1024 --icount \
 	--timeout 2400 --log "$rig_log"
 echo "# rig exit status $?"
 
-"$top/tests/rig/tap-summary.sh" "$host_tap" "$rig_log"
+# The split-PMU rig: the same host kernel with -smp 4 and a device tree
+# whose PMU is split in two (CPUs 0-1, CPUs 2-3), as on big.LITTLE.
+split_log=$out/rig-split-pmu.log
+echo "# split-PMU rig: $build/split-pmu.dtb, -smp 4"
+QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
+	--initrd "$build/initramfs.cpio.gz" --plan split --smp 4 --memory 1024 --icount \
+	--dtb "$build/split-pmu.dtb" --timeout 2400 --log "$split_log"
+echo "# split-PMU rig exit status $?"
+
+"$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$split_log"

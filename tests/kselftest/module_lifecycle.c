@@ -196,11 +196,21 @@ static void test_bad_parameters(void)
 	test_refused("default_mode_partitioned_is_refused_until_implemented",
 		     "default_mode=partitioned", EOPNOTSUPP,
 		     MODULE_NAME ": default_mode=partitioned is not implemented in version");
-	test_refused("default_mode_fixed_is_refused_until_implemented",
-		     "default_mode=fixed", EOPNOTSUPP,
-		     MODULE_NAME ": default_mode=fixed is not implemented in version");
 	test_refused("fgt_unknown_is_refused", "fgt=on", EINVAL,
 		     MODULE_NAME ": fgt=on is not one of auto, off");
+}
+
+static void test_default_mode_fixed_loads(void)
+{
+	char value[64];
+	bool ok;
+
+	ensure_unloaded();
+	ok = load("default_mode=fixed") == 0;
+	ok = ok && read_sysfs("default_mode", value, sizeof(value)) &&
+	     !strcmp(value, "fixed");
+	ok = ok && unload() == 0;
+	ksft_test_result(ok && !loaded(), "default_mode_fixed_loads\n");
 }
 
 static void test_load_with_every_parameter_then_unload(void)
@@ -306,6 +316,7 @@ int main(int argc, char **argv)
 	ksft_set_plan(10);
 
 	test_bad_parameters();
+	test_default_mode_fixed_loads();
 	test_load_with_every_parameter_then_unload();
 	test_unload_refused_while_a_vm_went_through_the_module();
 	test_vm_created_before_load_stays_stock();

@@ -1,19 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Installs every Debian package the rig needs on a Debian 12 x86_64 host.
+# Installs every Debian package the rig needs on a Debian 12 x86_64 host:
+# the cross toolchain, kernel build dependencies, linux-source-6.12, QEMU 10
+# (the stock binary, for comparison) and what building the rig's patched
+# QEMU needs (meson and python3-pycotap from bookworm-backports).
 # Idempotent: does nothing when all packages are present.
 #
-# bookworm-backports (QEMU 10) is added by copying the machine's existing
-# Debian deb822 source entry and changing only its suite, so no archive host
-# name is written by this project.
+# bookworm-backports (deb, and deb-src for QEMU's source tarball) is added
+# by copying the machine's existing Debian deb822 source entry and changing
+# only its type and suite, so no archive host name is written by this
+# project.
 set -euo pipefail
 
 stamp=${1:-build/.host-packages}
 packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison bc
 	  libelf-dev libssl-dev dwarves ccache cpio xz-utils rsync
-	  linux-source-6.12 python3 kmod)
-backports_packages=(qemu-system-arm)
+	  linux-source-6.12 python3 kmod
+	  ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
+	  zlib1g-dev python3-venv dpkg-dev device-tree-compiler)
+backports_packages=(qemu-system-arm meson python3-pycotap)
 arm64_packages=(busybox-static:arm64)
 
 missing() {
@@ -34,24 +40,35 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-backports=/etc/apt/sources.list.d/kvm-pmu-partition-backports.sources
-if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	src=/etc/apt/sources.list.d/debian.sources
+# derive_source TYPE FILE: the first Debian stanza carrying the plain
+# 'bookworm' suite, with Types and Suites replaced.
+derive_source() {
+	local type=$1 file=$2 src=/etc/apt/sources.list.d/debian.sources
+
+	[ -f "$file" ] && return 0
 	if [ ! -f "$src" ]; then
 		echo "setup-host: no $src to derive bookworm-backports from; add the suite by hand" >&2
 		exit 1
 	fi
-	# First stanza that carries the plain 'bookworm' suite, suite replaced.
-	awk 'BEGIN { RS = ""; ORS = "\n\n" }
+	awk -v type="$type" 'BEGIN { RS = ""; ORS = "\n\n" }
 	     /Suites:[^\n]*bookworm([ \t]|$|\n)/ && !/bookworm-security/ && !done {
+		     gsub(/Types:[^\n]*/, "Types: " type);
 		     gsub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print; done = 1 }' \
-		"$src" > "$backports"
-	if ! grep -q bookworm-backports "$backports"; then
-		rm -f "$backports"
+		"$src" > "$file"
+	if ! grep -q bookworm-backports "$file"; then
+		rm -f "$file"
 		echo "setup-host: could not derive bookworm-backports from $src" >&2
 		exit 1
 	fi
+}
+
+# Binary packages: only if no source list has the suite yet.
+if ! grep -rqsE '^deb .*bookworm-backports|^Suites:.*bookworm-backports' \
+	--exclude=kvm-pmu-partition-backports-src.sources \
+	/etc/apt/sources.list /etc/apt/sources.list.d/; then
+	derive_source deb /etc/apt/sources.list.d/kvm-pmu-partition-backports.sources
 fi
+derive_source deb-src /etc/apt/sources.list.d/kvm-pmu-partition-backports-src.sources
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	dpkg --add-architecture arm64

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
 /*
  * What kvm_pmu_partition.ko shows user space: the sysfs directory with its
- * read-only state (layout in pmuctl(8) and docs/sysfs.md) and the names of
- * its modes. Shared by the module and pmuctl. The vCPU attributes for
- * opting a VM into a mode will be defined here too.
+ * read-only state (layout in pmuctl(8) and docs/sysfs.md), the names of
+ * its modes, and the vCPU attributes a VMM uses to opt a VM into a mode.
+ * Shared by the module, pmuctl and VMMs.
  */
 #ifndef _UAPI_LINUX_KVM_PMU_PARTITION_H
 #define _UAPI_LINUX_KVM_PMU_PARTITION_H
@@ -15,5 +15,22 @@
 #define KVM_PMU_PARTITION_MODE_EMULATED		"emulated"
 #define KVM_PMU_PARTITION_MODE_PARTITIONED	"partitioned"
 #define KVM_PMU_PARTITION_MODE_FIXED		"fixed"
+
+/*
+ * Private attributes of the KVM_ARM_VCPU_PMU_V3_CTRL group (0) of
+ * KVM_{SET,GET,HAS}_DEVICE_ATTR on a vCPU. KVM 6.12 uses 0..3 and upstream
+ * has taken 4 (SET_NR_COUNTERS); the unmerged partitioned-PMU and
+ * fixed-counters-only series both claim 5. These numbers stay clear of
+ * both until upstream settles. 0x100 is reserved for the partitioned PMU.
+ *
+ * KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY: VM-wide, no payload. The VM's
+ * PMUv3 has no event counters (PMCR_EL0.N = 0, PMCEID0/1 = 0) and a cycle
+ * counter that counts on whichever CPU the vCPU runs. SET returns -ENODEV
+ * without PMUv3, -EBUSY once this vCPU's PMU is initialised or the VM has
+ * run or an event filter or SET_PMU is in effect, -EOPNOTSUPP when the
+ * host's PMUs do not cover every CPU; GET returns -ENXIO unless the VM is
+ * in this mode.
+ */
+#define KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY	0x101
 
 #endif /* _UAPI_LINUX_KVM_PMU_PARTITION_H */

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fixed-counters-only PMU: a PMUv3 with no event counters
+ * (PMCR_EL0.N = 0, PMCEID0/1 = 0) whose cycle counter keeps counting
+ * whichever host PMU the vCPU's CPU belongs to.
+ *
+ * Stock KVM backs the guest's counters with perf events of one host PMU,
+ * which stop counting while the vCPU runs on a CPU of another PMU type
+ * (big.LITTLE). Here the cycle counter's perf event lives in KVM's own slot
+ * (vcpu->arch.pmu.pmc[31].perf_event), so KVM's reads, reset and release
+ * keep working, but this file creates it, on the PMU of the CPU the vCPU
+ * runs on. When a vCPU is loaded on a CPU of another PMU, vcpu_load asks
+ * for KVM_REQ_RELOAD_PMU; KVM answers it before entering the guest, in
+ * preemptible context, through the handle_pmcr hook, where the event is
+ * re-created on the new PMU with the count carried over.
+ *
+ * As in KVM, the guest's count is the saved register (sys_regs[PMCCNTR_EL0])
+ * plus what the event counted since it was created.
+ *
+ * Contexts: attr and sysreg_access run in process context (attr SET under
+ * kvm->arch.config_lock); handle_pmcr is preemptible; vcpu_load runs with
+ * preemption disabled; the overflow handler in IRQ (or NMI) context.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitfield.h>
+#include <linux/irq_work.h>
+#include <linux/kvm_host.h>
+#include <linux/perf/arm_pmu.h>
+#include <linux/perf/arm_pmuv3.h>
+#include <linux/perf_event.h>
+
+#include <asm/kvm_emulate.h>
+#include <asm/sysreg.h>
+
+#include <uapi/linux/kvm_pmu_partition.h>
+
+#include "kvm_pmu_partition.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+#define CYCLE_COUNTER		ARMV8_PMU_CYCLE_IDX
+#define CYCLE_COUNTER_BIT	BIT(ARMV8_PMU_CYCLE_IDX)
+#define CYCLE_FILTER_MASK	(ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0)
+/* config1 bit 0 of the PMUv3 perf driver ("long"): a 64-bit counter */
+#define PMUV3_CONFIG1_LONG	BIT(0)
+
+/* PMU registers, by index into vcpu->arch.ctxt.sys_regs[]. */
+static u64 *pmu_reg(struct kvm_vcpu *vcpu, int reg)
+{
+	return &vcpu->arch.ctxt.sys_regs[reg];
+}
+
+static struct kvm_pmc *cycle_pmc(struct kvm_vcpu *vcpu)
+{
+	return &vcpu->arch.pmu.pmc[CYCLE_COUNTER];
+}
+
+static bool cycle_counter_enabled(struct kvm_vcpu *vcpu)
+{
+	return (*pmu_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_E) &&
+	       (*pmu_reg(vcpu, PMCNTENSET_EL0) & CYCLE_COUNTER_BIT);
+}
+
+/* The guest's count: the saved value plus what the event counted since. */
+static u64 cycle_counter_read(struct kvm_vcpu *vcpu)
+{
+	struct perf_event *event = cycle_pmc(vcpu)->perf_event;
+	u64 enabled, running, count = *pmu_reg(vcpu, PMCCNTR_EL0);
+
+	if (event)
+		count += perf_event_read_value(event, &enabled, &running);
+	return count;
+}
+
+/* Events to go before the counter wraps: at bit 64 with PMCR.LC, else 32. */
+static u64 cycle_counter_period(struct kvm_vcpu *vcpu, u64 count)
+{
+	if (*pmu_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_LC)
+		return -count;
+	return (-count) & GENMASK_ULL(31, 0) ?: BIT_ULL(32);
+}
+
+/* IRQ or NMI context, while the vCPU's thread runs on this CPU. */
+static void cycle_counter_overflow(struct perf_event *event,
+				   struct perf_sample_data *data,
+				   struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = event->overflow_handler_context;
+	struct arm_pmu *pmu = to_arm_pmu(event->pmu);
+	u64 period;
+
+	pmu->pmu.stop(event, PERF_EF_UPDATE);
+
+	/* The next overflow is a full wrap of the guest's counter away. */
+	period = cycle_counter_period(vcpu, *pmu_reg(vcpu, PMCCNTR_EL0) +
+					    local64_read(&event->count));
+	local64_set(&event->hw.period_left, 0);
+	event->attr.sample_period = period;
+	event->hw.sample_period = period;
+
+	*pmu_reg(vcpu, PMOVSSET_EL0) |= CYCLE_COUNTER_BIT;
+	if ((*pmu_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_E) &&
+	    (*pmu_reg(vcpu, PMINTENSET_EL1) & CYCLE_COUNTER_BIT)) {
+		kvm_make_request(KVM_REQ_IRQ_PENDING, vcpu);
+		if (in_nmi())
+			irq_work_queue(&vcpu->arch.pmu.overflow_work);
+		else
+			kvm_vcpu_kick(vcpu);
+	}
+
+	pmu->pmu.start(event, PERF_EF_RELOAD);
+}
+
+/* Saves the count into the register and drops the event. Preemptible. */
+static void cycle_counter_stop(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmc *pmc = cycle_pmc(vcpu);
+
+	if (!pmc->perf_event)
+		return;
+	*pmu_reg(vcpu, PMCCNTR_EL0) = cycle_counter_read(vcpu);
+	perf_event_disable(pmc->perf_event);
+	perf_event_release_kernel(pmc->perf_event);
+	pmc->perf_event = NULL;
+}
+
+/*
+ * Makes the event match the guest's registers, on the PMU of the CPU the
+ * vCPU runs on now. Preemptible, vCPU loaded. A vCPU moved meanwhile is
+ * caught by vcpu_load, which asks for another reload.
+ */
+static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	struct partition_host_pmu *host_pmu;
+	struct kvm_pmc *pmc = cycle_pmc(vcpu);
+	struct perf_event_attr attr = {};
+	struct perf_event *event;
+	struct arm_pmu *previous;
+	u64 filter;
+
+	host_pmu = partition_host_pmu_of_cpu(raw_smp_processor_id());
+	if (state->rebacking_pending || !host_pmu ||
+	    (pmc->perf_event && to_arm_pmu(pmc->perf_event->pmu) != host_pmu->pmu))
+		recreate = true;
+	state->rebacking_pending = false;
+
+	if (!cycle_counter_enabled(vcpu)) {
+		if (pmc->perf_event)
+			perf_event_disable(pmc->perf_event);
+		return;
+	}
+	if (pmc->perf_event && !recreate) {
+		perf_event_enable(pmc->perf_event);
+		return;
+	}
+
+	previous = pmc->perf_event ? to_arm_pmu(pmc->perf_event->pmu) : NULL;
+	cycle_counter_stop(vcpu);
+	if (!host_pmu)
+		return;
+
+	filter = *pmu_reg(vcpu, PMCCFILTR_EL0);
+	attr.type = host_pmu->pmu->pmu.type;
+	attr.size = sizeof(attr);
+	attr.config = ARMV8_PMUV3_PERFCTR_CPU_CYCLES;
+	attr.config1 = PMUV3_CONFIG1_LONG;
+	attr.pinned = 1;
+	attr.exclude_kernel = !!(filter & ARMV8_PMU_EXCLUDE_EL1);
+	attr.exclude_user = !!(filter & ARMV8_PMU_EXCLUDE_EL0);
+	attr.exclude_hv = 1;	/* the guest never counts at EL2 */
+	attr.exclude_host = 1;
+	attr.sample_period = cycle_counter_period(vcpu, *pmu_reg(vcpu, PMCCNTR_EL0));
+
+	event = perf_event_create_kernel_counter(&attr, -1, current,
+						 cycle_counter_overflow, vcpu);
+	if (IS_ERR(event)) {
+		pr_err_ratelimited("cycle counter of vCPU %d: perf event on %s failed (%ld); it does not count\n",
+				   vcpu->vcpu_id, host_pmu->name, PTR_ERR(event));
+		return;
+	}
+	pmc->perf_event = event;
+
+	if (previous && previous != host_pmu->pmu) {
+		state->backing_switches++;
+		trace_kvm_pmu_partition_backing_change(vcpu->vcpu_id,
+						       previous->name,
+						       host_pmu->name,
+						       *pmu_reg(vcpu, PMCCNTR_EL0));
+	}
+	WRITE_ONCE(state->backing_pmu, host_pmu->pmu);
+}
+
+/* Whether an access from EL0 is allowed by the guest's PMUSERENR_EL0. */
+static bool el0_allows(struct kvm_vcpu *vcpu, u64 enable_bits)
+{
+	return vcpu_mode_priv(vcpu) ||
+	       (*pmu_reg(vcpu, PMUSERENR_EL0) & (ARMV8_PMU_USERENR_EN | enable_bits));
+}
+
+static enum kvm_pmu_hook_result
+access_cycle_counter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
+{
+	if (!el0_allows(vcpu, access->is_write ? 0 : ARMV8_PMU_USERENR_CR))
+		return KVM_PMU_HOOK_UNDEF;
+	if (!access->is_write) {
+		access->value = cycle_counter_read(vcpu);
+		return KVM_PMU_HOOK_DONE;
+	}
+	cycle_counter_stop(vcpu);
+	*pmu_reg(vcpu, PMCCNTR_EL0) = access->value;
+	cycle_counter_sync(vcpu, true);
+	return KVM_PMU_HOOK_DONE;
+}
+
+static enum kvm_pmu_hook_result
+access_cycle_filter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
+{
+	if (!el0_allows(vcpu, 0))
+		return KVM_PMU_HOOK_UNDEF;
+	if (!access->is_write) {
+		access->value = *pmu_reg(vcpu, PMCCFILTR_EL0);
+		return KVM_PMU_HOOK_DONE;
+	}
+	*pmu_reg(vcpu, PMCCFILTR_EL0) = access->value & CYCLE_FILTER_MASK;
+	cycle_counter_sync(vcpu, true);
+	return KVM_PMU_HOOK_DONE;
+}
+
+static enum kvm_pmu_hook_result
+access_counter_enables(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
+		       bool set)
+{
+	u64 *enables = pmu_reg(vcpu, PMCNTENSET_EL0);
+
+	if (!el0_allows(vcpu, 0))
+		return KVM_PMU_HOOK_UNDEF;
+	if (!access->is_write) {
+		access->value = *enables & CYCLE_COUNTER_BIT;
+		return KVM_PMU_HOOK_DONE;
+	}
+	if (access->value & CYCLE_COUNTER_BIT) {
+		if (set)
+			*enables |= CYCLE_COUNTER_BIT;
+		else
+			*enables &= ~CYCLE_COUNTER_BIT;
+		cycle_counter_sync(vcpu, false);
+	}
+	return KVM_PMU_HOOK_DONE;
+}
+
+/*
+ * Registers whose stock emulation would use KVM's perf events or reveal
+ * the host's PMU. The rest (PMCR reads, PMSELR, PMUSERENR, PMINTEN, PMOVS,
+ * PMSWINC, and the event counters, UNDEFINED with N = 0) KVM emulates from
+ * the vCPU's registers; PMCR writes come back through handle_pmcr. AArch32
+ * accesses keep KVM's emulation.
+ */
+enum kvm_pmu_hook_result
+partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
+			      struct kvm_pmu_sysreg_access *access)
+{
+	u64 select = *pmu_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK;
+
+	if (access->is_aarch32)
+		return KVM_PMU_HOOK_STOCK;
+
+	switch (access->encoding) {
+	case SYS_PMCCNTR_EL0:
+		return access_cycle_counter(vcpu, access);
+	case SYS_PMCCFILTR_EL0:
+		return access_cycle_filter(vcpu, access);
+	case SYS_PMXEVTYPER_EL0:
+		/* SEL == 31 is PMCCFILTR; there are no event counters. */
+		if (select != CYCLE_COUNTER)
+			return KVM_PMU_HOOK_UNDEF;
+		return access_cycle_filter(vcpu, access);
+	case SYS_PMXEVCNTR_EL0:
+		/* SEL >= N (0 here) is UNDEFINED on a CPU with FEAT_FGT. */
+		return KVM_PMU_HOOK_UNDEF;
+	case SYS_PMCNTENSET_EL0:
+		return access_counter_enables(vcpu, access, true);
+	case SYS_PMCNTENCLR_EL0:
+		return access_counter_enables(vcpu, access, false);
+	case SYS_PMCEID0_EL0:
+	case SYS_PMCEID1_EL0:
+		/* No common events: nothing about any host PMU shows. */
+		if (!el0_allows(vcpu, 0))
+			return KVM_PMU_HOOK_UNDEF;
+		access->value = 0;
+		return KVM_PMU_HOOK_DONE;
+	default:
+		return KVM_PMU_HOOK_STOCK;
+	}
+}
+
+/*
+ * A guest PMCR_EL0 write, or KVM_REQ_RELOAD_PMU (first run, or a vCPU
+ * loaded on another PMU's CPU). Preemptible, vCPU loaded.
+ */
+void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
+{
+	/* PMCR.LP only exists from PMUv3p5; C and P are actions, not state. */
+	if (!kvm_has_feat(vcpu->kvm, ID_AA64DFR0_EL1, PMUVer, V3P5))
+		value &= ~ARMV8_PMU_PMCR_LP;
+	*pmu_reg(vcpu, PMCR_EL0) = value & ~(ARMV8_PMU_PMCR_C | ARMV8_PMU_PMCR_P);
+
+	if (value & ARMV8_PMU_PMCR_C) {
+		cycle_counter_stop(vcpu);
+		*pmu_reg(vcpu, PMCCNTR_EL0) = 0;
+		cycle_counter_sync(vcpu, true);
+		return;
+	}
+	cycle_counter_sync(vcpu, false);
+}
+
+/* Preemption disabled: only notes the move; the reload does the work. */
+void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	struct perf_event *event = cycle_pmc(vcpu)->perf_event;
+
+	state->loads++;
+	if (event && !cpumask_test_cpu(cpu, &to_arm_pmu(event->pmu)->supported_cpus)) {
+		state->rebacking_pending = true;
+		kvm_make_request(KVM_REQ_RELOAD_PMU, vcpu);
+	}
+}
+
+/* Under config_lock, before the VM runs: the guest's PMU becomes N = 0. */
+void partition_fixed_enter(struct kvm *kvm)
+{
+	u64 *dfr0 = &kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)];
+	unsigned int pmuver = FIELD_GET(ID_AA64DFR0_EL1_PMUVer_MASK, *dfr0);
+
+	lockdep_assert_held(&kvm->arch.config_lock);
+	kvm->arch.pmcr_n = 0;
+	/* No PMU version any host PMU lacks. */
+	pmuver = min(pmuver, partition_host_pmus_min_pmuver());
+	*dfr0 &= ~ID_AA64DFR0_EL1_PMUVer_MASK;
+	*dfr0 |= FIELD_PREP(ID_AA64DFR0_EL1_PMUVer_MASK, pmuver);
+}
+
+static int fixed_attr_set(struct kvm_vcpu *vcpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	struct kvm *kvm = vcpu->kvm;
+
+	lockdep_assert_held(&kvm->arch.config_lock);
+	if (!kvm_vcpu_has_pmu(vcpu))
+		return -ENODEV;
+	if (vcpu->arch.pmu.created || kvm_vm_has_ran_once(kvm) ||
+	    kvm->arch.pmu_filter || state->vm->set_pmu_seen)
+		return -EBUSY;
+	if (!partition_host_pmus_cover_all_cpus()) {
+		pr_warn_ratelimited("fixed-counters-only PMU refused: the host PMUs do not cover every CPU\n");
+		return -EOPNOTSUPP;
+	}
+	state->vm->mode = PARTITION_MODE_FIXED;
+	state->vm->mode_chosen = true;
+	partition_fixed_enter(kvm);
+	return 0;
+}
+
+/*
+ * The PMU attributes of a VM the module knows. SET of a stock attribute
+ * that a fixed VM cannot honour is refused; one chosen by default_mode
+ * gives way to the VMM's explicit choice and becomes emulated again.
+ */
+int partition_fixed_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
+			 struct kvm_device_attr *attr)
+{
+	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
+
+	if (attr->attr == KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY) {
+		switch (op) {
+		case KVM_PMU_HOOK_ATTR_SET:
+			return fixed_attr_set(vcpu);
+		case KVM_PMU_HOOK_ATTR_GET:
+			return vm->mode == PARTITION_MODE_FIXED ? 0 : -ENXIO;
+		case KVM_PMU_HOOK_ATTR_HAS:
+			return kvm_vcpu_has_pmu(vcpu) ? 0 : -ENXIO;
+		}
+	}
+
+	if (op != KVM_PMU_HOOK_ATTR_SET ||
+	    (attr->attr != KVM_ARM_VCPU_PMU_V3_SET_PMU &&
+	     attr->attr != KVM_ARM_VCPU_PMU_V3_FILTER))
+		return -ENOIOCTLCMD;
+
+	if (attr->attr == KVM_ARM_VCPU_PMU_V3_SET_PMU)
+		vm->set_pmu_seen = true;
+	if (vm->mode != PARTITION_MODE_FIXED)
+		return -ENOIOCTLCMD;
+	if (vm->mode_chosen)
+		return -EBUSY;
+
+	/* default_mode=fixed yields; SET_PMU recomputes PMCR.N itself. */
+	vm->mode = PARTITION_MODE_EMULATED;
+	vcpu->kvm->arch.pmcr_n = bitmap_weight(vcpu->kvm->arch.arm_pmu->cntr_mask,
+					       ARMV8_PMU_MAX_GENERAL_COUNTERS);
+	return -ENOIOCTLCMD;
+}

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fixed-counters-only PMU on a heterogeneous host: the split-PMU rig,
+ * where CPUs 0-1 and 2-3 belong to two different host PMUs.
+ *
+ * Usage: fixed_counters stock   (before kvm_pmu_partition is loaded)
+ *        fixed_counters         (loaded with default_mode=emulated)
+ *        fixed_counters default (loaded with default_mode=fixed)
+ *
+ * "stock" reproduces the bug the mode fixes: with KVM's default PMU, the
+ * guest's cycle counter stops while the vCPU runs on the other PMU's
+ * CPUs. The full run checks the mode: PMCCNTR strictly increases across
+ * 1000 forced migrations between the clusters without KVM_EXIT_FAIL_ENTRY;
+ * the guest sees N = 0, PMCEID = 0 and UNDEFINED event counters; one
+ * cycle-counter overflow raises exactly one interrupt; the attribute's
+ * errors; and sysfs and pmuctl show the mode and the backing PMU.
+ * "default" checks that default_mode=fixed gives the mode to a VM that does
+ * not choose, and that a VMM's explicit SET_PMU still wins.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <uapi/linux/kvm_pmu_partition.h>
+
+#include "kselftest.h"
+#include "pmu_vm.h"
+#include <gic.h>
+
+#define LITTLE_CPU		0	/* first PMU: CPUs 0-1 */
+#define BIG_CPU			2	/* second PMU: CPUs 2-3 */
+#define MIGRATIONS		1000
+#define OVERFLOWS		8
+#define OVERFLOW_DISTANCE	20000	/* cycles before PMCCNTR wraps at 32 bits */
+#define SYSFS_VMS		KVM_PMU_PARTITION_SYSFS_DIR "/vm"
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set),
+		    "cannot pin to CPU %d", cpu);
+}
+
+/* Guest: enable the cycle counter, then report it on every sync. */
+static void guest_report_cycles(void)
+{
+	write_sysreg(0, pmccfiltr_el0);
+	write_sysreg(BIT(31), pmcntenset_el0);
+	write_sysreg(ARMV8_PMU_PMCR_E | ARMV8_PMU_PMCR_C | ARMV8_PMU_PMCR_LC,
+		     pmcr_el0);
+	isb();
+	for (;;) {
+		for (int i = 0; i < 2000; i++)
+			asm volatile("nop");
+		GUEST_SYNC(read_sysreg(pmccntr_el0));
+	}
+}
+
+static struct kvm_vcpu *create_vcpu(struct kvm_vm **vm, void *guest_code,
+				    bool pmu, bool fixed, int *gic_fd)
+{
+	uint64_t irq = PMU_VM_IRQ;
+	struct kvm_device_attr attr = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+	};
+	struct kvm_vcpu_init init;
+	struct kvm_vcpu *vcpu;
+
+	*vm = vm_create(1);
+	vm_ioctl(*vm, KVM_ARM_PREFERRED_TARGET, &init);
+	if (pmu)
+		init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	vcpu = aarch64_vcpu_add(*vm, 0, &init, guest_code);
+	vm_init_descriptor_tables(*vm);
+	vcpu_init_descriptor_tables(vcpu);
+	*gic_fd = vgic_v3_setup(*vm, 1, 64);
+	if (!pmu)
+		return vcpu;
+	if (fixed) {
+		attr.attr = KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY;
+		vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
+	}
+	attr.attr = KVM_ARM_VCPU_PMU_V3_IRQ;
+	attr.addr = (uint64_t)&irq;
+	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
+	attr.attr = KVM_ARM_VCPU_PMU_V3_INIT;
+	attr.addr = 0;
+	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
+	return vcpu;
+}
+
+/* Runs the guest to its next GUEST_SYNC and returns its argument. */
+static uint64_t run_to_sync(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason != KVM_EXIT_FAIL_ENTRY,
+		    "KVM_EXIT_FAIL_ENTRY (reason %llu) on CPU %u",
+		    vcpu->run->fail_entry.hardware_entry_failure_reason,
+		    vcpu->run->fail_entry.cpu);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		return uc.args[1];
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+	default:
+		TEST_FAIL("unexpected exit %u, ucall %lu", vcpu->run->exit_reason,
+			  uc.cmd);
+	}
+	return 0;
+}
+
+/*
+ * Stock KVM: the default PMU is the one of the CPU that ran
+ * KVM_ARM_VCPU_INIT; on the other PMU's CPUs its perf events cannot count.
+ */
+static void test_stock_cycle_counter_stops_on_the_other_pmu(void)
+{
+	uint64_t little_start, little_end, big_start, big_end;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int gic_fd;
+
+	pin_to_cpu(LITTLE_CPU);
+	vcpu = create_vcpu(&vm, guest_report_cycles, true, false, &gic_fd);
+	little_start = run_to_sync(vcpu);
+	little_end = run_to_sync(vcpu);
+	pin_to_cpu(BIG_CPU);
+	big_start = run_to_sync(vcpu);
+	big_end = run_to_sync(vcpu);
+	close(gic_fd);
+	kvm_vm_free(vm);
+
+	ksft_print_msg("stock: PMCCNTR %lu -> %lu on CPU %d, %lu -> %lu on CPU %d\n",
+		       little_start, little_end, LITTLE_CPU, big_start, big_end,
+		       BIG_CPU);
+	ksft_test_result(little_end > little_start && big_end == big_start,
+			 "stock_cycle_counter_stops_on_the_other_pmu\n");
+}
+
+/* The first line of a sysfs file of our VM's vcpu0, or "" */
+static void read_vcpu0_file(const char *file, char *buf, size_t size)
+{
+	char path[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path),
+		 "sh -c 'cat " SYSFS_VMS "/%d.*/vcpu0/%s 2>/dev/null | tail -n 1'",
+		 getpid(), file);
+	f = popen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	pclose(f);
+}
+
+static bool pmuctl_shows(const char *needle)
+{
+	char line[4096], command[64];
+	bool found = false;
+	FILE *f;
+
+	snprintf(command, sizeof(command), "pmuctl vm show -j %d", getpid());
+	f = popen(command, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, needle) != NULL;
+	pclose(f);
+	if (!found)
+		ksft_print_msg("'%s' lacks %s\n", command, needle);
+	return found;
+}
+
+static void test_fixed_cycle_counter_counts_across_migrations(void)
+{
+	uint64_t previous, value;
+	char backing[64], switches[32];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int i, gic_fd, cpu;
+	bool increasing = true;
+
+	pin_to_cpu(LITTLE_CPU);
+	vcpu = create_vcpu(&vm, guest_report_cycles, true, true, &gic_fd);
+	previous = run_to_sync(vcpu);
+	for (i = 0; i < MIGRATIONS; i++) {
+		cpu = i % 2 ? LITTLE_CPU : BIG_CPU;
+		pin_to_cpu(cpu);
+		value = run_to_sync(vcpu);
+		if (value <= previous && increasing) {
+			ksft_print_msg("migration %d to CPU %d: PMCCNTR %lu after %lu\n",
+				       i, cpu, value, previous);
+			increasing = false;
+		}
+		previous = value;
+	}
+	ksft_test_result(increasing,
+			 "fixed_cycle_counter_strictly_increases_across_%d_migrations\n",
+			 MIGRATIONS);
+
+	/* The last migration was to LITTLE_CPU, the first PMU's. */
+	read_vcpu0_file("backing_pmu", backing, sizeof(backing));
+	read_vcpu0_file("backing_switches", switches, sizeof(switches));
+	ksft_print_msg("vcpu0: backing_pmu %s, backing_switches %s\n", backing,
+		       switches);
+	ksft_test_result(strtoul(switches, NULL, 10) >= MIGRATIONS &&
+			 strstr(backing, "a53"),
+			 "fixed_backing_pmu_follows_the_cpu_in_sysfs\n");
+	ksft_test_result(pmuctl_shows("\"mode\":\"fixed\"") &&
+			 pmuctl_shows("\"backing_pmu\":\"armv8_cortex_a53\""),
+			 "pmuctl_shows_fixed_mode_and_backing_pmu\n");
+
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
+/* Guest: what an N = 0 PMU looks like. */
+static volatile int undefined_count;
+
+static void undefined_handler(struct ex_regs *regs)
+{
+	undefined_count++;
+	regs->pc += 4;
+}
+
+#define EXPECT_UNDEFINED(access)					\
+	do {								\
+		int before = undefined_count;				\
+		access;							\
+		__GUEST_ASSERT(undefined_count == before + 1,		\
+			       "%s was not UNDEFINED", #access);	\
+	} while (0)
+
+static void guest_check_view(void)
+{
+	uint64_t value;
+
+	GUEST_ASSERT_EQ(FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg(pmcr_el0)), 0);
+	GUEST_ASSERT_EQ(read_sysreg(pmceid0_el0), 0);
+	GUEST_ASSERT_EQ(read_sysreg(pmceid1_el0), 0);
+	EXPECT_UNDEFINED(value = read_sysreg(pmevcntr0_el0));
+	EXPECT_UNDEFINED(write_sysreg(0, pmevcntr0_el0));
+	EXPECT_UNDEFINED(value = read_sysreg(pmevtyper0_el0));
+	write_sysreg(0, pmselr_el0);
+	isb();
+	EXPECT_UNDEFINED(value = read_sysreg(pmxevcntr_el0));
+	EXPECT_UNDEFINED(value = read_sysreg(pmxevtyper_el0));
+	/* SEL = 31 selects PMCCFILTR. */
+	write_sysreg(ARMV8_PMU_EXCLUDE_EL0, pmccfiltr_el0);
+	write_sysreg(31, pmselr_el0);
+	isb();
+	GUEST_ASSERT_EQ(read_sysreg(pmxevtyper_el0), ARMV8_PMU_EXCLUDE_EL0);
+	/* Only the cycle counter's bit exists in the enable registers. */
+	write_sysreg(~0UL, pmcntenset_el0);
+	GUEST_ASSERT_EQ(read_sysreg(pmcntenset_el0), BIT(31));
+	(void)value;
+	GUEST_DONE();
+}
+
+static void test_fixed_guest_view(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	uint64_t dfr0;
+	int gic_fd;
+
+	vcpu = create_vcpu(&vm, guest_check_view, true, true, &gic_fd);
+	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ESR_EC_UNKNOWN,
+				undefined_handler);
+	vcpu_run(vcpu);
+	if (get_ucall(vcpu, &uc) == UCALL_ABORT) {
+		ksft_print_msg("guest: %s\n", uc.buffer);
+		ksft_test_result_fail("fixed_guest_sees_n0_pmceid0_and_undefined_event_counters\n");
+	} else {
+		ksft_test_result(uc.cmd == UCALL_DONE,
+				 "fixed_guest_sees_n0_pmceid0_and_undefined_event_counters\n");
+	}
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_ID_AA64DFR0_EL1), &dfr0);
+	ksft_test_result(FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), dfr0) >=
+			 ID_AA64DFR0_EL1_PMUVer_IMP,
+			 "fixed_guest_has_pmuv3 (PMUVer %lu)\n",
+			 FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), dfr0));
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
+/* Guest: OVERFLOWS 32-bit wraps of PMCCNTR, each to raise one PPI. */
+static volatile int overflow_irqs, stray_irqs;
+
+static void guest_irq_handler(struct ex_regs *regs)
+{
+	uint32_t intid = gic_get_and_ack_irq();
+
+	if (intid == PMU_VM_IRQ && (read_sysreg(pmovsset_el0) & BIT(31))) {
+		overflow_irqs++;
+		write_sysreg(BIT(31), pmovsclr_el0);
+		isb();
+	} else {
+		stray_irqs++;
+	}
+	gic_set_eoi(intid);
+}
+
+static void guest_count_overflows(void)
+{
+	int overflow;
+
+	/* PMOVSSET resets to an UNKNOWN value: clear it before enabling. */
+	write_sysreg(~0UL, pmovsclr_el0);
+	isb();
+	gic_init(GIC_V3, 1);
+	gic_irq_enable(PMU_VM_IRQ);
+	local_irq_enable();
+	write_sysreg(0, pmccfiltr_el0);
+	write_sysreg(BIT(31), pmintenset_el1);
+	write_sysreg(BIT(31), pmcntenset_el0);
+	for (overflow = 1; overflow <= OVERFLOWS; overflow++) {
+		write_sysreg(0, pmcr_el0);
+		isb();
+		write_sysreg((1UL << 32) - OVERFLOW_DISTANCE, pmccntr_el0);
+		write_sysreg(ARMV8_PMU_PMCR_E, pmcr_el0);	/* LC = 0 */
+		isb();
+		/* Well past the wrap, but far from the next one. */
+		for (int i = 0; i < 8 * OVERFLOW_DISTANCE &&
+		     overflow_irqs < overflow; i++)
+			asm volatile("nop");
+		for (int i = 0; i < OVERFLOW_DISTANCE; i++)
+			asm volatile("nop");
+		write_sysreg(0, pmcr_el0);
+		isb();
+		GUEST_SYNC(overflow_irqs);
+	}
+	GUEST_ASSERT_EQ(stray_irqs, 0);
+	GUEST_DONE();
+}
+
+static void test_fixed_overflow_interrupts(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int gic_fd, expected = 0;
+	bool exact = true;
+
+	vcpu = create_vcpu(&vm, guest_count_overflows, true, true, &gic_fd);
+	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, guest_irq_handler);
+	for (;;) {
+		vcpu_run(vcpu);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			expected++;
+			if (uc.args[1] != (uint64_t)expected) {
+				ksft_print_msg("after overflow %d the guest took %lu interrupts\n",
+					       expected, uc.args[1]);
+				exact = false;
+			}
+			continue;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+		case UCALL_DONE:
+			break;
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
+		break;
+	}
+	ksft_test_result(exact && expected == OVERFLOWS,
+			 "fixed_one_interrupt_per_cycle_counter_overflow (%d overflows)\n",
+			 OVERFLOWS);
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
+static int set_fixed(struct kvm_vcpu *vcpu)
+{
+	struct kvm_device_attr attr = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+		.attr = KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY,
+	};
+
+	return __vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr) ? errno : 0;
+}
+
+static int pmu_attr(struct kvm_vcpu *vcpu, unsigned long ioctl_nr,
+		    uint64_t attribute, void *addr)
+{
+	struct kvm_device_attr attr = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+		.attr = attribute,
+		.addr = (uint64_t)addr,
+	};
+
+	/* ioctl(2) itself: the library's wrappers want a constant request. */
+	return ioctl(vcpu->fd, ioctl_nr, &attr) ? errno : 0;
+}
+
+static void expect_errno(const char *name, int got, int expected)
+{
+	if (got != expected)
+		ksft_print_msg("%s: %s, expected %s\n", name, strerror(got),
+			       strerror(expected));
+	ksft_test_result(got == expected, "%s\n", name);
+}
+
+static int host_pmu_type(const char *name)
+{
+	char path[256];
+	int type = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &type) != 1)
+			type = -1;
+		fclose(f);
+	}
+	return type;
+}
+
+static void test_attribute_errors(void)
+{
+	struct kvm_vcpu *vcpu, *second;
+	struct kvm_vcpu_init init;
+	uint8_t filter_storage[sizeof(struct kvm_pmu_event_filter)];
+	struct kvm_pmu_event_filter *filter = (void *)filter_storage;
+	struct kvm_vm *vm;
+	int gic_fd, type;
+
+	vcpu = create_vcpu(&vm, guest_report_cycles, false, false, &gic_fd);
+	expect_errno("fixed_attr_without_pmuv3_is_enodev", set_fixed(vcpu), ENODEV);
+	close(gic_fd);
+	kvm_vm_free(vm);
+
+	/* A vCPU with PMUv3 whose PMU is not initialised yet. */
+	vm = vm_create(2);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
+	second = aarch64_vcpu_add(vm, 1, &init, guest_report_cycles);
+	gic_fd = vgic_v3_setup(vm, 2, 64);
+	expect_errno("fixed_attr_has_is_0",
+		     pmu_attr(vcpu, KVM_HAS_DEVICE_ATTR,
+			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
+	expect_errno("fixed_attr_get_before_set_is_enxio",
+		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), ENXIO);
+	expect_errno("fixed_attr_set_is_0", set_fixed(vcpu), 0);
+	expect_errno("fixed_attr_get_after_set_is_0",
+		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
+	type = host_pmu_type("armv8_cortex_a53");
+	expect_errno("set_pmu_on_a_fixed_vm_is_ebusy",
+		     pmu_attr(second, KVM_SET_DEVICE_ATTR,
+			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), EBUSY);
+	{
+		uint64_t irq = PMU_VM_IRQ;
+
+		pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_IRQ, &irq);
+		pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+	}
+	expect_errno("fixed_attr_after_pmu_init_is_ebusy", set_fixed(vcpu), EBUSY);
+	run_to_sync(vcpu);
+	expect_errno("fixed_attr_after_the_vm_ran_is_ebusy", set_fixed(second), EBUSY);
+	close(gic_fd);
+	kvm_vm_free(vm);
+
+	/* An event filter, then the mode. */
+	pin_to_cpu(LITTLE_CPU);
+	vm = vm_create(1);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
+	gic_fd = vgic_v3_setup(vm, 1, 64);
+	memset(filter, 0, sizeof(*filter));
+	filter->base_event = ARMV8_PMUV3_PERFCTR_CPU_CYCLES;
+	filter->nevents = 1;
+	filter->action = KVM_PMU_EVENT_ALLOW;
+	pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_FILTER, filter);
+	expect_errno("fixed_attr_with_an_event_filter_is_ebusy", set_fixed(vcpu), EBUSY);
+	close(gic_fd);
+	kvm_vm_free(vm);
+
+	/* SET_PMU, then the mode. */
+	vm = vm_create(1);
+	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
+	gic_fd = vgic_v3_setup(vm, 1, 64);
+	pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_SET_PMU, &type);
+	expect_errno("fixed_attr_after_set_pmu_is_ebusy", set_fixed(vcpu), EBUSY);
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
+/* default_mode=fixed: no attribute, yet N = 0 and counting everywhere. */
+static void test_default_mode_fixed(void)
+{
+	uint64_t previous, value, pmcr;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	bool increasing = true;
+	int i, gic_fd, type;
+
+	pin_to_cpu(LITTLE_CPU);
+	vcpu = create_vcpu(&vm, guest_report_cycles, true, false, &gic_fd);
+	ksft_test_result(pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				  KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL) == 0,
+			 "default_mode_fixed_applies_to_a_vm_that_does_not_choose\n");
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+	ksft_test_result(FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) == 0,
+			 "default_mode_fixed_gives_pmcr_n_0\n");
+	previous = run_to_sync(vcpu);
+	for (i = 0; i < 50; i++) {
+		pin_to_cpu(i % 2 ? LITTLE_CPU : BIG_CPU);
+		value = run_to_sync(vcpu);
+		increasing &= value > previous;
+		previous = value;
+	}
+	ksft_test_result(increasing,
+			 "default_mode_fixed_counts_across_migrations\n");
+	close(gic_fd);
+	kvm_vm_free(vm);
+
+	/* An explicit SET_PMU is the VMM's choice: the VM is stock again. */
+	vm = vm_create(1);
+	{
+		struct kvm_vcpu_init init;
+
+		vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+		init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+		vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
+	}
+	gic_fd = vgic_v3_setup(vm, 1, 64);
+	type = host_pmu_type("armv8_cortex_a53");
+	ksft_test_result(pmu_attr(vcpu, KVM_SET_DEVICE_ATTR,
+				  KVM_ARM_VCPU_PMU_V3_SET_PMU, &type) == 0 &&
+			 pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				  KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL) == ENXIO,
+			 "default_mode_fixed_yields_to_set_pmu\n");
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+	ksft_test_result(FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) > 0,
+			 "set_pmu_restores_the_event_counters (N %lu)\n",
+			 FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
+int main(int argc, char **argv)
+{
+	bool stock = argc > 1 && !strcmp(argv[1], "stock");
+
+	ksft_print_header();
+	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
+		ksft_exit_skip("KVM has no PMUv3 on this host\n");
+	if (host_pmu_type("armv8_cortex_a53") < 0 ||
+	    host_pmu_type("armv8_cortex_a72") < 0)
+		ksft_exit_skip("not the split-PMU rig (no armv8_cortex_a53 and a72 PMUs)\n");
+
+	if (stock) {
+		ksft_set_plan(1);
+		test_stock_cycle_counter_stops_on_the_other_pmu();
+		ksft_finished();
+	}
+
+	if (argc > 1 && !strcmp(argv[1], "default")) {
+		ksft_set_plan(5);
+		test_default_mode_fixed();
+		ksft_finished();
+	}
+
+	ksft_set_plan(17);
+	test_stock_cycle_counter_stops_on_the_other_pmu();
+	test_fixed_cycle_counter_counts_across_migrations();
+	test_fixed_guest_view();
+	test_fixed_overflow_interrupts();
+	test_attribute_errors();
+	ksft_finished();
+}
