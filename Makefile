@@ -7,6 +7,8 @@
 #                show pmuctl
 #   make check   checkpatch, build everything, run the tests on the rig;
 #                prints TAP and a final "N passed, N failed"
+#   make bench   benchmarks on the rig under -icount (not tests); writes
+#                bench-results.json
 #   make shell   boot the rig to an interactive shell
 #
 # Everything built goes to build/ (the module's objects to module/).
@@ -26,7 +28,7 @@ JOBS ?= $(shell nproc)
 RIG_ARGS ?= --smp 2 --memory 1024 --icount
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
-	qemu split-dtb probe check demo shell clean distclean
+	qemu split-dtb probe check bench demo shell clean distclean
 
 all: initramfs
 
@@ -69,6 +71,7 @@ initramfs: module pmuctl kselftests
 		--add $(BUILD)/tests/hooks_reached:/rig/tests/ \
 		--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
 		--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
+		--add $(BUILD)/tests/backing_switch:/rig/tests/ \
 		--add $(TOP)/tests/rig/checks:/rig/tests \
 		--add $(TOP)/module/kvm_pmu_partition.ko:/rig/modules/ \
 		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
@@ -83,6 +86,10 @@ demo: initramfs qemu
 	@echo "== kvm-pmu-partition demo: $$(cat $(BUILD)/kernel-source-version)"
 	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
 		--plan demo $(RIG_ARGS) --timeout 900 --log $(BUILD)/demo.log
+
+# Benchmarks: deterministic figures under -icount, not part of make check.
+bench: initramfs qemu split-dtb
+	@tests/run-bench.sh
 
 shell: initramfs qemu
 	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \

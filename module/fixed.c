@@ -43,8 +43,18 @@
 #define CYCLE_COUNTER		ARMV8_PMU_CYCLE_IDX
 #define CYCLE_COUNTER_BIT	BIT(ARMV8_PMU_CYCLE_IDX)
 #define CYCLE_FILTER_MASK	(ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0)
+/* ID_AA64DFR0_EL1.PMUVer, and its value for FEAT_PMUv3p5 */
+#define DFR0_PMU_VERSION	GENMASK_ULL(11, 8)
+#define PMU_VERSION_V3P5	6
 /* config1 bit 0 of the PMUv3 perf driver ("long"): a 64-bit counter */
 #define PMUV3_CONFIG1_LONG	BIT(0)
+
+/* The VM's ID_AA64DFR0_EL1.PMUVer, as its vCPUs see it. */
+static unsigned int vm_pmu_version(struct kvm *kvm)
+{
+	return FIELD_GET(DFR0_PMU_VERSION,
+			 kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)]);
+}
 
 /* PMU registers, by index into vcpu->arch.ctxt.sys_regs[]. */
 static u64 *pmu_reg(struct kvm_vcpu *vcpu, int reg)
@@ -303,7 +313,7 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
 	/* PMCR.LP only exists from PMUv3p5; C and P are actions, not state. */
-	if (!kvm_has_feat(vcpu->kvm, ID_AA64DFR0_EL1, PMUVer, V3P5))
+	if (vm_pmu_version(vcpu->kvm) < PMU_VERSION_V3P5)
 		value &= ~ARMV8_PMU_PMCR_LP;
 	*pmu_reg(vcpu, PMCR_EL0) = value & ~(ARMV8_PMU_PMCR_C | ARMV8_PMU_PMCR_P);
 
@@ -333,14 +343,14 @@ void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 void partition_fixed_enter(struct kvm *kvm)
 {
 	u64 *dfr0 = &kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)];
-	unsigned int pmuver = FIELD_GET(ID_AA64DFR0_EL1_PMUVer_MASK, *dfr0);
+	unsigned int pmuver = vm_pmu_version(kvm);
 
 	lockdep_assert_held(&kvm->arch.config_lock);
 	kvm->arch.pmcr_n = 0;
 	/* No PMU version any host PMU lacks. */
 	pmuver = min(pmuver, partition_host_pmus_min_pmuver());
-	*dfr0 &= ~ID_AA64DFR0_EL1_PMUVer_MASK;
-	*dfr0 |= FIELD_PREP(ID_AA64DFR0_EL1_PMUVer_MASK, pmuver);
+	*dfr0 &= ~DFR0_PMU_VERSION;
+	*dfr0 |= FIELD_PREP(DFR0_PMU_VERSION, pmuver);
 }
 
 static int fixed_attr_set(struct kvm_vcpu *vcpu)

@@ -15,25 +15,18 @@
  * it now runs on; @count is the guest's count carried over.
  */
 TRACE_EVENT(kvm_pmu_partition_backing_change,
-	TP_PROTO(int vcpu_id, const char *from, const char *to, u64 count),
-	TP_ARGS(vcpu_id, from, to, count),
-
-	TP_STRUCT__entry(
-		__field(int, vcpu_id)
-		__string(from, from)
-		__string(to, to)
-		__field(u64, count)
-	),
-
-	TP_fast_assign(
-		__entry->vcpu_id = vcpu_id;
-		__assign_str(from);
-		__assign_str(to);
-		__entry->count = count;
-	),
-
-	TP_printk("vcpu=%d from=%s to=%s count=%llu", __entry->vcpu_id,
-		  __get_str(from), __get_str(to), __entry->count)
+	    TP_PROTO(int vcpu_id, const char *from, const char *to, u64 count),
+	    TP_ARGS(vcpu_id, from, to, count),
+	    TP_STRUCT__entry(__field(int, vcpu_id)
+			     __string(from, from)
+			     __string(to, to)
+			     __field(u64, count)),
+	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+			   __assign_str(from);
+			   __assign_str(to);
+			   __entry->count = count;),
+	    TP_printk("vcpu=%d from=%s to=%s count=%llu", __entry->vcpu_id,
+		      __get_str(from), __get_str(to), __entry->count)
 );
 
 #endif /* KVM_PMU_PARTITION_TRACE_H */

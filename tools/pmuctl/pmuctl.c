@@ -4,7 +4,8 @@
  *
  * Owns: option parsing, the top-level help and version output, locating the
  * module's sysfs root (PMUCTL_SYSFS_ROOT), error reporting, dispatching to
- * the "module" and "pmu" objects, and "pmuctl show" (both objects at once).
+ * the "module", "pmu" and "vm" objects, and "pmuctl show" (all three at
+ * once).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -90,13 +91,14 @@ static void print_usage(FILE *out)
 		"\n"
 		"Inspect the kvm_pmu_partition module (PMU partitioning for arm64 KVM).\n"
 		"\n"
-		"  OBJECT  := { module | pmu }\n"
+		"  OBJECT  := { module | pmu | vm }\n"
 		"  COMMAND := { show }\n"
 		"  OPTIONS := { -j|--json | -p|--pretty | -h|--help | -V|--version }\n"
 		"\n"
-		"  pmuctl show          module state and host PMUs\n"
+		"  pmuctl show          module state, host PMUs and VMs\n"
 		"  pmuctl module show   module state only\n"
 		"  pmuctl pmu show      host PMUs only\n"
+		"  pmuctl vm show [PID] VMs and their vCPUs only (of process PID)\n"
 		"\n"
 		"  -j, --json     print JSON on one line\n"
 		"  -p, --pretty   print indented JSON (implies --json)\n"
@@ -130,11 +132,12 @@ static int do_version(void)
 	return pmuctl_finish_output();
 }
 
-/* pmuctl show: the module object and the PMU array in one document. */
+/* pmuctl show: the module object, the PMU array and the VM array in one document. */
 static int do_show(int argc, char **argv)
 {
 	struct module_state state;
 	struct pmu_list list;
+	struct vm_list vms;
 	struct json_writer w;
 	const char *root;
 
@@ -145,6 +148,10 @@ static int do_show(int argc, char **argv)
 		return EXIT_FAIL;
 	if (module_state_read(root, &state) || pmu_list_read(root, &list))
 		return EXIT_FAIL;
+	if (vm_list_read(root, 0, &vms)) {
+		pmu_list_free(&list);
+		return EXIT_FAIL;
+	}
 
 	if (json_output) {
 		json_writer_init(&w, stdout, pretty_output);
@@ -154,14 +161,21 @@ static int do_show(int argc, char **argv)
 		module_state_write_json(&w, &state);
 		json_name(&w, "pmus");
 		pmu_list_write_json(&w, &list);
+		json_name(&w, "vms");
+		vm_list_write_json(&w, &vms);
 		json_end_object(&w);
 		json_writer_finish(&w);
 	} else {
 		module_state_print_plain(&state);
 		printf("\n");
 		pmu_list_print_plain(&list);
+		if (vms.count) {
+			printf("\n");
+			vm_list_print_plain(&vms);
+		}
 	}
 	pmu_list_free(&list);
+	vm_list_free(&vms);
 	return pmuctl_finish_output();
 }
 
@@ -169,6 +183,7 @@ static const struct cmd cmds[] = {
 	{ "show",	do_show },
 	{ "module",	do_module },
 	{ "pmu",	do_pmu },
+	{ "vm",		do_vm },
 	{ "help",	do_help },
 	{ NULL,		NULL },
 };

@@ -4,7 +4,7 @@
  *
  * Owns: the global output options, the exit status values, error reporting
  * (p_err), the in-memory state read from sysfs and the entry points of the
- * "module" and "pmu" objects.
+ * "module", "pmu" and "vm" objects.
  */
 #ifndef PMUCTL_H
 #define PMUCTL_H
@@ -84,8 +84,47 @@ void pmu_list_print_plain(const struct pmu_list *list);
 /* Write the PMUs as a JSON array. */
 void pmu_list_write_json(struct json_writer *w, const struct pmu_list *list);
 
+#define VM_NAME_SIZE		256
+#define VM_MODE_SIZE		64
+#define VCPU_BACKING_PMU_SIZE	256
+
+/* One vCPU of a VM, from vm/<pid>.<serial>/vcpu<id>/. */
+struct vcpu_info {
+	unsigned long id;
+	char backing_pmu[VCPU_BACKING_PMU_SIZE];	/* a PMU name or "none" */
+	unsigned long long loads;
+	unsigned long long backing_switches;
+};
+
+/* One VM that went through the module, from vm/<pid>.<serial>/. */
+struct vm_info {
+	char name[VM_NAME_SIZE];
+	unsigned long pid;
+	char mode[VM_MODE_SIZE];
+	struct vcpu_info *vcpus;	/* sorted by id */
+	size_t nr_vcpus;
+};
+
+struct vm_list {
+	struct vm_info *vms;
+	size_t count;
+};
+
+/*
+ * Read every VM under ROOT/vm (none when vm/ is missing), sorted by name,
+ * only those of process PID_FILTER unless it is 0.  VMs and vCPUs whose
+ * directory vanishes while they are read are left out.
+ */
+int vm_list_read(const char *root, unsigned long pid_filter, struct vm_list *list);
+void vm_list_free(struct vm_list *list);
+/* The table, or "no VMs". */
+void vm_list_print_plain(const struct vm_list *list);
+/* Write the VMs as a JSON array. */
+void vm_list_write_json(struct json_writer *w, const struct vm_list *list);
+
 /* Object entry points: ARGV[0] is the verb, if any. */
 int do_module(int argc, char **argv);
 int do_pmu(int argc, char **argv);
+int do_vm(int argc, char **argv);
 
 #endif /* PMUCTL_H */

@@ -2,7 +2,8 @@
 /*
  * sysfs.c - reading single-value sysfs attributes.
  *
- * Owns: building attribute paths, reading a whole attribute file, and the
+ * Owns: building attribute paths, reading a whole attribute file (telling a
+ * file that vanished with its directory apart from other failures), and the
  * strict parsers for decimal numbers, booleans and cpulists.  A value must
  * be exactly one line: the text, one optional trailing newline, nothing else.
  */
@@ -31,8 +32,14 @@ const char *sanitize(const char *str, char *out, size_t size)
 	return out;
 }
 
-/* Read DIR/NAME into BUF, dropping one trailing newline; empty is allowed. */
-static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t size)
+/*
+ * Read DIR/NAME into BUF, dropping one trailing newline; empty is allowed.
+ * With MAY_VANISH, a file that does not exist (ENOENT on open) or whose
+ * kernfs node was removed after the open (ENODEV on read) gives SYSFS_GONE
+ * and no message.
+ */
+static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t size,
+			  bool may_vanish)
 {
 	char path[PATH_MAX];
 	size_t length = 0;
@@ -46,6 +53,8 @@ static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t s
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
+		if (errno == ENOENT && may_vanish)
+			return SYSFS_GONE;
 		if (errno == ENOENT)
 			p_err("required file %s is missing", path);
 		else
@@ -65,6 +74,10 @@ static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t s
 			break;
 	}
 	if (n < 0) {
+		if (errno == ENODEV && may_vanish) {
+			close(fd);
+			return SYSFS_GONE;
+		}
 		p_err("cannot read %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -85,15 +98,29 @@ static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t s
 	return 0;
 }
 
-int sysfs_read_string(const char *dir, const char *name, char *buf, size_t size)
+static int sysfs_check_string(const char *dir, const char *name, const char *buf)
 {
-	if (sysfs_read_raw(dir, name, buf, size))
-		return -1;
 	if (!buf[0]) {
 		p_err("%s/%s: value is empty", dir, name);
 		return -1;
 	}
 	return 0;
+}
+
+int sysfs_read_string(const char *dir, const char *name, char *buf, size_t size)
+{
+	if (sysfs_read_raw(dir, name, buf, size, false))
+		return -1;
+	return sysfs_check_string(dir, name, buf);
+}
+
+int sysfs_try_read_string(const char *dir, const char *name, char *buf, size_t size)
+{
+	int ret = sysfs_read_raw(dir, name, buf, size, true);
+
+	if (ret)
+		return ret;
+	return sysfs_check_string(dir, name, buf);
 }
 
 int parse_ulong(const char *str, unsigned long *value)
@@ -110,13 +137,57 @@ int parse_ulong(const char *str, unsigned long *value)
 	return 0;
 }
 
+int parse_u64(const char *str, unsigned long long *value)
+{
+	char *end;
+
+	/* Same rules as parse_ulong(), 64 bits wide on every architecture. */
+	if (*str < '0' || *str > '9')
+		return -1;
+	errno = 0;
+	*value = strtoull(str, &end, 10);
+	if (errno || *end)
+		return -1;
+	return 0;
+}
+
 int sysfs_read_ulong(const char *dir, const char *name, unsigned long *value)
 {
 	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
 
-	if (sysfs_read_raw(dir, name, buf, sizeof(buf)))
+	if (sysfs_read_raw(dir, name, buf, sizeof(buf), false))
 		return -1;
 	if (parse_ulong(buf, value)) {
+		p_err("%s/%s: invalid number \"%s\"", dir, name,
+		      sanitize(buf, shown, sizeof(shown)));
+		return -1;
+	}
+	return 0;
+}
+
+int sysfs_try_read_ulong(const char *dir, const char *name, unsigned long *value)
+{
+	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
+	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), true);
+
+	if (ret)
+		return ret;
+	if (parse_ulong(buf, value)) {
+		p_err("%s/%s: invalid number \"%s\"", dir, name,
+		      sanitize(buf, shown, sizeof(shown)));
+		return -1;
+	}
+	return 0;
+}
+
+int sysfs_try_read_u64(const char *dir, const char *name, unsigned long long *value)
+{
+	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
+	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), true);
+
+	if (ret)
+		return ret;
+	if (parse_u64(buf, value)) {
 		p_err("%s/%s: invalid number \"%s\"", dir, name,
 		      sanitize(buf, shown, sizeof(shown)));
 		return -1;
@@ -128,7 +199,7 @@ int sysfs_read_bool(const char *dir, const char *name, bool *value)
 {
 	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
 
-	if (sysfs_read_raw(dir, name, buf, sizeof(buf)))
+	if (sysfs_read_raw(dir, name, buf, sizeof(buf), false))
 		return -1;
 	if (strcmp(buf, "0") && strcmp(buf, "1")) {
 		p_err("%s/%s: invalid boolean \"%s\" (expected 0 or 1)", dir, name,
@@ -212,7 +283,7 @@ int sysfs_read_cpulist(const char *dir, const char *name, char *buf, size_t size
 	char shown[SYSFS_SHORT_VALUE];
 	int ret;
 
-	if (sysfs_read_raw(dir, name, buf, size))
+	if (sysfs_read_raw(dir, name, buf, size, false))
 		return -1;
 	ret = cpulist_parse(buf, cpus, count);
 	if (ret == -2) {

@@ -103,6 +103,25 @@ add_pmu()
 	printf '%s\n' "$8" >"$dir/pmuver"
 }
 
+# add_vm ROOT NAME PID MODE: a vm/NAME/ directory without vCPUs.
+add_vm()
+{
+	dir=$1/vm/$2
+	mkdir -p "$dir"
+	printf '%s\n' "$3" >"$dir/pid"
+	printf '%s\n' "$4" >"$dir/mode"
+}
+
+# add_vcpu ROOT VM ID BACKING_PMU LOADS BACKING_SWITCHES
+add_vcpu()
+{
+	dir=$1/vm/$2/vcpu$3
+	mkdir -p "$dir"
+	printf '%s\n' "$4" >"$dir/backing_pmu"
+	printf '%s\n' "$5" >"$dir/loads"
+	printf '%s\n' "$6" >"$dir/backing_switches"
+}
+
 expect_rc()
 {
 	[ "$rc" -eq "$1" ] && return 0
@@ -194,7 +213,7 @@ add_pmu "$one" armv8_pmuv3_0 0-1 6 1 2 4 6
 
 one_module='{"version":"0.1.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"reserved_host_counters":2,"vms":0}'
 one_pmus='[{"name":"armv8_pmuv3_0","cpus":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":6}]'
-one_doc="{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":$one_pmus}"
+one_doc="{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":$one_pmus,\"vms\":[]}"
 
 run "$one" show
 check "show: exit 0, output on stdout only" expect_success
@@ -252,7 +271,7 @@ bl_pmus='[{"name":"armv8_cortex_a53","cpus":"0-1","cpu_list":[0,1],"counters":6,
 run "$bl" show -j
 check "big.LITTLE show -j: exit 0" expect_success
 check "big.LITTLE show -j: both PMUs sorted by name, all values" \
-	json_is "{\"pmuctl_version\":\"$expected_version\",\"module\":$bl_module,\"pmus\":$bl_pmus}"
+	json_is "{\"pmuctl_version\":\"$expected_version\",\"module\":$bl_module,\"pmus\":$bl_pmus,\"vms\":[]}"
 check "big.LITTLE show -j: one line" out_lines 1
 
 run "$bl" -p pmu show
@@ -311,13 +330,221 @@ none=$tmp/none
 make_module "$none"
 run "$none" show -j
 check "no PMUs: empty pmus array" json_is \
-	"{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":[]}"
+	"{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":[],\"vms\":[]}"
 run "$none" pmu show
 check "no PMUs: table says so" out_has '^\(no host PMUs\)$'
 
+### VMs: vm/<pid>.<serial>/ with vcpu<id>/ directories.
+
+# An older module without vm/: no VMs, not an error.
+run "$one" vm show
+check "no vm/: vm show exits 0" expect_success
+check "no vm/: vm show says 'no VMs'" out_is "no VMs"
+run "$one" vm show -j
+check "no vm/: vm show -j is an empty array" json_is '[]'
+check "no vm/: vm show -j prints exactly []" out_is "[]"
+run "$one" show
+check "no vm/: show has no VM table" succeeds_without '^(VM |no VMs)'
+run "$one" vm show 1234
+check "no vm/: vm show PID says 'no VMs'" out_is "no VMs"
+
+empty=$tmp/empty-vm
+make_module "$empty"
+mkdir "$empty/vm"
+run "$empty" vm -j
+check "empty vm/: vm -j is an empty array" json_is '[]'
+run "$empty" vm
+check "empty vm/: vm says 'no VMs'" out_is "no VMs"
+
+# Two VMs of two vCPUs each, created out of order: names sort in byte order
+# ("1234.0" before "987.1"), vCPU ids numerically (2 before 10).
+vms=$tmp/vms
+make_module "$vms" vms=2 default_mode=fixed
+add_pmu "$vms" armv8_cortex_a53 0-1 6 1 2 4 4
+add_pmu "$vms" armv8_cortex_a72 2-3 6 1 2 4 4
+add_vm "$vms" 987.1 987 partitioned
+add_vcpu "$vms" 987.1 10 armv8_cortex_a53 18446744073709551615 4294967296
+add_vcpu "$vms" 987.1 2 none 0 0
+add_vm "$vms" 1234.0 1234 fixed
+add_vcpu "$vms" 1234.0 1 none 3 0
+add_vcpu "$vms" 1234.0 0 armv8_cortex_a72 2031 1000
+printf 'x\n' >"$vms/vm/not-a-vm"
+# Not vCPUs: other entries of a VM directory are ignored.
+add_vcpu "$vms" 1234.0 x none 5 5
+add_vcpu "$vms" 1234.0 01 none 5 5
+
+vm_1234='{"name":"1234.0","pid":1234,"mode":"fixed","vcpus":[{"id":0,"backing_pmu":"armv8_cortex_a72","loads":2031,"backing_switches":1000},{"id":1,"backing_pmu":"none","loads":3,"backing_switches":0}]}'
+vm_987='{"name":"987.1","pid":987,"mode":"partitioned","vcpus":[{"id":2,"backing_pmu":"none","loads":0,"backing_switches":0},{"id":10,"backing_pmu":"armv8_cortex_a53","loads":18446744073709551615,"backing_switches":4294967296}]}'
+
+run "$vms" vm show -j
+check "two VMs: vm show -j exits 0" expect_success
+check "two VMs: vm show -j, VMs by name, vCPUs by id, all values (u64 too)" \
+	json_is "[$vm_1234,$vm_987]"
+check "two VMs: vm show -j is one line" out_lines 1
+run "$vms" -p vm
+check "two VMs: vm -p, parsed values" json_is "[$vm_1234,$vm_987]"
+python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])))' \
+	"[$vm_1234,$vm_987]" >"$tmp/expected-vms"
+run "$vms" show -j
+check "two VMs: show -j has the vms array after pmus" python3 -c '
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except ValueError:
+    sys.exit(1)
+keys = list(doc)
+print("# keys: %r" % keys)
+sys.exit(0 if keys == ["pmuctl_version", "module", "pmus", "vms"] and
+         [v["name"] for v in doc["vms"]] == ["1234.0", "987.1"] else 1)' "$tmp/out"
+check "two VMs: show -j, vms equal vm show -j" sh -c "
+python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))[\"vms\"]))' '$tmp/out' |
+	cmp -s - '$tmp/expected-vms'"
+
+run "$vms" vm show
+check "two VMs: vm show exits 0" expect_success
+check "two VMs: table header" \
+	out_has '^VM +PID +MODE +VCPU +BACKING PMU +LOADS +SWITCHES$'
+check "two VMs: 1234.0 vCPU 0 row" \
+	out_has '^1234\.0 +1234 +fixed +0 +armv8_cortex_a72 +2031 +1000$'
+check "two VMs: 1234.0 vCPU 1 row" out_has '^1234\.0 +1234 +fixed +1 +none +3 +0$'
+check "two VMs: 987.1 vCPU 2 row" out_has '^987\.1 +987 +partitioned +2 +none +0 +0$'
+check "two VMs: 987.1 vCPU 10 row" \
+	out_has '^987\.1 +987 +partitioned +10 +armv8_cortex_a53 +18446744073709551615 +4294967296$'
+check "two VMs: header and 4 rows, in name then id order" sh -c "
+	[ \$(wc -l <'$tmp/out') -eq 5 ] &&
+	awk 'NR > 1 { printf \"%s/%s \", \$1, \$4 }' '$tmp/out' |
+		grep -qx '1234.0/0 1234.0/1 987.1/2 987.1/10 '"
+check "two VMs: columns aligned" sh -c "
+	[ \$(awk '{ print index(\$0, \"SWITCHES\") }' '$tmp/out' | head -n 1) -eq \
+	  \$(awk 'NR == 5 { print index(\$0, \"4294967296\") }' '$tmp/out') ]"
+
+run "$vms" show
+check "two VMs: show exits 0" expect_success
+check "two VMs: show has the VM table after the PMU table" sh -c "
+	grep -n -e '^PMU ' -e '^VM ' '$tmp/out' | cut -d: -f2 | cut -c1-3 |
+		tr '\n' ' ' | grep -qx 'PMU VM  '"
+check "two VMs: show is module (5), blank, PMUs (3), blank, VMs (5)" out_lines 15
+check "two VMs: show has a VM row" \
+	out_has '^1234\.0 +1234 +fixed +0 +armv8_cortex_a72 +2031 +1000$'
+
+run "$vms" vm show 987 -j
+check "vm show PID: exit 0" expect_success
+check "vm show PID: only that process's VMs" json_is "[$vm_987]"
+run "$vms" vm show 1234
+check "vm show PID (text): only 1234.0 rows" sh -c "
+	[ \$(wc -l <'$tmp/out') -eq 3 ] && ! grep -q '^987' '$tmp/out' &&
+	grep -q '^1234\.0 ' '$tmp/out'"
+run "$vms" vm show 4242 -j
+check "vm show PID without VMs: empty array" json_is '[]'
+run "$vms" vm show 4242
+check "vm show PID without VMs: 'no VMs'" out_is "no VMs"
+
+# The pid file is what counts, not the directory name.
+pid=$tmp/pid
+make_module "$pid"
+add_vm "$pid" 1.0 77 emulated
+add_vcpu "$pid" 1.0 0 none 1 0
+add_vm "$pid" 2.0 88 emulated
+printf 'garbage\n' >"$pid/vm/2.0/mode"
+add_vcpu "$pid" 2.0 0 none junk 0
+run "$pid" vm show 77 -j
+check "vm show PID: filters on the pid file, other VMs are not read" \
+	json_is '[{"name":"1.0","pid":77,"mode":"emulated","vcpus":[{"id":0,"backing_pmu":"none","loads":1,"backing_switches":0}]}]'
+run "$pid" vm show 1 -j
+check "vm show PID: not matched on the directory name" json_is '[]'
+
+for value in abc 0 +5 12x 0x10 '' ' 5' 2147483648 99999999999999999999999; do
+	for root in "$vms" "$tmp/does-not-exist"; do
+		run "$root" vm show "$value"
+		check "vm show PID '$value' ($(basename "$root")): exit 2, one Error line" \
+			expect_error 2 "invalid PID"
+	done
+done
+run "$vms" vm show -- -1
+check "vm show -- -1: exit 2, invalid PID" expect_error 2 "invalid PID '-1'"
+run "$vms" vm show -1
+check "vm show -1: exit 2, taken as an unknown option" expect_error 2 "'-1'"
+run "$vms" vm show 987 987
+check "vm show PID PID: exit 2, the extra argument named" expect_error 2 "'987'"
+
+# Vanishing VMs and vCPUs: a directory without its files is skipped.
+gone=$tmp/gone
+make_module "$gone"
+add_vm "$gone" 5.0 5 fixed
+add_vcpu "$gone" 5.0 0 armv8_pmuv3_0 7 1
+mkdir "$gone/vm/5.0/vcpu1"
+add_vcpu "$gone" 5.0 2 none 9 0
+rm "$gone/vm/5.0/vcpu2/backing_switches"
+mkdir "$gone/vm/6.0"
+add_vm "$gone" 7.0 7 emulated
+add_vcpu "$gone" 7.0 0 none 1 0
+rm "$gone/vm/7.0/mode"
+run "$gone" vm show -j
+check "vanishing vCPUs and VMs: exit 0" expect_success
+check "vanishing vCPUs and VMs: skipped, the rest shown" \
+	json_is '[{"name":"5.0","pid":5,"mode":"fixed","vcpus":[{"id":0,"backing_pmu":"armv8_pmuv3_0","loads":7,"backing_switches":1}]}]'
+run "$gone" vm show
+check "vanishing vCPUs and VMs (text): one row" sh -c "
+	[ \$(wc -l <'$tmp/out') -eq 2 ] &&
+	grep -Eq '^5\.0 +5 +fixed +0 +armv8_pmuv3_0 +7 +1$' '$tmp/out'"
+
+# A VM without vCPUs: an empty array, one row of "-".
+add_vm "$gone" 8.0 8 emulated
+run "$gone" vm show 8 -j
+check "VM without vCPUs: empty vcpus array" \
+	json_is '[{"name":"8.0","pid":8,"mode":"emulated","vcpus":[]}]'
+run "$gone" vm show 8
+check "VM without vCPUs (text): one row of '-'" out_has '^8\.0 +8 +emulated +- +- +- +-$'
+
+# Invalid values and read errors other than ENOENT are errors naming the file.
+bad=$tmp/badvm
+for file in loads backing_switches; do
+	for value in 12abc -1 '' 18446744073709551616; do
+		make_module "$bad"
+		add_vm "$bad" 3.0 3 fixed
+		add_vcpu "$bad" 3.0 0 none 1 1
+		printf '%s\n' "$value" >"$bad/vm/3.0/vcpu0/$file"
+		run "$bad" vm show -j
+		check "vcpu0/$file '$value': exit 1, error names the file" \
+			expect_error 1 "$bad/vm/3.0/vcpu0/$file"
+	done
+done
+run "$bad" show
+check "garbage in a VM file fails 'show' too" \
+	expect_error 1 "$bad/vm/3.0/vcpu0/backing_switches"
+run "$bad" module show
+check "module show does not read the VM files" expect_success
+
+make_module "$bad"
+add_vm "$bad" 3.0 three fixed
+run "$bad" vm show
+check "pid 'three': exit 1, error names the file" expect_error 1 "$bad/vm/3.0/pid"
+make_module "$bad"
+add_vm "$bad" 3.0 3 ''
+run "$bad" vm show
+check "empty mode: exit 1, error names the file" expect_error 1 "$bad/vm/3.0/mode"
+make_module "$bad"
+add_vm "$bad" 3.0 3 fixed
+add_vcpu "$bad" 3.0 0 '' 1 1
+run "$bad" vm show
+check "empty backing_pmu: exit 1, error names the file" \
+	expect_error 1 "$bad/vm/3.0/vcpu0/backing_pmu"
+make_module "$bad"
+add_vm "$bad" 3.0 3 fixed
+add_vcpu "$bad" 3.0 0 none 1 1
+rm "$bad/vm/3.0/vcpu0/loads"
+mkdir "$bad/vm/3.0/vcpu0/loads"
+run "$bad" vm show
+check "loads is a directory: exit 1, error names the file" \
+	expect_error 1 "cannot read $bad/vm/3.0/vcpu0/loads"
+make_module "$bad"
+printf 'x\n' >"$bad/vm"
+run "$bad" vm show
+check "vm is a file: exit 1, error names it" expect_error 1 "$bad/vm"
+
 ### Module not loaded.
 
-for args in "show" "module show" "pmu show" "-j show" "pmu -p"; do
+for args in "show" "module show" "pmu show" "-j show" "pmu -p" "vm show" "vm -j"; do
 	# shellcheck disable=SC2086
 	run "$tmp/does-not-exist" $args
 	check "not loaded: '$args' exits 1 with the load hint" \
@@ -389,7 +616,7 @@ check "missing pmus/: exit 1, error names the directory" expect_error 1 "$tree/p
 
 ### Usage errors: exit 2, before the module is looked at.
 
-for args in "frob" "module frob" "pmu frob" "show extra" "module show extra" \
+for args in "frob" "module frob" "pmu frob" "vm frob" "show extra" "module show extra" \
 	    "--bogus show" "-x show" "--json=1 show" "-jx show" "help extra" ""; do
 	for root in "$one" "$tmp/does-not-exist"; do
 		# shellcheck disable=SC2086
@@ -411,7 +638,7 @@ for args in "help" "--help" "-h" "-h show"; do
 	check "'$args': exit 0 with the usage" \
 		sh -c "[ $rc -eq 0 ] && grep -q '^Usage: pmuctl ' '$tmp/out'"
 done
-for object in module pmu; do
+for object in module pmu vm; do
 	run "$tmp/does-not-exist" $object help
 	check "'$object help': exit 0 with the $object usage" \
 		sh -c "[ $rc -eq 0 ] && grep -q '^Usage: pmuctl \[OPTIONS\] $object ' '$tmp/out'"
