@@ -51,6 +51,7 @@ qemu: setup
 
 split-dtb: qemu
 	@tests/rig/build-split-dtb.sh $(QEMU) $(BUILD)/split-pmu.dtb
+	@tests/rig/build-split-dtb.sh $(QEMU) $(BUILD)/uncovered-pmu.dtb 0,1
 
 probe: setup
 	$(MAKE) -C tests/rig/hpmn-probe O=$(BUILD)/hpmn-probe

@@ -7,7 +7,9 @@
 # HPMN probe on the rig's patched QEMU and on Debian's stock one) as TAP,
 # then the rig (tests/rig/plans/check.plan) booted in the patched QEMU, then
 # the split-PMU rig (tests/rig/plans/split.plan: two host PMUs, as on
-# big.LITTLE), then one verdict line "N passed, N failed" over all of it.
+# big.LITTLE) and an uncovered-PMU rig (a PMU for only some CPUs:
+# tests/rig/plans/uncovered.plan), then one verdict line "N passed,
+# N failed" over all of it.
 # Exits non-zero on any failure.
 set -uo pipefail
 
@@ -116,4 +118,13 @@ QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" --kernel "$bui
 	--dtb "$build/split-pmu.dtb" --timeout 2400 --log "$split_log"
 echo "# split-PMU rig exit status $?"
 
-"$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$split_log"
+# A host whose only PMU covers CPUs 0-1 of 4: the mode must be refused.
+uncovered_log=$out/rig-uncovered-pmu.log
+echo "# uncovered-PMU rig: $build/uncovered-pmu.dtb, -smp 4, a PMU for CPUs 0-1 only"
+QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
+	--initrd "$build/initramfs.cpio.gz" --plan uncovered --smp 4 --memory 1024 --icount \
+	--dtb "$build/uncovered-pmu.dtb" --timeout 600 --log "$uncovered_log"
+echo "# uncovered-PMU rig exit status $?"
+
+"$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$split_log" \
+	"$uncovered_log"

@@ -6,6 +6,7 @@
  * Usage: fixed_counters stock   (before kvm_pmu_partition is loaded)
  *        fixed_counters         (loaded with default_mode=emulated)
  *        fixed_counters default (loaded with default_mode=fixed)
+ *        fixed_counters uncovered (a host whose PMUs miss some CPUs)
  *
  * "stock" reproduces the bug the mode fixes: with KVM's default PMU, the
  * guest's cycle counter stops while the vCPU runs on the other PMU's
@@ -22,6 +23,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 
 #include <uapi/linux/kvm_pmu_partition.h>
@@ -555,6 +557,40 @@ static void test_default_mode_fixed(void)
 	kvm_vm_free(vm);
 }
 
+/* Some CPUs have no PMU: the mode is refused, with one log line. */
+static void test_refused_when_pmus_miss_cpus(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int gic_fd, kmsg, err;
+	char record[1024];
+	bool logged = false;
+	ssize_t len;
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	lseek(kmsg, 0, SEEK_END);
+	pin_to_cpu(LITTLE_CPU);
+	vm = vm_create(1);
+	{
+		struct kvm_vcpu_init init;
+
+		vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+		init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+		vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
+	}
+	gic_fd = vgic_v3_setup(vm, 1, 64);
+	err = set_fixed(vcpu);
+	while ((len = read(kmsg, record, sizeof(record) - 1)) > 0) {
+		record[len] = '\0';
+		logged |= strstr(record, "fixed-counters-only PMU refused: the host PMUs do not cover every CPU") != NULL;
+	}
+	close(kmsg);
+	expect_errno("fixed_attr_refused_when_host_pmus_miss_cpus", err, EOPNOTSUPP);
+	ksft_test_result(logged, "fixed_attr_refusal_is_logged\n");
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
 int main(int argc, char **argv)
 {
 	bool stock = argc > 1 && !strcmp(argv[1], "stock");
@@ -562,6 +598,13 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
 		ksft_exit_skip("KVM has no PMUv3 on this host\n");
+	if (argc > 1 && !strcmp(argv[1], "uncovered")) {
+		if (host_pmu_type("armv8_cortex_a72") >= 0)
+			ksft_exit_skip("every CPU has a PMU here\n");
+		ksft_set_plan(2);
+		test_refused_when_pmus_miss_cpus();
+		ksft_finished();
+	}
 	if (host_pmu_type("armv8_cortex_a53") < 0 ||
 	    host_pmu_type("armv8_cortex_a72") < 0)
 		ksft_exit_skip("not the split-PMU rig (no armv8_cortex_a53 and a72 PMUs)\n");

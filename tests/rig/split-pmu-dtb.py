@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# split-pmu-dtb.py IN.dts OUT.dts CPUS_A CPUS_B
+# split-pmu-dtb.py IN.dts OUT.dts CPUS_A [CPUS_B]
 #
 # Turns the device tree QEMU's virt machine generates (dumped with
 # -M virt,...,dumpdtb=FILE and decompiled with dtc) into that of a
@@ -17,7 +17,8 @@
 # big.LITTLE parts, each PMU node names its core type (Cortex-A53 for the
 # first set, Cortex-A72 for the second), which also gives the two perf PMUs
 # distinct names (armv8_cortex_a53, armv8_cortex_a72); the PMU underneath is
-# QEMU's -cpu max PMUv3 on every CPU.
+# QEMU's -cpu max PMUv3 on every CPU. With CPUS_A alone, only those CPUs get
+# a PMU node: a host whose PMUs do not cover every CPU.
 import re
 import sys
 
@@ -52,10 +53,10 @@ def format_cells(values):
 
 
 def main():
-    if len(sys.argv) != 5:
-        fail("usage: split-pmu-dtb.py IN.dts OUT.dts CPUS_A CPUS_B")
+    if len(sys.argv) not in (4, 5):
+        fail("usage: split-pmu-dtb.py IN.dts OUT.dts CPUS_A [CPUS_B]")
     text = open(sys.argv[1]).read()
-    cpu_sets = [[int(cpu) for cpu in arg.split(",")] for arg in sys.argv[3:5]]
+    cpu_sets = [[int(cpu) for cpu in arg.split(",")] for arg in sys.argv[3:]]
 
     gic_start, gic_end = node_span(text, r"intc@[0-9a-f]+")
     gic = text[gic_start:gic_end]
