@@ -326,6 +326,16 @@ void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 	cycle_counter_sync(vcpu, false);
 }
 
+/*
+ * Process context, before the vCPU's state and its module reference go:
+ * the event carries this module's overflow handler, so it must not outlive
+ * the module (KVM would release it only after this hook).
+ */
+void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	cycle_counter_stop(vcpu);
+}
+
 /* Preemption disabled: only notes the move; the reload does the work. */
 void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {

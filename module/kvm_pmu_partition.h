@@ -6,11 +6,11 @@
 #ifndef KVM_PMU_PARTITION_H
 #define KVM_PMU_PARTITION_H
 
-#include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/kobject.h>
 #include <linux/kvm_host.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 
 #include <kvm/arm_pmu_hooks.h>
 
@@ -110,6 +110,7 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 			      struct kvm_pmu_sysreg_access *access);
 void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value);
 void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
 
 /* Hook call counts, for tests and pmuctl; stats.c owns them. */
 enum partition_hook {
@@ -131,12 +132,23 @@ enum partition_hook {
 	PARTITION_HOOK_COUNT,
 };
 
-extern atomic64_t partition_hook_calls[PARTITION_HOOK_COUNT];
+struct partition_hook_calls {
+	u64 calls[PARTITION_HOOK_COUNT];
+};
 
-static __always_inline void partition_count_hook(enum partition_hook hook)
+/* Per CPU: hooks run on every guest entry, on every CPU. */
+DECLARE_PER_CPU(struct partition_hook_calls, partition_hook_calls);
+
+/* Any context but the guest-exit path. */
+static inline void partition_count_hook(enum partition_hook hook)
 {
-	/* raw_: also called from the noinstr guest-exit path. */
-	raw_atomic64_inc(&partition_hook_calls[hook]);
+	this_cpu_inc(partition_hook_calls.calls[hook]);
+}
+
+/* Guest-exit path: interrupts masked, so no preemption guard is needed. */
+static __always_inline void partition_count_hook_noinstr(enum partition_hook hook)
+{
+	raw_cpu_inc(partition_hook_calls.calls[hook]);
 }
 
 void partition_stats_init(void);

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Hook call counts, in debugfs at kvm_pmu_partition/hook_calls as
- * "<hook> <count>" lines. Owns the counters; they are updated from every
- * context the hooks run in (see partition_count_hook()).
+ * "<hook> <count>" lines. Owns the per-CPU counters; they are updated from
+ * every context the hooks run in (partition_count_hook() and, in the
+ * guest-exit path, partition_count_hook_noinstr()).
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
 #include "kvm_pmu_partition.h"
 
-atomic64_t partition_hook_calls[PARTITION_HOOK_COUNT];
+DEFINE_PER_CPU(struct partition_hook_calls, partition_hook_calls);
 
 static const char * const partition_hook_names[PARTITION_HOOK_COUNT] = {
 	[PARTITION_HOOK_VCPU_INIT] = "vcpu_init",
@@ -33,11 +34,15 @@ static struct dentry *partition_debugfs_dir;
 
 static int hook_calls_show(struct seq_file *m, void *unused)
 {
-	int hook;
+	int hook, cpu;
+	u64 calls;
 
-	for (hook = 0; hook < PARTITION_HOOK_COUNT; hook++)
-		seq_printf(m, "%s %lld\n", partition_hook_names[hook],
-			   atomic64_read(&partition_hook_calls[hook]));
+	for (hook = 0; hook < PARTITION_HOOK_COUNT; hook++) {
+		calls = 0;
+		for_each_possible_cpu(cpu)
+			calls += READ_ONCE(per_cpu(partition_hook_calls, cpu).calls[hook]);
+		seq_printf(m, "%s %llu\n", partition_hook_names[hook], calls);
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(hook_calls);

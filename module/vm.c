@@ -121,6 +121,8 @@ static void partition_vcpu_destroy(struct kvm_vcpu *vcpu)
 	partition_count_hook(PARTITION_HOOK_VCPU_DESTROY);
 	if (!state)
 		return;
+	if (state->vm->mode == PARTITION_MODE_FIXED)
+		partition_fixed_vcpu_destroy(vcpu);
 
 	vcpu->arch.pmu.hook_data = NULL;
 	scoped_guard(mutex, &partition_vms_lock) {
@@ -188,6 +190,7 @@ static bool partition_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 	return true;
 }
 
+/* Preemption disabled, vCPU not loaded; KVM stops its counters itself. */
 static void partition_vcpu_reset(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_RESET);
@@ -201,16 +204,22 @@ static void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 		partition_fixed_vcpu_load(vcpu, cpu);
 }
 
+/* Preemption disabled; from kvm_sched_out with IRQs off, rq lock held. */
 static void partition_vcpu_put(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_PUT);
 }
 
+/* Preemption disabled; IRQs off on the entry path. Stock MDCR_EL2. */
 static void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
 {
 	partition_count_hook(PARTITION_HOOK_SETUP_MDCR);
 }
 
+/*
+ * Preemption disabled, every entry. Fixed VMs keep PMOVSSET, PMINTENSET
+ * and PMCR in the vCPU's registers, so KVM's own computation serves them.
+ */
 static bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
 {
 	partition_count_hook(PARTITION_HOOK_OVERFLOW_STATUS);
@@ -221,17 +230,18 @@ static bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
 static noinstr enum kvm_pmu_hook_result
 partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 {
-	partition_count_hook(PARTITION_HOOK_HYP_SYSREG);
+	partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
 	return KVM_PMU_HOOK_STOCK;
 }
 
-/* Host PMUv3 driver: IRQs off or hardirq. */
+/* Host PMUv3 driver: IRQs off or hardirq (NMI with pseudo-NMI). */
 static bool partition_host_pmu_ctrl(struct arm_pmu *pmu, bool enable)
 {
 	partition_count_hook(PARTITION_HOOK_HOST_PMU_CTRL);
 	return false;
 }
 
+/* Host PMU overflow IRQ: hardirq (NMI with pseudo-NMI). */
 static bool partition_host_pmu_irq(struct arm_pmu *pmu)
 {
 	partition_count_hook(PARTITION_HOOK_HOST_PMU_IRQ);
