@@ -65,14 +65,8 @@ files=$(sed -n 's|^+++ b/||p' "$top"/shim-patch/*.patch | sort -u)
 	members=$(for f in $files; do echo "linux-source-6.12/$f"; done |
 		  tar -tf /usr/src/linux-source-6.12.tar.xz -T - 2>/dev/null)
 	tar -xf /usr/src/linux-source-6.12.tar.xz $members
-	cd linux-source-6.12 || exit 1
-	while read -r patch; do
-		[ -n "$patch" ] || continue
-		patch -p1 --forward --batch < "$top/shim-patch/$patch" || {
-			echo "$patch does not apply"
-			exit 1
-		}
-	done < "$top/shim-patch/series"
+	. "$top/tests/rig/series.sh"
+	series_apply "$top/shim-patch" linux-source-6.12 "linux-source-6.12"
 ) > "$out/apply.txt" 2>&1
 result $? "shim_series_applies_with_patch_p1 to linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12)" "$out/apply.txt"
 rm -rf "$pristine"

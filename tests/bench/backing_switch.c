@@ -35,16 +35,6 @@ static void guest_exit_forever(void)
 		GUEST_SYNC(0);
 }
 
-static void pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set),
-		    "cannot pin to CPU %d", cpu);
-}
-
 static uint64_t ticks(void)
 {
 	uint64_t value;

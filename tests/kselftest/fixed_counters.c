@@ -39,16 +39,6 @@
 #define OVERFLOW_DISTANCE	20000	/* cycles before PMCCNTR wraps at 32 bits */
 #define SYSFS_VMS		KVM_PMU_PARTITION_SYSFS_DIR "/vm"
 
-static void pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set),
-		    "cannot pin to CPU %d", cpu);
-}
-
 #define LOOP_NOPS	2000
 
 /*
@@ -108,6 +98,21 @@ static struct kvm_vcpu *create_vcpu(struct kvm_vm **vm, void *guest_code,
 	attr.attr = KVM_ARM_VCPU_PMU_V3_INIT;
 	attr.addr = 0;
 	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
+	return vcpu;
+}
+
+/* One vCPU with PMUv3 and a vGICv3, its PMU not initialised yet. */
+static struct kvm_vcpu *create_uninitialised_pmu_vcpu(struct kvm_vm **vm,
+						      int *gic_fd)
+{
+	struct kvm_vcpu_init init;
+	struct kvm_vcpu *vcpu;
+
+	*vm = vm_create(1);
+	vm_ioctl(*vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	vcpu = aarch64_vcpu_add(*vm, 0, &init, guest_report_cycles);
+	*gic_fd = vgic_v3_setup(*vm, 1, 64);
 	return vcpu;
 }
 
@@ -501,11 +506,7 @@ static void test_attribute_errors(void)
 
 	/* An event filter, then the mode. */
 	pin_to_cpu(LITTLE_CPU);
-	vm = vm_create(1);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
-	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
-	gic_fd = vgic_v3_setup(vm, 1, 64);
+	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
 	memset(filter, 0, sizeof(*filter));
 	filter->base_event = ARMV8_PMUV3_PERFCTR_CPU_CYCLES;
 	filter->nevents = 1;
@@ -516,9 +517,7 @@ static void test_attribute_errors(void)
 	kvm_vm_free(vm);
 
 	/* SET_PMU, then the mode. */
-	vm = vm_create(1);
-	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
-	gic_fd = vgic_v3_setup(vm, 1, 64);
+	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
 	pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_SET_PMU, &type);
 	expect_errno("fixed_attr_after_set_pmu_is_ebusy", set_fixed(vcpu), EBUSY);
 	close(gic_fd);
@@ -555,15 +554,7 @@ static void test_default_mode_fixed(void)
 	kvm_vm_free(vm);
 
 	/* An explicit SET_PMU is the VMM's choice: the VM is stock again. */
-	vm = vm_create(1);
-	{
-		struct kvm_vcpu_init init;
-
-		vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-		init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
-		vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
-	}
-	gic_fd = vgic_v3_setup(vm, 1, 64);
+	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
 	type = host_pmu_type("armv8_cortex_a53");
 	ksft_test_result(pmu_attr(vcpu, KVM_SET_DEVICE_ATTR,
 				  KVM_ARM_VCPU_PMU_V3_SET_PMU, &type) == 0 &&
@@ -591,15 +582,7 @@ static void test_refused_when_pmus_miss_cpus(void)
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	lseek(kmsg, 0, SEEK_END);
 	pin_to_cpu(LITTLE_CPU);
-	vm = vm_create(1);
-	{
-		struct kvm_vcpu_init init;
-
-		vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-		init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
-		vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
-	}
-	gic_fd = vgic_v3_setup(vm, 1, 64);
+	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
 	err = set_fixed(vcpu);
 	while ((len = read(kmsg, record, sizeof(record) - 1)) > 0) {
 		record[len] = '\0';

@@ -3,10 +3,14 @@
  * A one-vCPU VM with PMUv3 and an in-kernel vGICv3, built with the KVM
  * selftest library the way 6.12's vpmu_counter_access does, and a guest
  * that programs its PMU (INST_RETIRED on counter 0, the cycle counter),
- * runs a loop and reports both counts.
+ * runs a loop and reports both counts; and pin_to_cpu() for tests that move
+ * a vCPU between CPUs.
  */
 #ifndef PMU_VM_H
 #define PMU_VM_H
+
+#include <pthread.h>
+#include <sched.h>
 
 #include <kvm_util.h>
 #include <processor.h>
@@ -100,6 +104,17 @@ static inline struct pmu_guest_readings pmu_vm_run(struct pmu_vm *p)
 			TEST_FAIL("unexpected ucall %lu", uc.cmd);
 		}
 	}
+}
+
+/* Moves the calling thread, and so the vCPU it runs, to @cpu. */
+static inline void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set),
+		    "cannot pin to CPU %d", cpu);
 }
 
 static inline void pmu_vm_destroy(struct pmu_vm *p)

@@ -11,6 +11,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/rig/series.sh"
 build=$top/build
 tarball=/usr/src/linux-source-6.12.tar.xz
 src=$build/src/linux-source-6.12
@@ -34,10 +35,7 @@ version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || {
 # Everything the patched tree depends on, as one fingerprint.
 fingerprint=$( {
 	echo "$version"
-	cat "$top/shim-patch/series"
-	while read -r patch; do
-		[ -n "$patch" ] && cat "$top/shim-patch/$patch"
-	done < "$top/shim-patch/series"
+	series_contents "$top/shim-patch"
 } | sha256sum | cut -d' ' -f1)
 
 if [ "$(cat "$build/src/.fingerprint" 2>/dev/null)" != "$fingerprint" ]; then
@@ -45,17 +43,7 @@ if [ "$(cat "$build/src/.fingerprint" 2>/dev/null)" != "$fingerprint" ]; then
 	rm -rf "$build/src"
 	mkdir -p "$build/src"
 	tar -C "$build/src" -xf "$tarball"
-	while read -r patch; do
-		[ -n "$patch" ] || continue
-		if ! patch -d "$src" -p1 --forward --batch --dry-run \
-			< "$top/shim-patch/$patch" > "$build/src/patch.log" 2>&1; then
-			echo "build-kernel: shim-patch/$patch does not apply to linux-source-6.12 $version:" >&2
-			cat "$build/src/patch.log" >&2
-			exit 1
-		fi
-		patch -d "$src" -p1 --forward --batch --quiet < "$top/shim-patch/$patch"
-		echo "build-kernel: applied $patch"
-	done < "$top/shim-patch/series"
+	series_apply "$top/shim-patch" "$src" "linux-source-6.12 $version" || exit 1
 	echo "$fingerprint" > "$build/src/.fingerprint"
 fi
 echo "linux-source-6.12 $version + shim-patch ($(grep -c . "$top/shim-patch/series") patches)" \

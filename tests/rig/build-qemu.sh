@@ -14,6 +14,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/rig/series.sh"
 build=$top/build
 patches=$top/tests/rig/qemu-patches
 debs=${RIG_CACHE:-$build/debs}
@@ -44,10 +45,7 @@ fi
 fingerprint=$( {
 	sha256sum < "$tarball"
 	echo "${configure_args[*]}"
-	cat "$patches/series"
-	while read -r patch; do
-		[ -n "$patch" ] && cat "$patches/$patch"
-	done < "$patches/series"
+	series_contents "$patches"
 } | sha256sum | cut -c1-16)
 cached=$cache_root/$fingerprint
 
@@ -58,17 +56,7 @@ if [ ! -x "$cached/qemu-system-aarch64" ]; then
 	echo "build-qemu: extracting $(basename "$tarball")"
 	tar -C "$work" -xf "$tarball"
 	src=$(echo "$work"/qemu-*)
-	while read -r patch; do
-		[ -n "$patch" ] || continue
-		if ! patch -d "$src" -p1 --forward --batch --dry-run \
-			< "$patches/$patch" > "$work/patch.log" 2>&1; then
-			echo "build-qemu: tests/rig/qemu-patches/$patch does not apply to QEMU $upstream:" >&2
-			cat "$work/patch.log" >&2
-			exit 1
-		fi
-		patch -d "$src" -p1 --forward --batch --quiet < "$patches/$patch"
-		echo "build-qemu: applied $patch"
-	done < "$patches/series"
+	series_apply "$patches" "$src" "QEMU $upstream" || exit 1
 	# The +ds tarball carries no edk2 firmware blobs to unpack.
 	sed -i 's/unpack_edk2_blobs = bzip2.found()/unpack_edk2_blobs = false/' \
 		"$src/meson.build"
