@@ -300,6 +300,8 @@ static long el1_run_el0(void *p)
 
 #define SPSR_EL1H_MASKED	0x3c5	/* EL1h, D, A, I, F masked */
 
+u64 el0_pmuserenr = 0xf;
+
 long run_at(int el, long (*fn)(void *), void *arg)
 {
 	struct el0_call c = { fn, arg };
@@ -307,11 +309,12 @@ long run_at(int el, long (*fn)(void *), void *arg)
 	if (el == 1)
 		return el2_call_lower(SPSR_EL1H_MASKED, fn, arg);
 	/*
-	 * Give EL0 the PMU (PMUSERENR_EL0 = EN|SW|CR|ER).  Written here at
-	 * EL2 rather than by EL1 so that an EL1 write never adds a trap of
-	 * its own when a test sets MDCR_EL2.TPM.
+	 * Give EL0 the PMU (PMUSERENR_EL0 = el0_pmuserenr, by default
+	 * EN|SW|CR|ER).  Written here at EL2 rather than by EL1 so that an
+	 * EL1 write never adds a trap of its own when a test sets
+	 * MDCR_EL2.TPM.
 	 */
-	write_sysreg(0xf, pmuserenr_el0);
+	write_sysreg(el0_pmuserenr, pmuserenr_el0);
 	isb();
 	return el2_call_lower(SPSR_EL1H_MASKED, el1_run_el0, &c);
 }

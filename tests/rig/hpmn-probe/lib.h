@@ -59,7 +59,11 @@ extern volatile struct exc_record last_exc;
 
 void exc_reset(void);
 
-/* Run fn(arg) at EL1 or EL0 (with PMUSERENR_EL0 = 0xf, set at EL2). */
+/*
+ * Run fn(arg) at EL1 or EL0 (with PMUSERENR_EL0 = el0_pmuserenr, 0xf
+ * unless a test changes it, set at EL2).
+ */
+extern u64 el0_pmuserenr;
 long run_at(int el, long (*fn)(void *), void *arg);
 
 void putc_uart(char c);

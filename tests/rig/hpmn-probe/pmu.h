@@ -30,6 +30,13 @@
 #define ISS_PMEVTYPER(n)	SYS_ISS(3, 3, 14, 12 + ((n) >> 3), (n) & 7)
 #define ISS_PMXEVTYPER		SYS_ISS(3, 3, 9, 13, 1)
 #define ISS_PMXEVCNTR		SYS_ISS(3, 3, 9, 13, 2)
+#define ISS_PMCCNTR		SYS_ISS(3, 3, 9, 13, 0)
+#define ISS_PMSWINC		SYS_ISS(3, 3, 9, 12, 4)
+
+#define PMUSERENR_EN	BIT(0)
+#define PMUSERENR_SW	BIT(1)
+#define PMUSERENR_CR	BIT(2)
+#define PMUSERENR_ER	BIT(3)
 
 #define PMEV_LIST(X)							\
 	X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10)	\

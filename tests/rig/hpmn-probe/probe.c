@@ -782,6 +782,194 @@ static void t_hpmn0(void *p)
 	}
 }
 
+/*
+ * R9: the PMU overflow interrupt request, D13.3.1: "The PE signals a
+ * request for: Any implemented PMEVCNTR<n> counter, when the global enable
+ * control for the event counter is 1, the value of PMOVSSET.P<n> is 1, and
+ * the value of PMINTENSET.P<n> is 1", the cycle counter "when the values of
+ * PMCR.E, PMOVSSET.C and PMINTENSET.C are all 1"; counters from HPMN up
+ * "can be signaled ... but only if the value of HDCR.HPME is 1".  Shared
+ * pseudocode CheckPMUOverflowCondition() (called by CheckForPMUOverflow()):
+ * global_en is PMCR_EL0.E for PMUCounterRange_R1 (n < HPMN) and
+ * MDCR_EL2.HPME for PMUCounterRange_R2, "ovsf<idx> = ovsf<idx> AND
+ * global_en".  Seen as the pending state of the PMU PPI (INTID 23 on QEMU
+ * virt) in the GICv3 redistributor, which for a level-sensitive PPI reads
+ * the input level: no GIC setup is needed and the interrupt is not taken.
+ * All set up and overflowed from EL2.
+ */
+#define GICR_SGI_BASE	(0x080a0000UL + 0x10000)	/* CPU 0 */
+#define GICR_ISPENDR0	(GICR_SGI_BASE + 0x200)
+#define GICR_ICPENDR0	(GICR_SGI_BASE + 0x280)
+#define PMU_PPI		23
+
+static bool pmu_irq_pending(void)
+{
+	u32 v;
+
+	asm volatile("dsb sy" : : : "memory");
+	isb();
+	v = *(volatile u32 *)GICR_ISPENDR0;
+	return v & BIT(PMU_PPI);
+}
+
+/*
+ * At EL2: counter n overflows (SW_INCR from 0xffffffff) with its
+ * PMINTENSET bit set, then PMCR_EL0.E and MDCR_EL2.HPME are set as given;
+ * returns whether the PMU interrupt is asserted, *ovf whether PMOVSSET.n
+ * is set.
+ */
+static bool overflow_irq(unsigned int n, bool pmcr_e, bool hpme, bool *ovf)
+{
+	bool pend;
+
+	host_reset(hpmn);
+	*(volatile u32 *)GICR_ICPENDR0 = BIT(PMU_PPI);
+	/* Both ranges enabled while counting, so the overflow happens. */
+	write_sysreg(MDCR_HPMN(hpmn) | MDCR_HPME, mdcr_el2);
+	write_sysreg(PMCR_E, pmcr_el0);
+	pmevcntr_write(n, 0xffffffffUL);
+	write_sysreg(BIT(n), pmcntenset_el0);
+	isb();
+	write_sysreg(BIT(n), pmswinc_el0);
+	isb();
+	write_sysreg(BIT(n), pmcntenclr_el0);
+	write_sysreg(MDCR_HPMN(hpmn) | (hpme ? MDCR_HPME : 0), mdcr_el2);
+	write_sysreg(pmcr_e ? PMCR_E : 0, pmcr_el0);
+	isb();
+	write_sysreg(BIT(n), pmintenset_el1);
+	isb();
+	*ovf = read_sysreg(pmovsset_el0) & BIT(n);
+	pend = pmu_irq_pending();
+	host_reset(hpmn);
+	if (pmu_irq_pending())
+		fail("PMU interrupt still pending after PMOVSCLR");
+	return pend;
+}
+
+static void t_irq_host(void *p)
+{
+	int want = *(int *)p;	/* 1: PMCR.E=0 HPME=1; 0: PMCR.E=1 HPME=0 */
+	bool ovf, pend;
+
+	det_reset();
+	pend = overflow_irq(host_idx, !want, want, &ovf);
+	if (!ovf)
+		fail("counter %u did not overflow (PMOVSSET clear)", host_idx);
+	if (want && !pend)
+		fail("PMCR.E=0 HPME=1: no PMU interrupt (PPI %u not pending)",
+		     PMU_PPI);
+	if (!want && pend)
+		fail("PMCR.E=1 HPME=0: PMU interrupt pending (PPI %u)",
+		     PMU_PPI);
+	tap_result(!failed(), det, want ?
+		   "host_counter%u_overflow_irq_with_pmcr_e0_and_hpme1" :
+		   "host_counter%u_overflow_no_irq_with_pmcr_e1_and_hpme0",
+		   host_idx);
+}
+
+/* Control (QEMU models it): the guest's counter interrupt follows PMCR.E. */
+static void t_irq_guest(void *unused)
+{
+	bool ovf, pend;
+
+	det_reset();
+	pend = overflow_irq(guest_idx, true, false, &ovf);
+	if (!ovf)
+		fail("counter %u did not overflow (PMOVSSET clear)", guest_idx);
+	if (!pend)
+		fail("PMCR.E=1 HPME=0: no PMU interrupt (PPI %u not pending)",
+		     PMU_PPI);
+	pend = overflow_irq(guest_idx, false, true, &ovf);
+	if (pend)
+		fail("PMCR.E=0 HPME=1: PMU interrupt pending (PPI %u)",
+		     PMU_PPI);
+	tap_result(!failed(), det, "pmcr_e_gates_guest_counter%u_overflow_irq",
+		   guest_idx);
+}
+
+/*
+ * R10: EL0 accesses enabled by PMUSERENR_EL0.ER/CR/SW (EN = 0) still trap
+ * to EL2 when MDCR_EL2.TPM = 1.  D24.5.10 PMEVCNTR<n>_EL0, EL0 branch:
+ * "elsif ... PMUSERENR_EL0.<ER,EN> == '00' then ... AArch64.SystemAccessTrap
+ * (EL1, 0x18); elsif ... HDFGRTR_EL2.PMEVCNTRn_EL0 == '1' then ...; elsif
+ * EL2Enabled() && MDCR_EL2.TPM == '1' then AArch64.SystemAccessTrap(EL2,
+ * 0x18)"; the same with <CR,EN> for PMCCNTR_EL0 (D24.5.2) and <SW,EN> for
+ * PMSWINC_EL0 (D24.5.24).  PMUSERENR_EL0.ER (D24.5.26): reads "are
+ * enabled, unless trapped by another control".  Counter guest_idx is below
+ * HPMN, so only TPM can trap.  Controls (`_allowed`): the same accesses
+ * with TPM = 0 execute.
+ */
+enum user_kind { U_ER, U_CR, U_SW };
+static const char *const user_name[] = {
+	"pmuserenr_er_pmevcntr%u_read", "pmuserenr_cr_pmccntr_read",
+	"pmuserenr_sw_pmswinc%u_write",
+};
+
+static long st_ccntr_r(void *p)
+{
+	struct step *s = p;
+
+	asm volatile("mrs %0, pmccntr_el0" : "+r"(s->out));
+	return 0;
+}
+
+struct user_test {
+	enum user_kind kind;
+	bool tpm;
+};
+
+static void t_user(void *p)
+{
+	const struct user_test *t = p;
+	struct step s = { .n = guest_idx, .out = SENTINEL };
+	static const u64 bit[] = { PMUSERENR_ER, PMUSERENR_CR, PMUSERENR_SW };
+	static const u64 iss[] = { 0, ISS_PMCCNTR, ISS_PMSWINC };
+	long (*fn)(void *) = t->kind == U_ER ? st_evcntr_r :
+			     t->kind == U_CR ? st_ccntr_r : st_pmswinc;
+	bool rd = t->kind != U_SW;
+	char name[64];
+	u64 v;
+
+	det_reset();
+	host_reset(hpmn);
+	if (t->kind == U_SW) {
+		s.val = BIT(guest_idx);
+		write_sysreg(BIT(guest_idx), pmcntenset_el0);
+	}
+	if (t->tpm)
+		write_sysreg(read_sysreg(mdcr_el2) | MDCR_TPM, mdcr_el2);
+	isb();
+	el0_pmuserenr = bit[t->kind];
+	run_at(0, fn, &s);
+	el0_pmuserenr = 0xf;
+	write_sysreg(read_sysreg(mdcr_el2) & ~MDCR_TPM, mdcr_el2);
+	isb();
+
+	v = pmevcntr_read(guest_idx, 0);
+	if (t->tpm) {
+		check_trap_el2(0, t->kind == U_ER ? ISS_PMEVCNTR(guest_idx) :
+			       iss[t->kind], rd);
+		if (rd && s.out != SENTINEL)
+			fail("value 0x%lx reached the destination register",
+			     s.out);
+		if (t->kind == U_SW && v != host_val(guest_idx))
+			fail("counter %u incremented: 0x%lx -> 0x%lx",
+			     guest_idx, host_val(guest_idx), v);
+	} else {
+		check_no_exception("access");
+		if (t->kind == U_ER && s.out != host_val(guest_idx))
+			fail("read 0x%lx, want 0x%lx", s.out,
+			     host_val(guest_idx));
+		if (t->kind == U_SW && v != host_val(guest_idx) + 1)
+			fail("counter %u 0x%lx -> 0x%lx, want +1", guest_idx,
+			     host_val(guest_idx), v);
+	}
+	host_reset(hpmn);
+	snprintf_k(name, sizeof(name), user_name[t->kind], guest_idx);
+	tap_result(!failed(), det, "el0_%s_%s", name,
+		   t->tpm ? "traps_to_el2_on_tpm" : "allowed");
+}
+
 /* ---- the test table ---------------------------------------------------- */
 
 static int el0 = 0, el1 = 1;
@@ -793,6 +981,9 @@ static int hz0 = 0, hz1 = 1, hz2 = 2;
 	{ t_access, &(struct acc_test){ e, k, &i, TRAP_EL2, MDCR_TPM } }
 #define PAIR(e, r) \
 	{ t_pair, &(struct pair_test){ e, r } }
+#define USER(k, tpm) \
+	{ t_user, &(struct user_test){ k, tpm } }
+static int irq_hpme1 = 1, irq_pmcr_e1 = 0;
 
 static const struct {
 	void (*fn)(void *);
@@ -865,6 +1056,17 @@ static const struct {
 	{ t_hpmn0, &hz0 },
 	{ t_hpmn0, &hz1 },
 	{ t_hpmn0, &hz2 },
+	/* R9 (and its control) */
+	{ t_irq_guest, NULL },
+	{ t_irq_host, &irq_hpme1 },
+	{ t_irq_host, &irq_pmcr_e1 },
+	/* R10 (and its controls) */
+	USER(U_ER, false),
+	USER(U_CR, false),
+	USER(U_SW, false),
+	USER(U_ER, true),
+	USER(U_CR, true),
+	USER(U_SW, true),
 };
 
 #define NTESTS	(sizeof(tests) / sizeof(tests[0]))
