@@ -17,6 +17,7 @@
 
 #include "pmuctl.h"
 #include "sysfs.h"
+#include "table.h"
 
 static int pmu_read(const char *pmus_dir, const char *name, struct pmu_info *pmu)
 {
@@ -125,13 +126,28 @@ out:
 
 #define PMU_COLUMNS 7
 
-static void pmu_print_row(const int *widths, const char *const *cells)
-{
-	int column;
+/* The strings the cells of one table row point to. */
+struct pmu_row_text {
+	char name[sizeof(((struct pmu_info *)0)->name)];
+	char cpus[sizeof(((struct pmu_info *)0)->cpus)];
+	char counters[24], host[24], guest[24], pmuver[24];
+};
 
-	for (column = 0; column < PMU_COLUMNS - 1; column++)
-		printf("%-*s  ", widths[column], cells[column]);
-	printf("%s\n", cells[PMU_COLUMNS - 1]);
+/* Fill CELLS, with TEXT, for PMU. */
+static void pmu_fill_row(const struct pmu_info *pmu, struct pmu_row_text *text,
+			 const char **cells)
+{
+	snprintf(text->counters, sizeof(text->counters), "%lu", pmu->counters);
+	snprintf(text->host, sizeof(text->host), "%lu", pmu->reserved_host_counters);
+	snprintf(text->guest, sizeof(text->guest), "%lu", pmu->guest_counters);
+	snprintf(text->pmuver, sizeof(text->pmuver), "%lu", pmu->pmuver);
+	cells[0] = sanitize(pmu->name, text->name, sizeof(text->name));
+	cells[1] = sanitize(pmu->cpus, text->cpus, sizeof(text->cpus));
+	cells[2] = text->counters;
+	cells[3] = pmu->cycle_counter ? "yes" : "no";
+	cells[4] = text->host;
+	cells[5] = text->guest;
+	cells[6] = text->pmuver;
 }
 
 void pmu_list_print_plain(const struct pmu_list *list)
@@ -139,44 +155,23 @@ void pmu_list_print_plain(const struct pmu_list *list)
 	static const char *const headers[PMU_COLUMNS] = {
 		"PMU", "CPUs", "COUNTERS", "CYCLE", "HOST", "GUEST", "PMUVER",
 	};
-	char name[sizeof(list->pmus->name)], cpus[sizeof(list->pmus->cpus)];
-	char counters[24], host[24], guest[24], pmuver[24];
+	int widths[PMU_COLUMNS] = { 0 };
 	const char *cells[PMU_COLUMNS];
-	int widths[PMU_COLUMNS];
-	int column, length;
+	struct pmu_row_text text;
 	size_t i;
 
-	/* Column width: the widest of the header and of every value. */
-	for (column = 0; column < PMU_COLUMNS; column++)
-		widths[column] = (int)strlen(headers[column]);
+	table_widen(widths, headers, PMU_COLUMNS);
 	for (i = 0; i < list->count; i++) {
-		length = (int)strlen(list->pmus[i].name);
-		if (length > widths[0])
-			widths[0] = length;
-		length = (int)strlen(list->pmus[i].cpus);
-		if (length > widths[1])
-			widths[1] = length;
+		pmu_fill_row(&list->pmus[i], &text, cells);
+		table_widen(widths, cells, PMU_COLUMNS);
 	}
 
-	pmu_print_row(widths, headers);
+	table_print_row(widths, headers, PMU_COLUMNS);
 	if (!list->count)
 		printf("(no host PMUs)\n");
-
 	for (i = 0; i < list->count; i++) {
-		const struct pmu_info *pmu = &list->pmus[i];
-
-		snprintf(counters, sizeof(counters), "%lu", pmu->counters);
-		snprintf(host, sizeof(host), "%lu", pmu->reserved_host_counters);
-		snprintf(guest, sizeof(guest), "%lu", pmu->guest_counters);
-		snprintf(pmuver, sizeof(pmuver), "%lu", pmu->pmuver);
-		cells[0] = sanitize(pmu->name, name, sizeof(name));
-		cells[1] = sanitize(pmu->cpus, cpus, sizeof(cpus));
-		cells[2] = counters;
-		cells[3] = pmu->cycle_counter ? "yes" : "no";
-		cells[4] = host;
-		cells[5] = guest;
-		cells[6] = pmuver;
-		pmu_print_row(widths, cells);
+		pmu_fill_row(&list->pmus[i], &text, cells);
+		table_print_row(widths, cells, PMU_COLUMNS);
 	}
 }
 

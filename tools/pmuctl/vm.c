@@ -18,6 +18,7 @@
 
 #include "pmuctl.h"
 #include "sysfs.h"
+#include "table.h"
 
 /*
  * scandir() filter: every entry except "." and ".."; non-directories are
@@ -255,15 +256,6 @@ out:
 
 #define VM_COLUMNS 7
 
-static void vm_print_row(const int *widths, const char *const *cells)
-{
-	int column;
-
-	for (column = 0; column < VM_COLUMNS - 1; column++)
-		printf("%-*s  ", widths[column], cells[column]);
-	printf("%s\n", cells[VM_COLUMNS - 1]);
-}
-
 /* Rows of VM in the table: one per vCPU, one of "-" for a VM without vCPUs. */
 static size_t vm_rows(const struct vm_info *vm)
 {
@@ -311,10 +303,9 @@ void vm_list_print_plain(const struct vm_list *list)
 	static const char *const headers[VM_COLUMNS] = {
 		"VM", "PID", "MODE", "VCPU", "BACKING PMU", "LOADS", "SWITCHES",
 	};
-	struct vm_row_text text;
+	int widths[VM_COLUMNS] = { 0 };
 	const char *cells[VM_COLUMNS];
-	int widths[VM_COLUMNS];
-	int column, length;
+	struct vm_row_text text;
 	size_t i, row;
 
 	if (!list->count) {
@@ -322,25 +313,19 @@ void vm_list_print_plain(const struct vm_list *list)
 		return;
 	}
 
-	/* Column width: the widest of the header and of every value. */
-	for (column = 0; column < VM_COLUMNS; column++)
-		widths[column] = (int)strlen(headers[column]);
+	table_widen(widths, headers, VM_COLUMNS);
 	for (i = 0; i < list->count; i++) {
 		for (row = 0; row < vm_rows(&list->vms[i]); row++) {
 			vm_fill_row(&list->vms[i], row, &text, cells);
-			for (column = 0; column < VM_COLUMNS; column++) {
-				length = (int)strlen(cells[column]);
-				if (length > widths[column])
-					widths[column] = length;
-			}
+			table_widen(widths, cells, VM_COLUMNS);
 		}
 	}
 
-	vm_print_row(widths, headers);
+	table_print_row(widths, headers, VM_COLUMNS);
 	for (i = 0; i < list->count; i++) {
 		for (row = 0; row < vm_rows(&list->vms[i]); row++) {
 			vm_fill_row(&list->vms[i], row, &text, cells);
-			vm_print_row(widths, cells);
+			table_print_row(widths, cells, VM_COLUMNS);
 		}
 	}
 }
