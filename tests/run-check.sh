@@ -98,27 +98,33 @@ result $? "hpmn_probe_fails_on_unpatched_qemu" "$out/hpmn-probe-stock-summary.tx
 
 echo "1..$number" | tee -a "$host_tap"
 
-QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
-	--initrd "$build/initramfs.cpio.gz" --plan check --smp 2 --memory 1024 --icount \
-	--timeout 2400 --log "$rig_log"
-echo "# rig exit status $?"
+# boot_rig NAME PLAN LOG [run-qemu.sh options]: one boot of the rig's
+# kernel and initramfs in the patched QEMU, under icount.
+boot_rig() {
+	local name=$1 plan=$2 log=$3
+
+	shift 3
+	QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" \
+		--kernel "$build/kernel/arch/arm64/boot/Image" \
+		--initrd "$build/initramfs.cpio.gz" --plan "$plan" --memory 1024 \
+		--icount --log "$log" "$@"
+	echo "# $name exit status $?"
+}
+
+boot_rig rig check "$rig_log" --smp 2 --timeout 2400
 
 # The split-PMU rig: the same host kernel with -smp 4 and a device tree
 # whose PMU is split in two (CPUs 0-1, CPUs 2-3), as on big.LITTLE.
 split_log=$out/rig-split-pmu.log
 echo "# split-PMU rig: $build/split-pmu.dtb, -smp 4"
-QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
-	--initrd "$build/initramfs.cpio.gz" --plan split --smp 4 --memory 1024 --icount \
-	--dtb "$build/split-pmu.dtb" --timeout 2400 --log "$split_log"
-echo "# split-PMU rig exit status $?"
+boot_rig "split-PMU rig" split "$split_log" --smp 4 --timeout 2400 \
+	--dtb "$build/split-pmu.dtb"
 
 # A host whose only PMU covers CPUs 0-1 of 4: the mode must be refused.
 uncovered_log=$out/rig-uncovered-pmu.log
 echo "# uncovered-PMU rig: $build/uncovered-pmu.dtb, -smp 4, a PMU for CPUs 0-1 only"
-QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" --kernel "$build/kernel/arch/arm64/boot/Image" \
-	--initrd "$build/initramfs.cpio.gz" --plan uncovered --smp 4 --memory 1024 --icount \
-	--dtb "$build/uncovered-pmu.dtb" --timeout 600 --log "$uncovered_log"
-echo "# uncovered-PMU rig exit status $?"
+boot_rig "uncovered-PMU rig" uncovered "$uncovered_log" --smp 4 --timeout 600 \
+	--dtb "$build/uncovered-pmu.dtb"
 
 "$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$split_log" \
 	"$uncovered_log"

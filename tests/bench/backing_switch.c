@@ -81,7 +81,7 @@ int main(void)
 		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
 		.attr = KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY,
 	};
-	uint64_t irq = PMU_VM_IRQ, stay, same, across;
+	uint64_t stay, same, across;
 	struct kvm_vcpu_init init;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -94,12 +94,7 @@ int main(void)
 	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_exit_forever);
 	gic_fd = vgic_v3_setup(vm, 1, 64);
 	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
-	attr.attr = KVM_ARM_VCPU_PMU_V3_IRQ;
-	attr.addr = (uint64_t)&irq;
-	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
-	attr.attr = KVM_ARM_VCPU_PMU_V3_INIT;
-	attr.addr = 0;
-	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
+	pmu_vcpu_init(vcpu);
 
 	/* Warm up: first run, cycle counter enabled. */
 	measure(vcpu, 0, 0);

@@ -71,9 +71,9 @@ static uint64_t last_loop_cycles;
 static struct kvm_vcpu *create_vcpu(struct kvm_vm **vm, void *guest_code,
 				    bool pmu, bool fixed, int *gic_fd)
 {
-	uint64_t irq = PMU_VM_IRQ;
 	struct kvm_device_attr attr = {
 		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+		.attr = KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY,
 	};
 	struct kvm_vcpu_init init;
 	struct kvm_vcpu *vcpu;
@@ -88,16 +88,9 @@ static struct kvm_vcpu *create_vcpu(struct kvm_vm **vm, void *guest_code,
 	*gic_fd = vgic_v3_setup(*vm, 1, 64);
 	if (!pmu)
 		return vcpu;
-	if (fixed) {
-		attr.attr = KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY;
+	if (fixed)
 		vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
-	}
-	attr.attr = KVM_ARM_VCPU_PMU_V3_IRQ;
-	attr.addr = (uint64_t)&irq;
-	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
-	attr.attr = KVM_ARM_VCPU_PMU_V3_INIT;
-	attr.addr = 0;
-	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr);
+	pmu_vcpu_init(vcpu);
 	return vcpu;
 }
 
@@ -492,12 +485,7 @@ static void test_attribute_errors(void)
 	expect_errno("set_pmu_on_a_fixed_vm_is_ebusy",
 		     pmu_attr(second, KVM_SET_DEVICE_ATTR,
 			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), EBUSY);
-	{
-		uint64_t irq = PMU_VM_IRQ;
-
-		pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_IRQ, &irq);
-		pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
-	}
+	pmu_vcpu_init(vcpu);
 	expect_errno("fixed_attr_after_pmu_init_is_ebusy", set_fixed(vcpu), EBUSY);
 	run_to_sync(vcpu);
 	expect_errno("fixed_attr_after_the_vm_ran_is_ebusy", set_fixed(second), EBUSY);

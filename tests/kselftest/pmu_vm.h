@@ -57,9 +57,9 @@ static void pmu_guest_code(void)
 	GUEST_DONE();
 }
 
-static inline void pmu_vm_create(struct pmu_vm *p)
+/* Sets the vCPU's PMU interrupt (PPI PMU_VM_IRQ) and initialises its PMU. */
+static inline void pmu_vcpu_init(struct kvm_vcpu *vcpu)
 {
-	struct kvm_vcpu_init init;
 	uint64_t irq = PMU_VM_IRQ;
 	struct kvm_device_attr irq_attr = {
 		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
@@ -71,14 +71,21 @@ static inline void pmu_vm_create(struct pmu_vm *p)
 		.attr = KVM_ARM_VCPU_PMU_V3_INIT,
 	};
 
+	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &irq_attr);
+	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &init_attr);
+}
+
+static inline void pmu_vm_create(struct pmu_vm *p)
+{
+	struct kvm_vcpu_init init;
+
 	p->vm = vm_create(1);
 	vm_ioctl(p->vm, KVM_ARM_PREFERRED_TARGET, &init);
 	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
 	p->vcpu = aarch64_vcpu_add(p->vm, 0, &init, pmu_guest_code);
 	p->gic_fd = vgic_v3_setup(p->vm, 1, 64);
 	__TEST_REQUIRE(p->gic_fd >= 0, "no vGICv3 on this host");
-	vcpu_ioctl(p->vcpu, KVM_SET_DEVICE_ATTR, &irq_attr);
-	vcpu_ioctl(p->vcpu, KVM_SET_DEVICE_ATTR, &init_attr);
+	pmu_vcpu_init(p->vcpu);
 }
 
 /* Runs the guest to completion and returns what it read. */
