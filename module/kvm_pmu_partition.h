@@ -27,7 +27,8 @@ struct kvm;
 struct partition_config {
 	enum partition_mode default_mode;
 	enum partition_fgt_policy fgt;
-	unsigned int reserved_host_counters;
+	unsigned int reserved_host_counters;	/* changes under partition.c's lock */
+	bool fast_path;		/* emulate traps in the guest-exit path */
 };
 
 extern struct partition_config partition_config;
@@ -61,10 +62,40 @@ struct partition_vm {
 	enum partition_mode mode;
 	bool mode_chosen;		/* by the VMM, not by default_mode */
 	bool set_pmu_seen;		/* KVM_ARM_VCPU_PMU_V3_SET_PMU was used */
+	bool claimed;			/* holds a reference on the counter claim */
+	/* Partitioned PMU, fixed at first run; read by the guest-exit path. */
+	u64 evtyper_mask;		/* PMEVTYPER bits the VM may set */
+	bool copy_el_filters;		/* hardware NSK/NSU := guest P/U */
+	bool long_counters;		/* PMUv3p5 VM: PMCR_EL0.LP exists */
+	bool cycle_overflow_res1;	/* PMCR_EL0.LC is RES1 */
 	pid_t pid;			/* of the VMM that created it */
 	unsigned int serial;		/* names it in sysfs: <pid>.<serial> */
 	struct kobject kobj;		/* vms/<pid>.<serial>/ */
 };
+
+/* Fields of a sys_reg(op0, op1, crn, crm, op2) encoding. */
+#define ENCODING_CRN(encoding)	(((encoding) >> 12) & 0xf)
+#define ENCODING_CRM(encoding)	(((encoding) >> 8) & 0xf)
+#define ENCODING_OP2(encoding)	(((encoding) >> 5) & 0x7)
+
+/* Register groups of the partitioned PMU's trap statistics. */
+enum partition_register {
+	PARTITION_REGISTER_PMCR,
+	PARTITION_REGISTER_PMCNTEN,
+	PARTITION_REGISTER_PMINTEN,
+	PARTITION_REGISTER_PMOVS,
+	PARTITION_REGISTER_PMSELR,
+	PARTITION_REGISTER_PMCCNTR,
+	PARTITION_REGISTER_PMEVCNTR,	/* and PMXEVCNTR */
+	PARTITION_REGISTER_PMEVTYPER,	/* and PMXEVTYPER, PMCCFILTR */
+	PARTITION_REGISTER_PMUSERENR,
+	PARTITION_REGISTER_PMSWINC,
+	PARTITION_REGISTER_PMCEID,
+	PARTITION_REGISTER_PMMIR,
+	PARTITION_REGISTER_COUNT,
+};
+
+extern const char *const partition_register_names[PARTITION_REGISTER_COUNT];
 
 /* Per-vCPU state, at vcpu->arch.pmu.hook_data; vm.c owns it. */
 struct partition_vcpu {
@@ -76,6 +107,18 @@ struct partition_vcpu {
 	bool rebacking_pending;		/* loaded on a CPU of another PMU */
 	u64 loads;
 	u64 backing_switches;
+	/*
+	 * Partitioned PMU, see partition.c. Written only on the CPU the vCPU
+	 * is loaded on (hooks and guest-exit path), read by sysfs.
+	 */
+	int owned_cpu;			/* its state is in this CPU's PMU, or -1 */
+	bool swap_in_untraced;		/* by the guest-exit path, to trace */
+	u64 fast_traps_untraced;
+	u64 swaps_in;
+	u64 swaps_out;
+	u64 overflows;
+	u64 traps_fast[PARTITION_REGISTER_COUNT];
+	u64 traps_full[PARTITION_REGISTER_COUNT];
 };
 
 extern const struct kvm_pmu_hooks partition_hooks;
@@ -111,6 +154,68 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value);
 void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
+
+/*
+ * The partitioned PMU; partition.c (process, IRQ contexts) and
+ * partition_registers.c (noinstr register work).
+ */
+
+/* What one CPU's PMU holds; partition.c owns it. */
+struct partition_cpu {
+	struct partition_vcpu *owner;	/* guest-owned by this vCPU, or NULL */
+	/* Names the owner for sysfs, which must not follow the pointer. */
+	pid_t owner_pid;
+	unsigned int owner_serial;
+	int owner_vcpu_id;
+	u64 host_pmcr;			/* host PMCR_EL0 while guest-owned */
+	u64 host_hdfgrtr;		/* host fine-grained traps, likewise */
+	u64 host_hdfgwtr;
+	unsigned int host_counters;	/* PMCR_EL0.N read at EL2 */
+	bool long_counters;		/* FEAT_PMUv3p5: HPMD/HCCD/HLP scope */
+	bool hpmn0;			/* FEAT_HPMN0 */
+};
+
+DECLARE_PER_CPU(struct partition_cpu, partition_cpus);
+
+/* Set once at load: the trap policy partitioned guests get. */
+extern bool partition_use_fgt;
+
+static inline bool partition_vcpu_partitioned(struct partition_vcpu *state)
+{
+	return state && state->vm->mode == PARTITION_MODE_PARTITIONED;
+}
+
+int partition_setup(void);
+void partition_teardown(void);
+int partition_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
+		   struct kvm_device_attr *attr);
+int partition_first_run(struct kvm_vcpu *vcpu);
+u8 partition_max_counters(struct partition_vm *vm, u8 hardware_counters);
+void partition_vm_destroy(struct partition_vm *vm);
+void partition_vm_set_partitioned(struct partition_vm *vm, bool partitioned);
+int partition_set_reservation(unsigned int reserved);
+unsigned int partition_partitioned_vms(void);
+bool partition_counters_claimed(void);
+enum kvm_pmu_hook_result
+partition_sysreg_access(struct kvm_vcpu *vcpu,
+			struct kvm_pmu_sysreg_access *access);
+void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void partition_vcpu_put(struct kvm_vcpu *vcpu);
+void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
+u64 partition_overflow_status(struct kvm_vcpu *vcpu);
+bool partition_host_pmu_ctrl(bool enable);
+bool partition_host_pmu_irq(void);
+
+/* noinstr: IRQs masked, on the vCPU's CPU (partition_registers.c). */
+void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
+void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
+u64 partition_owned_mdcr(struct kvm_vcpu *vcpu, struct partition_cpu *cpu,
+			 u64 mdcr);
+u64 partition_valid_mask(struct kvm_vcpu *vcpu);
+enum partition_register partition_register_of(u32 encoding);
+enum kvm_pmu_hook_result partition_emulate(struct kvm_vcpu *vcpu, u32 encoding,
+					   bool is_write, u64 *value);
+enum kvm_pmu_hook_result partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr);
 
 /* Hook call counts, for tests and pmuctl; stats.c owns them. */
 enum partition_hook {

@@ -30,6 +30,11 @@ module_param(default_mode, charp, 0444);
 MODULE_PARM_DESC(default_mode,
 		 "PMU for VMs that do not choose: emulated (stock KVM), fixed (cycle counter only), partitioned (default emulated)");
 
+static bool fast_path = true;
+module_param(fast_path, bool, 0444);
+MODULE_PARM_DESC(fast_path,
+		 "Emulate a partitioned guest's trapped PMU accesses in KVM's guest-exit path (default 1; 0 makes each a full exit, for comparison)");
+
 static char *fgt = "auto";
 module_param(fgt, charp, 0444);
 MODULE_PARM_DESC(fgt,
@@ -48,12 +53,6 @@ static int partition_check_params(void)
 		       default_mode);
 		return -EINVAL;
 	}
-	if (mode == PARTITION_MODE_PARTITIONED) {
-		pr_err("default_mode=%s is not implemented in version %s; load with default_mode=emulated or fixed\n",
-		       default_mode, KVM_PMU_PARTITION_VERSION);
-		return -EOPNOTSUPP;
-	}
-
 	fgt_policy = partition_parse_fgt(fgt);
 	if (fgt_policy < 0) {
 		pr_err("fgt=%s is not one of auto, off\n", fgt);
@@ -76,6 +75,7 @@ static int partition_check_params(void)
 	partition_config.default_mode = mode;
 	partition_config.fgt = fgt_policy;
 	partition_config.reserved_host_counters = reserved_host_counters;
+	partition_config.fast_path = fast_path;
 	return 0;
 }
 
@@ -112,6 +112,9 @@ static int __init partition_init(void)
 	ret = partition_check_params();
 	if (ret)
 		return ret;
+	ret = partition_setup();
+	if (ret)
+		return ret;
 	ret = partition_sysfs_init();
 	if (ret) {
 		pr_err("creating /sys/kernel/%s failed (%d)\n", KBUILD_MODNAME, ret);
@@ -126,10 +129,12 @@ static int __init partition_init(void)
 		return ret;
 	}
 
-	pr_info("version %s loaded: default_mode=%s fgt=%s reserved_host_counters=%u, %u host PMU(s)\n",
+	pr_info("version %s loaded: default_mode=%s fgt=%s (partitioned guests: %s traps%s) reserved_host_counters=%u, %u host PMU(s)\n",
 		KVM_PMU_PARTITION_VERSION,
 		partition_mode_names[partition_config.default_mode],
 		partition_fgt_names[partition_config.fgt],
+		partition_use_fgt ? "fine-grained" : "MDCR_EL2.TPM",
+		partition_config.fast_path ? "" : ", no fast path",
 		partition_config.reserved_host_counters,
 		partition_host_pmu_count());
 	return 0;
@@ -139,6 +144,7 @@ static void __exit partition_exit(void)
 {
 	/* No vCPU holds module state any more: rmmod got here. */
 	kvm_pmu_hooks_unregister(&partition_hooks);
+	partition_teardown();
 	partition_stats_exit();
 	partition_sysfs_exit();
 	pr_info("unloaded\n");

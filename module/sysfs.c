@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Read-only state for tools, under /sys/kernel/kvm_pmu_partition/:
- * version, abi_version, default_mode, fgt, fgt_present,
- * reserved_host_counters, vms (a count), pmus/<name>/ with cpus, counters,
- * cycle_counter, reserved_host_counters, guest_counters and pmuver, and
- * vm/<pid>.<serial>/ per VM (pid, mode, vcpuN/ with backing_pmu, loads,
- * backing_switches). docs/sysfs.md documents the layout. Process context.
+ * State for tools, under /sys/kernel/kvm_pmu_partition/: the module's
+ * configuration and counts, pmus/<name>/ per host PMU, cpus/cpu<n>/ (its
+ * PMU, and which partitioned vCPU owns it), and vm/<pid>.<serial>/ per VM
+ * with vcpu<id>/ (mode, HPMN, swaps, traps, overflows, the fixed mode's
+ * backing PMU). Read-only but reserved_host_counters, which pmuctl writes.
+ * docs/sysfs.md documents the layout. Process context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +21,8 @@
 
 static struct kobject *partition_kobj;
 static struct kobject *partition_pmus_kobj;
+static struct kobject *partition_cpus_kobj;
+static struct kobject **partition_cpu_kobjs;
 static struct kobject *partition_vm_kobj;
 
 #define PARTITION_ATTR_RO(name, format, value)				\
@@ -37,9 +39,39 @@ PARTITION_ATTR_RO(default_mode, "%s",
 		  partition_mode_names[partition_config.default_mode]);
 PARTITION_ATTR_RO(fgt, "%s", partition_fgt_names[partition_config.fgt]);
 PARTITION_ATTR_RO(fgt_present, "%d", partition_fgt_present());
-PARTITION_ATTR_RO(reserved_host_counters, "%u",
-		  partition_config.reserved_host_counters);
 PARTITION_ATTR_RO(vms, "%u", partition_vm_count());
+PARTITION_ATTR_RO(trap_policy, "%s", partition_use_fgt ? "fgt" : "trap");
+PARTITION_ATTR_RO(fast_path, "%d", partition_config.fast_path);
+PARTITION_ATTR_RO(partitioned_vms, "%u", partition_partitioned_vms());
+PARTITION_ATTR_RO(counters_claimed, "%d", partition_counters_claimed());
+
+static ssize_t reserved_host_counters_show(struct kobject *kobj,
+					   struct kobj_attribute *attr,
+					   char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(partition_config.reserved_host_counters));
+}
+
+/* pmuctl reserve N: only while no partitioned VM exists. */
+static ssize_t reserved_host_counters_store(struct kobject *kobj,
+					    struct kobj_attribute *attr,
+					    const char *buf, size_t count)
+{
+	unsigned int reserved;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &reserved);
+	if (ret) {
+		pr_warn("reserved_host_counters takes a number of counters\n");
+		return ret;
+	}
+	ret = partition_set_reservation(reserved);
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute reserved_host_counters_attribute =
+	__ATTR_RW_MODE(reserved_host_counters, 0644);
 
 static struct attribute *partition_attrs[] = {
 	&version_attribute.attr,
@@ -49,6 +81,10 @@ static struct attribute *partition_attrs[] = {
 	&fgt_present_attribute.attr,
 	&reserved_host_counters_attribute.attr,
 	&vms_attribute.attr,
+	&trap_policy_attribute.attr,
+	&fast_path_attribute.attr,
+	&partitioned_vms_attribute.attr,
+	&counters_claimed_attribute.attr,
 	NULL,
 };
 
@@ -76,10 +112,11 @@ HOST_PMU_ATTR_RO(cpus, "%*pbl", cpumask_pr_args(host_pmu->cpus));
 HOST_PMU_ATTR_RO(counters, "%u", host_pmu->counters);
 HOST_PMU_ATTR_RO(cycle_counter, "%d", host_pmu->cycle_counter);
 HOST_PMU_ATTR_RO(reserved_host_counters, "%u",
-		 min(partition_config.reserved_host_counters, host_pmu->counters));
+		 min(READ_ONCE(partition_config.reserved_host_counters),
+		     host_pmu->counters));
 HOST_PMU_ATTR_RO(guest_counters, "%u",
 		 partition_hpmn(host_pmu->counters,
-				partition_config.reserved_host_counters));
+				READ_ONCE(partition_config.reserved_host_counters)));
 HOST_PMU_ATTR_RO(pmuver, "%u", host_pmu->pmuver);
 
 static struct attribute *host_pmu_attrs[] = {
@@ -104,6 +141,89 @@ static const struct kobj_type host_pmu_ktype = {
 	.default_groups = host_pmu_groups,
 };
 
+/* cpus/cpu<n>/: the CPU number is in the directory's name. */
+static int kobject_cpu(struct kobject *kobj)
+{
+	int cpu;
+
+	return kstrtoint(kobject_name(kobj) + strlen("cpu"), 10, &cpu) ? -1 : cpu;
+}
+
+static ssize_t cpu_pmu_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct partition_host_pmu *host_pmu =
+		partition_host_pmu_of_cpu(kobject_cpu(kobj));
+
+	return sysfs_emit(buf, "%s\n", host_pmu ? host_pmu->name : "none");
+}
+
+/* Reads the owner's name, never the pointer: that vCPU may be going. */
+static ssize_t cpu_owner_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus,
+						kobject_cpu(kobj));
+
+	if (!READ_ONCE(cpu->owner))
+		return sysfs_emit(buf, "free\n");
+	return sysfs_emit(buf, "%d.%u/vcpu%d\n", READ_ONCE(cpu->owner_pid),
+			  READ_ONCE(cpu->owner_serial),
+			  READ_ONCE(cpu->owner_vcpu_id));
+}
+
+static struct kobj_attribute cpu_pmu_attribute = __ATTR(pmu, 0444, cpu_pmu_show, NULL);
+static struct kobj_attribute cpu_owner_attribute = __ATTR(owner, 0444, cpu_owner_show, NULL);
+
+static struct attribute *cpu_attrs[] = {
+	&cpu_pmu_attribute.attr,
+	&cpu_owner_attribute.attr,
+	NULL,
+};
+
+static const struct attribute_group cpu_group = {
+	.attrs = cpu_attrs,
+};
+
+static void cpus_sysfs_exit(void)
+{
+	int cpu;
+
+	if (partition_cpu_kobjs)
+		for_each_possible_cpu(cpu)
+			kobject_put(partition_cpu_kobjs[cpu]);
+	kfree(partition_cpu_kobjs);
+	partition_cpu_kobjs = NULL;
+	kobject_put(partition_cpus_kobj);
+}
+
+static int cpus_sysfs_init(void)
+{
+	int cpu, ret;
+
+	partition_cpus_kobj = kobject_create_and_add("cpus", partition_kobj);
+	partition_cpu_kobjs = kcalloc(nr_cpu_ids, sizeof(*partition_cpu_kobjs),
+				      GFP_KERNEL);
+	if (!partition_cpus_kobj || !partition_cpu_kobjs)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		struct kobject *parent = partition_cpus_kobj;
+		char name[16];
+
+		snprintf(name, sizeof(name), "cpu%d", cpu);
+		partition_cpu_kobjs[cpu] = kobject_create_and_add(name, parent);
+		if (!partition_cpu_kobjs[cpu])
+			goto fail;
+		ret = sysfs_create_group(partition_cpu_kobjs[cpu], &cpu_group);
+		if (ret)
+			goto fail;
+	}
+	return 0;
+fail:
+	cpus_sysfs_exit();
+	return -ENOMEM;
+}
+
 static struct partition_vm *to_vm(struct kobject *kobj)
 {
 	return container_of(kobj, struct partition_vm, kobj);
@@ -127,10 +247,13 @@ static struct kobj_attribute vm_##name##_attribute =			\
 
 VM_ATTR_RO(pid, "%d", vm->pid);
 VM_ATTR_RO(mode, "%s", partition_mode_names[READ_ONCE(vm->mode)]);
+VM_ATTR_RO(hpmn, "%d", READ_ONCE(vm->mode) == PARTITION_MODE_PARTITIONED ?
+			(int)READ_ONCE(vm->kvm->arch.pmcr_n) : -1);
 
 static struct attribute *vm_attrs[] = {
 	&vm_pid_attribute.attr,
 	&vm_mode_attribute.attr,
+	&vm_hpmn_attribute.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vm);
@@ -168,11 +291,40 @@ static const char *vcpu_backing_name(struct partition_vcpu *state)
 VCPU_ATTR_RO(backing_pmu, "%s", vcpu_backing_name(state));
 VCPU_ATTR_RO(loads, "%llu", READ_ONCE(state->loads));
 VCPU_ATTR_RO(backing_switches, "%llu", READ_ONCE(state->backing_switches));
+VCPU_ATTR_RO(state, "%s", READ_ONCE(state->owned_cpu) < 0 ? "free" : "guest-owned");
+VCPU_ATTR_RO(cpu, "%d", READ_ONCE(state->owned_cpu));
+VCPU_ATTR_RO(swaps_in, "%llu", READ_ONCE(state->swaps_in));
+VCPU_ATTR_RO(swaps_out, "%llu", READ_ONCE(state->swaps_out));
+VCPU_ATTR_RO(overflows, "%llu", READ_ONCE(state->overflows));
+
+/* One line per register: "<register> <fast> <full>". */
+static ssize_t vcpu_traps_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct partition_vcpu *state = to_vcpu_state(kobj);
+	int length = 0, i;
+
+	for (i = 0; i < PARTITION_REGISTER_COUNT; i++)
+		length += sysfs_emit_at(buf, length, "%s %llu %llu\n",
+					partition_register_names[i],
+					READ_ONCE(state->traps_fast[i]),
+					READ_ONCE(state->traps_full[i]));
+	return length;
+}
+
+static struct kobj_attribute vcpu_traps_attribute =
+	__ATTR(traps, 0444, vcpu_traps_show, NULL);
 
 static struct attribute *vcpu_attrs[] = {
 	&vcpu_backing_pmu_attribute.attr,
 	&vcpu_loads_attribute.attr,
 	&vcpu_backing_switches_attribute.attr,
+	&vcpu_state_attribute.attr,
+	&vcpu_cpu_attribute.attr,
+	&vcpu_swaps_in_attribute.attr,
+	&vcpu_swaps_out_attribute.attr,
+	&vcpu_overflows_attribute.attr,
+	&vcpu_traps_attribute.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vcpu);
@@ -243,6 +395,10 @@ int partition_sysfs_init(void)
 		goto out_pmus;
 	}
 
+	ret = cpus_sysfs_init();
+	if (ret)
+		goto out_pmus;
+
 	for (i = 0; i < partition_host_pmu_count(); i++, added++) {
 		struct partition_host_pmu *host_pmu = partition_host_pmu(i);
 
@@ -259,6 +415,7 @@ int partition_sysfs_init(void)
 out_pmus:
 	while (added--)
 		kobject_put(&partition_host_pmu(added)->kobj);
+	cpus_sysfs_exit();
 	kobject_put(partition_vm_kobj);
 	kobject_put(partition_pmus_kobj);
 out_put:
@@ -272,6 +429,7 @@ void partition_sysfs_exit(void)
 
 	for (i = 0; i < partition_host_pmu_count(); i++)
 		kobject_put(&partition_host_pmu(i)->kobj);
+	cpus_sysfs_exit();
 	kobject_put(partition_vm_kobj);
 	kobject_put(partition_pmus_kobj);
 	kobject_put(partition_kobj);

@@ -52,13 +52,16 @@ static struct partition_vm *partition_vm_get(struct kvm *kvm)
 	if (!vm)
 		return NULL;
 	vm->kvm = kvm;
-	vm->mode = partition_config.default_mode;
+	vm->mode = partition_config.default_mode == PARTITION_MODE_FIXED ?
+		   PARTITION_MODE_FIXED : PARTITION_MODE_EMULATED;
 	vm->pid = task_tgid_nr(current);
 	vm->serial = partition_vms_serial++;
 	if (partition_sysfs_add_vm(vm))
 		return NULL;	/* the kobject's release freed it */
 	list_add(&vm->node, &partition_vms);
 	partition_vms_count++;
+	if (partition_config.default_mode == PARTITION_MODE_PARTITIONED)
+		partition_vm_set_partitioned(vm, true);
 found:
 	vm->vcpus++;
 	return vm;
@@ -71,11 +74,12 @@ static void partition_vm_put(struct partition_vm *vm)
 		return;
 	list_del(&vm->node);
 	partition_vms_count--;
+	partition_vm_destroy(vm);
 	partition_sysfs_remove_vm(vm);	/* frees it */
 }
 
 /* Process context, the vCPU is not yet visible to userspace. */
-static void partition_vcpu_init(struct kvm_vcpu *vcpu)
+static void hook_vcpu_init(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state;
 
@@ -89,6 +93,7 @@ static void partition_vcpu_init(struct kvm_vcpu *vcpu)
 	if (!state)
 		goto stock;
 	state->vcpu = vcpu;
+	state->owned_cpu = -1;
 
 	mutex_lock(&partition_vms_lock);
 	state->vm = partition_vm_get(vcpu->kvm);
@@ -114,7 +119,7 @@ stock:
 }
 
 /* Process context; the hook dispatcher's SRCU section covers module_put. */
-static void partition_vcpu_destroy(struct kvm_vcpu *vcpu)
+static void hook_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = vcpu->arch.pmu.hook_data;
 
@@ -135,135 +140,178 @@ static void partition_vcpu_destroy(struct kvm_vcpu *vcpu)
 }
 
 /* Process context, no locks held; VM-wide PMU state may still change. */
-static int partition_vcpu_first_run(struct kvm_vcpu *vcpu)
+static int hook_vcpu_first_run(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_FIRST_RUN);
-	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED) {
+	switch (partition_vcpu_mode(vcpu)) {
+	case PARTITION_MODE_FIXED: {
 		/* Also for default_mode=fixed, whose ID registers KVM set later. */
 		guard(mutex)(&vcpu->kvm->arch.config_lock);
 		partition_fixed_enter(vcpu->kvm);
+		return 0;
 	}
-	return 0;
+	case PARTITION_MODE_PARTITIONED:
+		return partition_first_run(vcpu);
+	default:
+		return 0;
+	}
 }
 
 /* Process context; SET under kvm->arch.config_lock. */
-static int partition_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
-			  struct kvm_device_attr *attr)
+static int hook_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
+		     struct kvm_device_attr *attr)
 {
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+
 	partition_count_hook(PARTITION_HOOK_ATTR);
-	if (!partition_vcpu(vcpu))
+	if (!state)
 		return -ENOIOCTLCMD;	/* created before the module: stock */
+	if (attr->attr == KVM_PMU_PARTITION_ATTR_PARTITIONED)
+		return partition_attr(op, vcpu, attr);
+	/* An explicit fixed-counters-only choice overrides default_mode. */
+	if (attr->attr == KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY &&
+	    op == KVM_PMU_HOOK_ATTR_SET && !state->vm->mode_chosen &&
+	    state->vm->mode == PARTITION_MODE_PARTITIONED)
+		partition_vm_set_partitioned(state->vm, false);
 	return partition_fixed_attr(op, vcpu, attr);
 }
 
 /* Under config_lock, at vCPU init, SET_PMU and userspace PMCR writes. */
-static u8 partition_max_counters(struct kvm *kvm, u8 hardware_counters)
+static u8 hook_max_counters(struct kvm *kvm, u8 hardware_counters)
 {
 	struct partition_vm *vm;
 
 	partition_count_hook(PARTITION_HOOK_MAX_COUNTERS);
 	guard(mutex)(&partition_vms_lock);
-	list_for_each_entry(vm, &partition_vms, node)
-		if (vm->kvm == kvm && vm->mode == PARTITION_MODE_FIXED)
+	list_for_each_entry(vm, &partition_vms, node) {
+		if (vm->kvm != kvm)
+			continue;
+		if (vm->mode == PARTITION_MODE_FIXED)
 			return 0;
+		if (vm->mode == PARTITION_MODE_PARTITIONED)
+			return partition_max_counters(vm, hardware_counters);
+	}
 	return hardware_counters;
 }
 
 /* Process context, preemptible, vCPU loaded. */
 static enum kvm_pmu_hook_result
-partition_sysreg_access(struct kvm_vcpu *vcpu,
-			struct kvm_pmu_sysreg_access *access)
+hook_sysreg_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 {
 	partition_count_hook(PARTITION_HOOK_SYSREG_ACCESS);
-	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED)
+	switch (partition_vcpu_mode(vcpu)) {
+	case PARTITION_MODE_FIXED:
 		return partition_fixed_sysreg_access(vcpu, access);
-	return KVM_PMU_HOOK_STOCK;
+	case PARTITION_MODE_PARTITIONED:
+		return partition_sysreg_access(vcpu, access);
+	default:
+		return KVM_PMU_HOOK_STOCK;
+	}
 }
 
-/* Preemptible; guest PMCR_EL0 writes and KVM_REQ_RELOAD_PMU. */
-static bool partition_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
+/*
+ * Preemptible; guest PMCR_EL0 writes and KVM_REQ_RELOAD_PMU. A partitioned
+ * guest's counters are hardware, never perf events.
+ */
+static bool hook_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
 	partition_count_hook(PARTITION_HOOK_HANDLE_PMCR);
-	if (partition_vcpu_mode(vcpu) != PARTITION_MODE_FIXED)
+	switch (partition_vcpu_mode(vcpu)) {
+	case PARTITION_MODE_FIXED:
+		partition_fixed_handle_pmcr(vcpu, value);
+		return true;
+	case PARTITION_MODE_PARTITIONED:
+		return true;
+	default:
 		return false;
-	partition_fixed_handle_pmcr(vcpu, value);
-	return true;
+	}
 }
 
-/* Preemption disabled, vCPU not loaded; KVM stops its counters itself. */
-static void partition_vcpu_reset(struct kvm_vcpu *vcpu)
+/*
+ * Preemption disabled, vCPU not loaded (KVM put it), registers reset in
+ * memory: nothing is guest-owned, so nothing to do.
+ */
+static void hook_vcpu_reset(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_RESET);
 }
 
-/* Preemption disabled. */
-static void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+/* Preemption disabled, IRQs on. */
+static void hook_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_LOAD);
-	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED)
+	switch (partition_vcpu_mode(vcpu)) {
+	case PARTITION_MODE_FIXED:
 		partition_fixed_vcpu_load(vcpu, cpu);
+		break;
+	case PARTITION_MODE_PARTITIONED:
+		partition_vcpu_load(vcpu, cpu);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Preemption disabled; from kvm_sched_out with IRQs off, rq lock held. */
-static void partition_vcpu_put(struct kvm_vcpu *vcpu)
+static void hook_vcpu_put(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook(PARTITION_HOOK_VCPU_PUT);
+	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_PARTITIONED)
+		partition_vcpu_put(vcpu);
 }
 
-/* Preemption disabled; IRQs off on the entry path. Stock MDCR_EL2. */
-static void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
+/* Preemption disabled; IRQs off on the entry path. */
+static void hook_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
 {
 	partition_count_hook(PARTITION_HOOK_SETUP_MDCR);
+	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_PARTITIONED)
+		partition_setup_mdcr(vcpu, mdcr_el2);
 }
 
 /*
- * Preemption disabled, every entry. Fixed VMs keep PMOVSSET, PMINTENSET
- * and PMCR in the vCPU's registers, so KVM's own computation serves them.
+ * Preemption disabled, every entry and exit. Fixed VMs keep PMOVSSET,
+ * PMINTENSET and PMCR in the vCPU's registers, so KVM's own computation
+ * serves them; a partitioned guest's live in hardware.
  */
-static bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
+static bool hook_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
 {
 	partition_count_hook(PARTITION_HOOK_OVERFLOW_STATUS);
-	return false;
-}
-
-/* VHE guest-exit path: noinstr, DAIF masked, RCU not watching. */
-static noinstr enum kvm_pmu_hook_result
-partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
-{
-	partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
-	return KVM_PMU_HOOK_STOCK;
+	if (partition_vcpu_mode(vcpu) != PARTITION_MODE_PARTITIONED)
+		return false;
+	*status = partition_overflow_status(vcpu);
+	return true;
 }
 
 /* Host PMUv3 driver: IRQs off or hardirq (NMI with pseudo-NMI). */
-static bool partition_host_pmu_ctrl(struct arm_pmu *pmu, bool enable)
+static bool hook_host_pmu_ctrl(struct arm_pmu *pmu, bool enable)
 {
 	partition_count_hook(PARTITION_HOOK_HOST_PMU_CTRL);
-	return false;
+	return partition_host_pmu_ctrl(enable);
 }
 
 /* Host PMU overflow IRQ: hardirq (NMI with pseudo-NMI). */
-static bool partition_host_pmu_irq(struct arm_pmu *pmu)
+static bool hook_host_pmu_irq(struct arm_pmu *pmu)
 {
 	partition_count_hook(PARTITION_HOOK_HOST_PMU_IRQ);
-	return false;
+	return partition_host_pmu_irq();
 }
 
 const struct kvm_pmu_hooks partition_hooks = {
 	.abi_version = KVM_PMU_HOOKS_ABI_VERSION,
 	.owner = THIS_MODULE,
-	.on_vcpu_init = partition_vcpu_init,
-	.on_vcpu_destroy = partition_vcpu_destroy,
-	.on_vcpu_first_run = partition_vcpu_first_run,
-	.on_attr = partition_attr,
-	.on_max_counters = partition_max_counters,
-	.on_sysreg_access = partition_sysreg_access,
-	.on_handle_pmcr = partition_handle_pmcr,
-	.on_vcpu_reset = partition_vcpu_reset,
-	.on_vcpu_load = partition_vcpu_load,
-	.on_vcpu_put = partition_vcpu_put,
-	.on_setup_mdcr = partition_setup_mdcr,
-	.on_overflow_status = partition_overflow_status,
+	.on_vcpu_init = hook_vcpu_init,
+	.on_vcpu_destroy = hook_vcpu_destroy,
+	.on_vcpu_first_run = hook_vcpu_first_run,
+	.on_attr = hook_attr,
+	.on_max_counters = hook_max_counters,
+	.on_sysreg_access = hook_sysreg_access,
+	.on_handle_pmcr = hook_handle_pmcr,
+	.on_vcpu_reset = hook_vcpu_reset,
+	.on_vcpu_load = hook_vcpu_load,
+	.on_vcpu_put = hook_vcpu_put,
+	.on_setup_mdcr = hook_setup_mdcr,
+	.on_overflow_status = hook_overflow_status,
 	.on_hyp_sysreg = partition_hyp_sysreg,
-	.on_host_pmu_ctrl = partition_host_pmu_ctrl,
-	.on_host_pmu_irq = partition_host_pmu_irq,
+	.on_host_pmu_ctrl = hook_host_pmu_ctrl,
+	.on_host_pmu_irq = hook_host_pmu_irq,
 };

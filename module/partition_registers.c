@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The partitioned PMU's register work: loading a vCPU's PMU state into the
+ * CPU and saving it back (swap in and out), the MDCR_EL2 and fine-grained
+ * trap values of a guest-owned PMU, and the emulation of trapped PMU
+ * register accesses against the guest-owned hardware.
+ *
+ * Context: everything here is noinstr and runs with IRQs masked on the CPU
+ * the vCPU is loaded on: in the VHE guest-exit path (DAIF masked, RCU not
+ * watching, the hyp vectors live: no tracing, no WARN or BUG, nothing that
+ * can fault), and from vcpu_load/put and the slow path under
+ * local_irq_save(). It touches only PMU system registers, MDCR_EL2,
+ * HDFGRTR/HDFGWTR_EL2, the vCPU, its partition_vcpu and this CPU's
+ * partition_cpu; statistics are plain increments by the vCPU's one writer.
+ *
+ * Counter n is reached through PMSELR_EL0.SEL = n and PMXEVCNTR_EL0 /
+ * PMXEVTYPER_EL0 (at EL2 every counter is accessible), with the guest's
+ * PMSELR_EL0 put back afterwards.
+ */
+#include <linux/bitfield.h>
+#include <linux/kvm_host.h>
+#include <linux/perf/arm_pmuv3.h>
+
+#include <asm/kvm_emulate.h>
+#include <asm/sysreg.h>
+
+#include "kvm_pmu_partition.h"
+
+#define PMCR_GUEST_BITS	(ARMV8_PMU_PMCR_E | ARMV8_PMU_PMCR_D | \
+			 ARMV8_PMU_PMCR_X | ARMV8_PMU_PMCR_DP | \
+			 ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_LP)
+#define CYCLE_COUNTER	ARMV8_PMU_CYCLE_IDX
+#define SELECT_MASK	GENMASK(4, 0)
+/* PMEVTYPER filter bits that exclude counting at EL1 and EL0. */
+#define EXCLUDE_EL1_EL0	(ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0)
+#define EXCLUDE_NS	(ARMV8_PMU_EXCLUDE_NS_EL1 | ARMV8_PMU_EXCLUDE_NS_EL0)
+/* Counts nowhere: EL1, EL0 excluded in both Security states, no EL2. */
+#define COUNT_NOWHERE	(EXCLUDE_EL1_EL0 | EXCLUDE_NS)
+#define MDCR_PARTITION	(MDCR_EL2_HPMN_MASK | MDCR_EL2_HPME | MDCR_EL2_HPMD | \
+			 MDCR_EL2_HCCD | MDCR_EL2_HLP | MDCR_EL2_TPM | \
+			 MDCR_EL2_TPMCR)
+
+/*
+ * HDFGRTR_EL2/HDFGWTR_EL2 bits named with a lower-case n in the kernel's
+ * generated sysreg header (the same bit in both registers).
+ */
+#define FGT_PMCEID	BIT_ULL(58)
+#define FGT_PMEVTYPER	BIT_ULL(13)
+#define FGT_PMEVCNTR	BIT_ULL(12)
+
+/* Fine-grained traps a guest-owned PMU keeps (1 = trap). */
+#define FGT_READ_TRAPPED	(HDFGRTR_EL2_PMOVS | FGT_PMEVTYPER | \
+				 HDFGRTR_EL2_PMCCFILTR_EL0 | \
+				 FGT_PMCEID | HDFGRTR_EL2_PMMIR_EL1)
+#define FGT_READ_UNTRAPPED	(HDFGRTR_EL2_PMUSERENR_EL0 | \
+				 HDFGRTR_EL2_PMSELR_EL0 | HDFGRTR_EL2_PMINTEN | \
+				 HDFGRTR_EL2_PMCNTEN | HDFGRTR_EL2_PMCCNTR_EL0 | \
+				 FGT_PMEVCNTR)
+#define FGT_WRITE_TRAPPED	(HDFGWTR_EL2_PMOVS | FGT_PMEVTYPER | \
+				 HDFGWTR_EL2_PMCCFILTR_EL0)
+#define FGT_WRITE_UNTRAPPED	(HDFGWTR_EL2_PMUSERENR_EL0 | \
+				 HDFGWTR_EL2_PMCR_EL0 | HDFGWTR_EL2_PMSWINC_EL0 | \
+				 HDFGWTR_EL2_PMSELR_EL0 | HDFGWTR_EL2_PMINTEN | \
+				 HDFGWTR_EL2_PMCNTEN | HDFGWTR_EL2_PMCCNTR_EL0 | \
+				 FGT_PMEVCNTR)
+
+const char *const partition_register_names[PARTITION_REGISTER_COUNT] = {
+	[PARTITION_REGISTER_PMCR] = "pmcr",
+	[PARTITION_REGISTER_PMCNTEN] = "pmcnten",
+	[PARTITION_REGISTER_PMINTEN] = "pminten",
+	[PARTITION_REGISTER_PMOVS] = "pmovs",
+	[PARTITION_REGISTER_PMSELR] = "pmselr",
+	[PARTITION_REGISTER_PMCCNTR] = "pmccntr",
+	[PARTITION_REGISTER_PMEVCNTR] = "pmevcntr",
+	[PARTITION_REGISTER_PMEVTYPER] = "pmevtyper",
+	[PARTITION_REGISTER_PMUSERENR] = "pmuserenr",
+	[PARTITION_REGISTER_PMSWINC] = "pmswinc",
+	[PARTITION_REGISTER_PMCEID] = "pmceid",
+	[PARTITION_REGISTER_PMMIR] = "pmmir",
+};
+
+static __always_inline u64 *guest_reg(struct kvm_vcpu *vcpu, int reg)
+{
+	return &vcpu->arch.ctxt.sys_regs[reg];
+}
+
+static __always_inline unsigned int guest_counters(struct kvm_vcpu *vcpu)
+{
+	return vcpu->kvm->arch.pmcr_n;
+}
+
+/* Counters the guest owns: [0, PMCR_EL0.N) and the cycle counter. */
+noinstr u64 partition_valid_mask(struct kvm_vcpu *vcpu)
+{
+	unsigned int counters = guest_counters(vcpu);
+
+	return (counters ? GENMASK_ULL(counters - 1, 0) : 0) |
+	       BIT_ULL(CYCLE_COUNTER);
+}
+
+static __always_inline void select_counter(unsigned int counter)
+{
+	write_sysreg_s(counter, SYS_PMSELR_EL0);
+	isb();
+}
+
+/* Whether the VM's event filter lets it count @event. */
+static __always_inline bool event_allowed(struct kvm *kvm, u64 event)
+{
+	const unsigned long *filter = kvm->arch.pmu_filter;
+
+	if (!filter)
+		return true;
+	return (filter[event / BITS_PER_LONG] >> (event % BITS_PER_LONG)) & 1;
+}
+
+/*
+ * What the hardware counts for the guest's (already masked) event type:
+ * never at EL2 (the mask has no NSH), only events the VM's filter allows,
+ * and, where the host has EL3 but the VM does not, Non-secure EL1/EL0 as
+ * the guest's P/U say.
+ */
+static __always_inline u64 hardware_event_type(struct kvm_vcpu *vcpu,
+					       unsigned int counter, u64 type)
+{
+	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
+	u64 event = counter == CYCLE_COUNTER ? ARMV8_PMUV3_PERFCTR_CPU_CYCLES :
+			(type & vm->evtyper_mask & ARMV8_PMU_EVTYPE_EVENT);
+
+	if (!event_allowed(vcpu->kvm, event))
+		return (type & ~(u64)(EXCLUDE_EL1_EL0 | EXCLUDE_NS |
+				      ARMV8_PMU_INCLUDE_EL2)) | COUNT_NOWHERE;
+	if (vm->copy_el_filters) {
+		type &= ~(u64)EXCLUDE_NS;
+		if (type & ARMV8_PMU_EXCLUDE_EL1)
+			type |= ARMV8_PMU_EXCLUDE_NS_EL1;
+		if (type & ARMV8_PMU_EXCLUDE_EL0)
+			type |= ARMV8_PMU_EXCLUDE_NS_EL0;
+	}
+	return type;
+}
+
+static __always_inline u64 event_type_mask(struct kvm_vcpu *vcpu,
+					   unsigned int counter)
+{
+	u64 mask = partition_vcpu(vcpu)->vm->evtyper_mask;
+
+	/* PMCCFILTR_EL0 has no event number. */
+	return counter == CYCLE_COUNTER ? mask & ~(u64)ARMV8_PMU_EVTYPE_EVENT :
+					  mask;
+}
+
+static __always_inline int event_type_reg(unsigned int counter)
+{
+	return counter == CYCLE_COUNTER ? PMCCFILTR_EL0 :
+					  PMEVTYPER0_EL0 + counter;
+}
+
+/* PMEVTYPER<counter> or PMCCFILTR write: remember it, program the filter. */
+static __always_inline void write_event_type(struct kvm_vcpu *vcpu,
+					     unsigned int counter, u64 value)
+{
+	u64 type = value & event_type_mask(vcpu, counter);
+	u64 selected;
+
+	*guest_reg(vcpu, event_type_reg(counter)) = type;
+	type = hardware_event_type(vcpu, counter, type);
+	if (counter == CYCLE_COUNTER) {
+		write_sysreg_s(type, SYS_PMCCFILTR_EL0);
+		return;
+	}
+	selected = read_sysreg_s(SYS_PMSELR_EL0);
+	select_counter(counter);
+	write_sysreg_s(type, SYS_PMXEVTYPER_EL0);
+	write_sysreg_s(selected, SYS_PMSELR_EL0);
+}
+
+static __always_inline u64 read_counter(unsigned int counter)
+{
+	u64 selected, value;
+
+	if (counter == CYCLE_COUNTER)
+		return read_sysreg_s(SYS_PMCCNTR_EL0);
+	selected = read_sysreg_s(SYS_PMSELR_EL0);
+	select_counter(counter);
+	value = read_sysreg_s(SYS_PMXEVCNTR_EL0);
+	write_sysreg_s(selected, SYS_PMSELR_EL0);
+	return value;
+}
+
+static __always_inline void write_counter(unsigned int counter, u64 value)
+{
+	u64 selected;
+
+	if (counter == CYCLE_COUNTER) {
+		write_sysreg_s(value, SYS_PMCCNTR_EL0);
+		return;
+	}
+	selected = read_sysreg_s(SYS_PMSELR_EL0);
+	select_counter(counter);
+	write_sysreg_s(value, SYS_PMXEVCNTR_EL0);
+	write_sysreg_s(selected, SYS_PMSELR_EL0);
+}
+
+/* MDCR_EL2 while the guest owns the PMU; @mdcr is KVM's value. */
+noinstr u64 partition_owned_mdcr(struct kvm_vcpu *vcpu,
+				 struct partition_cpu *cpu, u64 mdcr)
+{
+	mdcr &= ~(u64)MDCR_PARTITION;
+	mdcr |= guest_counters(vcpu);
+	if (cpu->host_pmcr & ARMV8_PMU_PMCR_E)
+		mdcr |= MDCR_EL2_HPME;
+	if (!partition_use_fgt)
+		mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR;
+	if (cpu->long_counters) {
+		/* Scoped to the guest's range from PMUv3p5 on. */
+		mdcr |= MDCR_EL2_HPMD | MDCR_EL2_HCCD;
+		if (cpu->host_pmcr & ARMV8_PMU_PMCR_LP)
+			mdcr |= MDCR_EL2_HLP;
+	}
+	return mdcr;
+}
+
+/* MDCR_EL2 while the host owns the PMU: KVM's, trapping every access. */
+static __always_inline u64 free_mdcr(struct partition_cpu *cpu, u64 mdcr)
+{
+	mdcr &= ~(u64)MDCR_PARTITION;
+	return mdcr | cpu->host_counters | MDCR_EL2_TPM | MDCR_EL2_TPMCR;
+}
+
+/*
+ * Loads the vCPU's PMU state into this CPU and makes it guest-owned. The
+ * guest's counters are claimed from host perf, so they are idle here.
+ * MDCR_EL2 goes first: once HPMN is the guest's, the guest's PMCR_EL0.E no
+ * longer gates the host's counters (MDCR_EL2.HPME does).
+ */
+noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	unsigned int counter, counters = guest_counters(vcpu);
+	u64 valid = partition_valid_mask(vcpu), mdcr;
+
+	cpu->host_pmcr = read_sysreg_s(SYS_PMCR_EL0);
+	mdcr = partition_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
+	write_sysreg(mdcr, mdcr_el2);
+	vcpu->arch.mdcr_el2 = mdcr;
+	isb();
+
+	for (counter = 0; counter < counters; counter++) {
+		select_counter(counter);
+		write_sysreg_s(hardware_event_type(vcpu, counter,
+						   *guest_reg(vcpu, PMEVTYPER0_EL0 + counter)),
+			       SYS_PMXEVTYPER_EL0);
+		write_sysreg_s(*guest_reg(vcpu, PMEVCNTR0_EL0 + counter),
+			       SYS_PMXEVCNTR_EL0);
+	}
+	write_sysreg_s(hardware_event_type(vcpu, CYCLE_COUNTER,
+					   *guest_reg(vcpu, PMCCFILTR_EL0)),
+		       SYS_PMCCFILTR_EL0);
+	write_sysreg_s(*guest_reg(vcpu, PMCCNTR_EL0), SYS_PMCCNTR_EL0);
+	write_sysreg_s(*guest_reg(vcpu, PMSELR_EL0) & SELECT_MASK, SYS_PMSELR_EL0);
+	write_sysreg_s(*guest_reg(vcpu, PMUSERENR_EL0) & ARMV8_PMU_USERENR_MASK,
+		       SYS_PMUSERENR_EL0);
+	write_sysreg_s(valid, SYS_PMINTENCLR_EL1);
+	write_sysreg_s(*guest_reg(vcpu, PMINTENSET_EL1) & valid,
+		       SYS_PMINTENSET_EL1);
+	/* Overflow flags stay in memory; the hardware adds new ones. */
+	write_sysreg_s(valid, SYS_PMOVSCLR_EL0);
+
+	if (partition_use_fgt) {
+		cpu->host_hdfgrtr = read_sysreg_s(SYS_HDFGRTR_EL2);
+		cpu->host_hdfgwtr = read_sysreg_s(SYS_HDFGWTR_EL2);
+		write_sysreg_s((cpu->host_hdfgrtr & ~FGT_READ_UNTRAPPED) |
+			       FGT_READ_TRAPPED, SYS_HDFGRTR_EL2);
+		write_sysreg_s((cpu->host_hdfgwtr & ~FGT_WRITE_UNTRAPPED) |
+			       FGT_WRITE_TRAPPED, SYS_HDFGWTR_EL2);
+	}
+
+	write_sysreg_s(*guest_reg(vcpu, PMCR_EL0) & PMCR_GUEST_BITS,
+		       SYS_PMCR_EL0);
+	write_sysreg_s(*guest_reg(vcpu, PMCNTENSET_EL0) & valid,
+		       SYS_PMCNTENSET_EL0);
+	isb();
+
+	cpu->owner_pid = state->vm->pid;
+	cpu->owner_serial = state->vm->serial;
+	cpu->owner_vcpu_id = vcpu->vcpu_id;
+	WRITE_ONCE(cpu->owner, state);
+	state->owned_cpu = vcpu->cpu;
+	state->swaps_in++;
+}
+
+/*
+ * Saves the guest's PMU state to memory, stops and clears its counters'
+ * enables, and gives the PMU back to the host: its PMCR_EL0, MDCR_EL2 with
+ * HPMN = N and every access trapped (what vcpu_load writes next time too),
+ * and its fine-grained traps.
+ */
+noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	unsigned int counter, counters = guest_counters(vcpu);
+	u64 valid = partition_valid_mask(vcpu), mdcr;
+
+	*guest_reg(vcpu, PMCNTENSET_EL0) = read_sysreg_s(SYS_PMCNTENSET_EL0) & valid;
+	write_sysreg_s(valid, SYS_PMCNTENCLR_EL0);
+	isb();
+
+	*guest_reg(vcpu, PMCR_EL0) = read_sysreg_s(SYS_PMCR_EL0) & ARMV8_PMU_PMCR_MASK;
+	*guest_reg(vcpu, PMSELR_EL0) = read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK;
+	*guest_reg(vcpu, PMUSERENR_EL0) = read_sysreg_s(SYS_PMUSERENR_EL0) &
+					  ARMV8_PMU_USERENR_MASK;
+	for (counter = 0; counter < counters; counter++) {
+		select_counter(counter);
+		*guest_reg(vcpu, PMEVCNTR0_EL0 + counter) =
+			read_sysreg_s(SYS_PMXEVCNTR_EL0);
+	}
+	*guest_reg(vcpu, PMCCNTR_EL0) = read_sysreg_s(SYS_PMCCNTR_EL0);
+	*guest_reg(vcpu, PMINTENSET_EL1) = read_sysreg_s(SYS_PMINTENSET_EL1) & valid;
+	*guest_reg(vcpu, PMOVSSET_EL0) |= read_sysreg_s(SYS_PMOVSSET_EL0) & valid;
+	write_sysreg_s(valid, SYS_PMINTENCLR_EL1);
+	write_sysreg_s(valid, SYS_PMOVSCLR_EL0);
+
+	/* Host PMCR_EL0 first: the guest's E still gates only its range. */
+	write_sysreg_s(cpu->host_pmcr, SYS_PMCR_EL0);
+	mdcr = free_mdcr(cpu, vcpu->arch.mdcr_el2);
+	write_sysreg(mdcr, mdcr_el2);
+	vcpu->arch.mdcr_el2 = mdcr;
+	if (partition_use_fgt) {
+		write_sysreg_s(cpu->host_hdfgrtr, SYS_HDFGRTR_EL2);
+		write_sysreg_s(cpu->host_hdfgwtr, SYS_HDFGWTR_EL2);
+	}
+	isb();
+
+	WRITE_ONCE(cpu->owner, NULL);
+	state->owned_cpu = -1;
+	state->swaps_out++;
+}
+
+noinstr enum partition_register partition_register_of(u32 encoding)
+{
+	if ((encoding & ~sys_reg(0, 0, 0, 3, 7)) == sys_reg(3, 3, 14, 8, 0))
+		return PARTITION_REGISTER_PMEVCNTR;
+	if ((encoding & ~sys_reg(0, 0, 0, 3, 7)) == sys_reg(3, 3, 14, 12, 0))
+		return PARTITION_REGISTER_PMEVTYPER;
+	switch (encoding) {
+	case SYS_PMCR_EL0:
+		return PARTITION_REGISTER_PMCR;
+	case SYS_PMCNTENSET_EL0:
+	case SYS_PMCNTENCLR_EL0:
+		return PARTITION_REGISTER_PMCNTEN;
+	case SYS_PMINTENSET_EL1:
+	case SYS_PMINTENCLR_EL1:
+		return PARTITION_REGISTER_PMINTEN;
+	case SYS_PMOVSSET_EL0:
+	case SYS_PMOVSCLR_EL0:
+		return PARTITION_REGISTER_PMOVS;
+	case SYS_PMSELR_EL0:
+		return PARTITION_REGISTER_PMSELR;
+	case SYS_PMCCNTR_EL0:
+		return PARTITION_REGISTER_PMCCNTR;
+	case SYS_PMXEVCNTR_EL0:
+		return PARTITION_REGISTER_PMEVCNTR;
+	case SYS_PMXEVTYPER_EL0:
+		return PARTITION_REGISTER_PMEVTYPER;
+	case SYS_PMUSERENR_EL0:
+		return PARTITION_REGISTER_PMUSERENR;
+	case SYS_PMSWINC_EL0:
+		return PARTITION_REGISTER_PMSWINC;
+	case SYS_PMCEID0_EL0:
+	case SYS_PMCEID1_EL0:
+		return PARTITION_REGISTER_PMCEID;
+	default:
+		return PARTITION_REGISTER_PMMIR;
+	}
+}
+
+/* PMCR_EL0 write: P and C emulated, so that EL2 does not reset the host's. */
+static __always_inline void write_guest_pmcr(struct kvm_vcpu *vcpu, u64 value)
+{
+	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
+	unsigned int counter;
+
+	if (value & ARMV8_PMU_PMCR_P)
+		for (counter = 0; counter < guest_counters(vcpu); counter++)
+			write_counter(counter, 0);
+	if (value & ARMV8_PMU_PMCR_C)
+		write_sysreg_s(0, SYS_PMCCNTR_EL0);
+	value &= PMCR_GUEST_BITS;
+	if (vm->cycle_overflow_res1)
+		value |= ARMV8_PMU_PMCR_LC;
+	if (!vm->long_counters)
+		value &= ~(u64)ARMV8_PMU_PMCR_LP;
+	write_sysreg_s(value, SYS_PMCR_EL0);
+}
+
+/*
+ * PMSWINC_EL0 write: increments, in software, the guest's enabled
+ * counters that count SW_INCR at the guest's current Exception level (a
+ * write at EL2 would not count: the guest's types exclude EL2).
+ */
+static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
+{
+	u64 pmcr = read_sysreg_s(SYS_PMCR_EL0);
+	u64 exclude = (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t ?
+		      ARMV8_PMU_EXCLUDE_EL0 : ARMV8_PMU_EXCLUDE_EL1;
+	unsigned int counter;
+
+	if (!(pmcr & ARMV8_PMU_PMCR_E))
+		return;
+	value &= read_sysreg_s(SYS_PMCNTENSET_EL0) &
+		 (partition_valid_mask(vcpu) & ~BIT_ULL(CYCLE_COUNTER));
+	for (counter = 0; counter < guest_counters(vcpu); counter++) {
+		u64 type = *guest_reg(vcpu, PMEVTYPER0_EL0 + counter), count;
+
+		if (!(value & BIT_ULL(counter)) ||
+		    (type & ARMV8_PMU_EVTYPE_EVENT) != ARMV8_PMUV3_PERFCTR_SW_INCR ||
+		    (type & exclude) ||
+		    !event_allowed(vcpu->kvm, ARMV8_PMUV3_PERFCTR_SW_INCR))
+			continue;
+		count = read_counter(counter) + 1;
+		write_counter(counter, count);
+		if ((pmcr & ARMV8_PMU_PMCR_LP) ? !count : !lower_32_bits(count))
+			write_sysreg_s(BIT_ULL(counter), SYS_PMOVSSET_EL0);
+	}
+}
+
+/*
+ * Emulates a trapped access to the guest-owned PMU. Returns DONE, with a
+ * read's result in *@value, or STOCK for what needs kernel context (PMCEID,
+ * PMMIR) or is UNDEFINED (counters the guest does not have): the slow path
+ * decides those.
+ */
+noinstr enum kvm_pmu_hook_result
+partition_emulate(struct kvm_vcpu *vcpu, u32 encoding, bool is_write, u64 *value)
+{
+	unsigned int counters = guest_counters(vcpu), counter;
+	u64 valid = partition_valid_mask(vcpu);
+	u64 *overflow = guest_reg(vcpu, PMOVSSET_EL0);
+
+	switch (partition_register_of(encoding)) {
+	case PARTITION_REGISTER_PMEVCNTR:
+		counter = encoding == SYS_PMXEVCNTR_EL0 ?
+			  read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK :
+			  (ENCODING_CRM(encoding) & 3) << 3 | ENCODING_OP2(encoding);
+		if (counter >= counters)
+			return KVM_PMU_HOOK_STOCK;
+		if (is_write)
+			write_counter(counter, *value);
+		else
+			*value = read_counter(counter);
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMEVTYPER:
+		counter = encoding == SYS_PMXEVTYPER_EL0 ?
+			  read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK :
+			  (ENCODING_CRM(encoding) & 3) << 3 | ENCODING_OP2(encoding);
+		if (counter >= counters && counter != CYCLE_COUNTER)
+			return KVM_PMU_HOOK_STOCK;
+		if (is_write)
+			write_event_type(vcpu, counter, *value);
+		else
+			*value = *guest_reg(vcpu, event_type_reg(counter));
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMCR:
+		if (is_write)
+			write_guest_pmcr(vcpu, *value);
+		else
+			*value = (read_sysreg_s(SYS_PMCR_EL0) & PMCR_GUEST_BITS) |
+				 FIELD_PREP(ARMV8_PMU_PMCR_N, counters);
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMCNTEN:
+		if (!is_write)
+			*value = read_sysreg_s(SYS_PMCNTENSET_EL0) & valid;
+		else if (encoding == SYS_PMCNTENSET_EL0)
+			write_sysreg_s(*value & valid, SYS_PMCNTENSET_EL0);
+		else
+			write_sysreg_s(*value & valid, SYS_PMCNTENCLR_EL0);
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMINTEN:
+		if (!is_write)
+			*value = read_sysreg_s(SYS_PMINTENSET_EL1) & valid;
+		else if (encoding == SYS_PMINTENSET_EL1)
+			write_sysreg_s(*value & valid, SYS_PMINTENSET_EL1);
+		else
+			write_sysreg_s(*value & valid, SYS_PMINTENCLR_EL1);
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMOVS:
+		/* Memory holds the overflows taken so far, hardware new ones. */
+		if (!is_write) {
+			*value = (*overflow | read_sysreg_s(SYS_PMOVSSET_EL0)) & valid;
+		} else if (encoding == SYS_PMOVSSET_EL0) {
+			*overflow |= *value & valid;
+			/* Raises the interrupt now if enabled (host IRQ hook). */
+			write_sysreg_s(*value & valid, SYS_PMOVSSET_EL0);
+		} else {
+			*overflow &= ~(*value & valid);
+			write_sysreg_s(*value & valid, SYS_PMOVSCLR_EL0);
+		}
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMSELR:
+		if (is_write)
+			write_sysreg_s(*value & SELECT_MASK, SYS_PMSELR_EL0);
+		else
+			*value = read_sysreg_s(SYS_PMSELR_EL0);
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMCCNTR:
+		if (is_write)
+			write_sysreg_s(*value, SYS_PMCCNTR_EL0);
+		else
+			*value = read_sysreg_s(SYS_PMCCNTR_EL0);
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMUSERENR:
+		if (is_write)
+			write_sysreg_s(*value & ARMV8_PMU_USERENR_MASK,
+				       SYS_PMUSERENR_EL0);
+		else
+			*value = read_sysreg_s(SYS_PMUSERENR_EL0);
+		return KVM_PMU_HOOK_DONE;
+	case PARTITION_REGISTER_PMSWINC:
+		if (is_write)
+			software_increment(vcpu, *value);
+		return KVM_PMU_HOOK_DONE;
+	default:
+		return KVM_PMU_HOOK_STOCK;
+	}
+}
+
+static __always_inline bool guest_at_el0(struct kvm_vcpu *vcpu)
+{
+	return (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t;
+}
+
+/*
+ * The shim's VHE early-exit hook, for SYS64 traps with a PMU encoding. A
+ * partitioned vCPU's first PMU access since vcpu_load makes its PMU
+ * guest-owned here; an access from guest EL0 is then retried, so that the
+ * hardware applies the guest's PMUSERENR_EL0 (KVM's all-ones value let it
+ * trap here). Anything emulate() leaves alone takes the full exit.
+ */
+noinstr enum kvm_pmu_hook_result
+partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	struct partition_cpu *cpu;
+	bool is_write = !(esr & ESR_ELx_SYS64_ISS_DIR_READ);
+	u32 encoding = esr_sys64_to_sysreg(esr);
+	u8 rt = ESR_ELx_SYS64_ISS_RT(esr);
+	enum kvm_pmu_hook_result result;
+	u64 value;
+
+	partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
+	if (!partition_vcpu_partitioned(state) || !partition_config.fast_path)
+		return KVM_PMU_HOOK_STOCK;
+
+	cpu = raw_cpu_ptr(&partition_cpus);
+	if (cpu->owner != state) {
+		partition_swap_in(vcpu, cpu);
+		state->swap_in_untraced = true;
+		if (guest_at_el0(vcpu))
+			return KVM_PMU_HOOK_RETRY;
+	}
+
+	value = is_write ? vcpu_get_reg(vcpu, rt) : 0;
+	result = partition_emulate(vcpu, encoding, is_write, &value);
+	if (result != KVM_PMU_HOOK_DONE)
+		return result;
+	if (!is_write)
+		vcpu_set_reg(vcpu, rt, value);
+	state->traps_fast[partition_register_of(encoding)]++;
+	state->fast_traps_untraced++;
+	return KVM_PMU_HOOK_DONE;
+}
