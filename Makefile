@@ -72,7 +72,9 @@ initramfs: module pmuctl kselftests
 		--add $(BUILD)/tests/hooks_reached:/rig/tests/ \
 		--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
 		--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
+		--add $(BUILD)/tests/partitioned_pmu:/rig/tests/ \
 		--add $(BUILD)/tests/backing_switch:/rig/tests/ \
+		--add $(BUILD)/tests/pmu_ops:/rig/tests/ \
 		--add $(TOP)/tests/rig/checks:/rig/tests \
 		--add $(TOP)/module/kvm_pmu_partition.ko:/rig/modules/ \
 		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \

@@ -11,6 +11,7 @@
 #include <linux/kvm_host.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/perf/arm_pmuv3.h>
 
 #include <kvm/arm_pmu_hooks.h>
 
@@ -113,7 +114,7 @@ struct partition_vcpu {
 	 */
 	int owned_cpu;			/* its state is in this CPU's PMU, or -1 */
 	bool swap_in_untraced;		/* by the guest-exit path, to trace */
-	u64 fast_traps_untraced;
+	u64 fast_traps_traced;		/* sum of traps_fast already traced */
 	u64 swaps_in;
 	u64 swaps_out;
 	u64 overflows;
@@ -163,6 +164,7 @@ void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
 /* What one CPU's PMU holds; partition.c owns it. */
 struct partition_cpu {
 	struct partition_vcpu *owner;	/* guest-owned by this vCPU, or NULL */
+	struct kvm_vcpu *owner_vcpu;	/* the same vCPU, for one-load checks */
 	/* Names the owner for sysfs, which must not follow the pointer. */
 	pid_t owner_pid;
 	unsigned int owner_serial;
@@ -185,6 +187,21 @@ static inline bool partition_vcpu_partitioned(struct partition_vcpu *state)
 	return state && state->vm->mode == PARTITION_MODE_PARTITIONED;
 }
 
+/* Counters a partitioned guest owns: [0, PMCR_EL0.N) and the cycle counter. */
+static __always_inline u64 partition_guest_counters(struct kvm_vcpu *vcpu)
+{
+	return (BIT_ULL(vcpu->kvm->arch.pmcr_n) - 1) | BIT_ULL(ARMV8_PMU_CYCLE_IDX);
+}
+
+/* Whether the vCPU's saved PMU counts: then vcpu_load loads it. */
+static __always_inline bool partition_pmu_counting(struct kvm_vcpu *vcpu)
+{
+	const u64 *regs = vcpu->arch.ctxt.sys_regs;
+
+	return (regs[PMCR_EL0] & ARMV8_PMU_PMCR_E) &&
+	       (regs[PMCNTENSET_EL0] & partition_guest_counters(vcpu));
+}
+
 int partition_setup(void);
 void partition_teardown(void);
 int partition_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
@@ -202,7 +219,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void partition_vcpu_put(struct kvm_vcpu *vcpu);
 void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
-u64 partition_overflow_status(struct kvm_vcpu *vcpu);
+bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status);
 bool partition_host_pmu_ctrl(bool enable);
 bool partition_host_pmu_irq(void);
 
@@ -241,13 +258,24 @@ struct partition_hook_calls {
 	u64 calls[PARTITION_HOOK_COUNT];
 };
 
-/* Per CPU: hooks run on every guest entry, on every CPU. */
+/*
+ * Per CPU: hooks run on every guest entry, on every CPU. The hooks that
+ * run on every entry and exit (load, put, MDCR_EL2, overflow status, the
+ * guest-exit path) count only the calls where they act, so that a VM they
+ * leave alone costs no more than a check.
+ */
 DECLARE_PER_CPU(struct partition_hook_calls, partition_hook_calls);
 
 /* Any context but the guest-exit path. */
 static inline void partition_count_hook(enum partition_hook hook)
 {
 	this_cpu_inc(partition_hook_calls.calls[hook]);
+}
+
+/* Preemption disabled. */
+static __always_inline void partition_count_hook_atomic(enum partition_hook hook)
+{
+	raw_cpu_inc(partition_hook_calls.calls[hook]);
 }
 
 /* Guest-exit path: interrupts masked, so no preemption guard is needed. */

@@ -110,6 +110,7 @@ static void release_claim(void)
  */
 static int take_claim(void)
 {
+	unsigned long busy;
 	unsigned int i;
 	int cpu, bit, undo;
 
@@ -133,10 +134,9 @@ static int take_claim(void)
 					continue;
 				for_each_set_bit(undo, &mask, bit)
 					clear_bit(undo, used);
-				pr_warn("partitioned PMU refused: CPU %d has a host perf event on %s %d of %s; stop it (perf, watchdog) or raise reserved_host_counters\n",
-					cpu, bit == PARTITION_CYCLE_COUNTER ?
-					"the cycle counter, index" : "counter",
-					bit, host_pmu->name);
+				busy = READ_ONCE(*used) & mask;
+				pr_warn("partitioned PMU refused: CPU %d has host perf events on counters %*pbl of %s (31: the cycle counter); stop them (perf, watchdog) or raise reserved_host_counters\n",
+					cpu, BITS_PER_LONG, &busy, host_pmu->name);
 				release_claim();
 				return -EBUSY;
 			}
@@ -480,93 +480,89 @@ done:
 /* What the guest-exit path did since the last traceable point. */
 static void trace_fast_path(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
 {
+	u64 fast_traps = 0;
+	int i;
+
 	if (state->swap_in_untraced) {
 		state->swap_in_untraced = false;
 		trace_kvm_pmu_partition_swap(vcpu, true, "first access");
 	}
-	if (state->fast_traps_untraced) {
-		trace_kvm_pmu_partition_fast_traps(vcpu, state->fast_traps_untraced);
-		state->fast_traps_untraced = 0;
-	}
+	if (!trace_kvm_pmu_partition_fast_traps_enabled())
+		return;
+	for (i = 0; i < PARTITION_REGISTER_COUNT; i++)
+		fast_traps += state->traps_fast[i];
+	if (fast_traps != state->fast_traps_traced)
+		trace_kvm_pmu_partition_fast_traps(vcpu, fast_traps -
+						   state->fast_traps_traced);
+	state->fast_traps_traced = fast_traps;
 }
 
 /*
- * Preemption disabled, IRQs on. KVM has just written MDCR_EL2 (all PMU
- * accesses trapped) and its PMUSERENR_EL0. A vCPU whose PMU counts is
- * loaded now; an idle one stays trapped and costs nothing until its first
- * PMU access (partition_hyp_sysreg()).
+ * Preemption disabled, IRQs on; the vCPU's PMU is counting
+ * (partition_pmu_counting()), so it is loaded now. KVM has just written
+ * MDCR_EL2 (all PMU accesses trapped) and its PMUSERENR_EL0. An idle PMU
+ * is not loaded: it costs nothing until its first access
+ * (partition_hyp_sysreg()).
  */
 void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
-	struct partition_vcpu *state = partition_vcpu(vcpu);
-	u64 *regs = vcpu->arch.ctxt.sys_regs;
 	unsigned long flags;
 
-	state->loads++;
-	if (!(regs[PMCR_EL0] & ARMV8_PMU_PMCR_E) ||
-	    !(regs[PMCNTENSET_EL0] & partition_valid_mask(vcpu)))
-		return;
 	local_irq_save(flags);
 	partition_swap_in(vcpu, this_cpu_ptr(&partition_cpus));
 	local_irq_restore(flags);
 	trace_kvm_pmu_partition_swap(vcpu, true, "load");
 }
 
-/* Preemption disabled; from kvm_sched_out with IRQs off and the rq lock. */
+/*
+ * Preemption disabled; from kvm_sched_out with IRQs off and the rq lock.
+ * The vCPU owns this CPU's PMU: save its state and give the PMU back.
+ */
 void partition_vcpu_put(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	unsigned long flags;
 
 	trace_fast_path(vcpu, state);
-	if (state->owned_cpu < 0)
-		return;
 	local_irq_save(flags);
 	partition_swap_out(vcpu, this_cpu_ptr(&partition_cpus));
 	local_irq_restore(flags);
 	trace_kvm_pmu_partition_swap(vcpu, false, "put");
 }
 
-/* Every entry, IRQs off: keep HPMN, HPME and the traps of an owned PMU. */
+/* Every entry, IRQs off, the vCPU owns this CPU's PMU: keep its MDCR_EL2. */
 void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
 {
-	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
-
-	if (cpu->owner == partition_vcpu(vcpu))
-		*mdcr_el2 = partition_owned_mdcr(vcpu, cpu, *mdcr_el2);
+	*mdcr_el2 = partition_owned_mdcr(vcpu, this_cpu_ptr(&partition_cpus),
+					 *mdcr_el2);
 }
 
 /*
  * Preemption disabled, every entry and exit: the guest's PMU interrupt
- * level. Overflow flags are the ones in memory (taken by the IRQ hook, or
- * saved at put) plus the hardware's; PMCR_EL0 and PMINTENSET_EL1 come from
- * the hardware while it is guest-owned. Hardware first: an IRQ moving bits
- * to memory in between is then still seen.
+ * level while its PMU is guest-owned on this CPU (otherwise memory holds
+ * it all and KVM computes it). Overflow flags are the ones in memory
+ * (taken by the IRQ hook) plus the hardware's; PMCR_EL0 and PMINTENSET_EL1
+ * are the hardware's. Hardware first: an IRQ moving bits to memory in
+ * between is then still seen.
  */
-u64 partition_overflow_status(struct kvm_vcpu *vcpu)
+bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
-	u64 *regs = vcpu->arch.ctxt.sys_regs;
 	u64 pmcr, enabled, overflow, status;
 
 	trace_fast_path(vcpu, state);
-	if (raw_cpu_read(partition_cpus.owner) == state) {
-		overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
-		pmcr = read_sysreg_s(SYS_PMCR_EL0);
-		enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
-		overflow |= READ_ONCE(regs[PMOVSSET_EL0]);
-	} else {
-		overflow = regs[PMOVSSET_EL0];
-		pmcr = regs[PMCR_EL0];
-		enabled = regs[PMINTENSET_EL1];
-	}
+	overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
+	pmcr = read_sysreg_s(SYS_PMCR_EL0);
+	enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
+	overflow |= READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
 	status = pmcr & ARMV8_PMU_PMCR_E ?
 		 overflow & enabled & partition_valid_mask(vcpu) : 0;
 	if (status && !vcpu->arch.pmu.irq_level) {
 		state->overflows++;
 		trace_kvm_pmu_partition_inject(vcpu, status);
 	}
-	return status;
+	*status_out = status;
+	return true;
 }
 
 /*

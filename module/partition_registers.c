@@ -89,13 +89,14 @@ static __always_inline unsigned int guest_counters(struct kvm_vcpu *vcpu)
 	return vcpu->kvm->arch.pmcr_n;
 }
 
-/* Counters the guest owns: [0, PMCR_EL0.N) and the cycle counter. */
+static __always_inline u64 valid_mask(struct kvm_vcpu *vcpu)
+{
+	return partition_guest_counters(vcpu);
+}
+
 noinstr u64 partition_valid_mask(struct kvm_vcpu *vcpu)
 {
-	unsigned int counters = guest_counters(vcpu);
-
-	return (counters ? GENMASK_ULL(counters - 1, 0) : 0) |
-	       BIT_ULL(CYCLE_COUNTER);
+	return valid_mask(vcpu);
 }
 
 static __always_inline void select_counter(unsigned int counter)
@@ -238,7 +239,7 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	unsigned int counter, counters = guest_counters(vcpu);
-	u64 valid = partition_valid_mask(vcpu), mdcr;
+	u64 valid = valid_mask(vcpu), mdcr;
 
 	cpu->host_pmcr = read_sysreg_s(SYS_PMCR_EL0);
 	mdcr = partition_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
@@ -286,6 +287,7 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 	cpu->owner_serial = state->vm->serial;
 	cpu->owner_vcpu_id = vcpu->vcpu_id;
 	WRITE_ONCE(cpu->owner, state);
+	cpu->owner_vcpu = vcpu;
 	state->owned_cpu = vcpu->cpu;
 	state->swaps_in++;
 }
@@ -300,7 +302,7 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	unsigned int counter, counters = guest_counters(vcpu);
-	u64 valid = partition_valid_mask(vcpu), mdcr;
+	u64 valid = valid_mask(vcpu), mdcr;
 
 	*guest_reg(vcpu, PMCNTENSET_EL0) = read_sysreg_s(SYS_PMCNTENSET_EL0) & valid;
 	write_sysreg_s(valid, SYS_PMCNTENCLR_EL0);
@@ -333,11 +335,12 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 	isb();
 
 	WRITE_ONCE(cpu->owner, NULL);
+	cpu->owner_vcpu = NULL;
 	state->owned_cpu = -1;
 	state->swaps_out++;
 }
 
-noinstr enum partition_register partition_register_of(u32 encoding)
+static __always_inline enum partition_register register_of(u32 encoding)
 {
 	if ((encoding & ~sys_reg(0, 0, 0, 3, 7)) == sys_reg(3, 3, 14, 8, 0))
 		return PARTITION_REGISTER_PMEVCNTR;
@@ -375,6 +378,11 @@ noinstr enum partition_register partition_register_of(u32 encoding)
 	}
 }
 
+noinstr enum partition_register partition_register_of(u32 encoding)
+{
+	return register_of(encoding);
+}
+
 /* PMCR_EL0 write: P and C emulated, so that EL2 does not reset the host's. */
 static __always_inline void write_guest_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
@@ -409,7 +417,7 @@ static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 	if (!(pmcr & ARMV8_PMU_PMCR_E))
 		return;
 	value &= read_sysreg_s(SYS_PMCNTENSET_EL0) &
-		 (partition_valid_mask(vcpu) & ~BIT_ULL(CYCLE_COUNTER));
+		 (valid_mask(vcpu) & ~BIT_ULL(CYCLE_COUNTER));
 	for (counter = 0; counter < guest_counters(vcpu); counter++) {
 		u64 type = *guest_reg(vcpu, PMEVTYPER0_EL0 + counter), count;
 
@@ -431,14 +439,15 @@ static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
  * PMMIR) or is UNDEFINED (counters the guest does not have): the slow path
  * decides those.
  */
-noinstr enum kvm_pmu_hook_result
-partition_emulate(struct kvm_vcpu *vcpu, u32 encoding, bool is_write, u64 *value)
+static __always_inline enum kvm_pmu_hook_result
+emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
+	bool is_write, u64 *value)
 {
 	unsigned int counters = guest_counters(vcpu), counter;
-	u64 valid = partition_valid_mask(vcpu);
+	u64 valid = valid_mask(vcpu);
 	u64 *overflow = guest_reg(vcpu, PMOVSSET_EL0);
 
-	switch (partition_register_of(encoding)) {
+	switch (group) {
 	case PARTITION_REGISTER_PMEVCNTR:
 		counter = encoding == SYS_PMXEVCNTR_EL0 ?
 			  read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK :
@@ -525,6 +534,12 @@ partition_emulate(struct kvm_vcpu *vcpu, u32 encoding, bool is_write, u64 *value
 	}
 }
 
+noinstr enum kvm_pmu_hook_result
+partition_emulate(struct kvm_vcpu *vcpu, u32 encoding, bool is_write, u64 *value)
+{
+	return emulate(vcpu, register_of(encoding), encoding, is_write, value);
+}
+
 static __always_inline bool guest_at_el0(struct kvm_vcpu *vcpu)
 {
 	return (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t;
@@ -541,32 +556,36 @@ noinstr enum kvm_pmu_hook_result
 partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
-	struct partition_cpu *cpu;
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
 	bool is_write = !(esr & ESR_ELx_SYS64_ISS_DIR_READ);
 	u32 encoding = esr_sys64_to_sysreg(esr);
 	u8 rt = ESR_ELx_SYS64_ISS_RT(esr);
-	enum kvm_pmu_hook_result result;
+	enum partition_register group;
 	u64 value;
 
-	partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
-	if (!partition_vcpu_partitioned(state) || !partition_config.fast_path)
-		return KVM_PMU_HOOK_STOCK;
-
-	cpu = raw_cpu_ptr(&partition_cpus);
-	if (cpu->owner != state) {
+	/* Owned implies partitioned: the common case first. */
+	if (unlikely(cpu->owner != state)) {
+		if (!partition_vcpu_partitioned(state) ||
+		    !partition_config.fast_path) {
+			partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
+			return KVM_PMU_HOOK_STOCK;
+		}
 		partition_swap_in(vcpu, cpu);
 		state->swap_in_untraced = true;
 		if (guest_at_el0(vcpu))
 			return KVM_PMU_HOOK_RETRY;
+	} else if (unlikely(!partition_config.fast_path)) {
+		return KVM_PMU_HOOK_STOCK;
 	}
 
+	group = register_of(encoding);
 	value = is_write ? vcpu_get_reg(vcpu, rt) : 0;
-	result = partition_emulate(vcpu, encoding, is_write, &value);
-	if (result != KVM_PMU_HOOK_DONE)
-		return result;
+	if (emulate(vcpu, group, encoding, is_write, &value) != KVM_PMU_HOOK_DONE) {
+		partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
+		return KVM_PMU_HOOK_STOCK;
+	}
 	if (!is_write)
 		vcpu_set_reg(vcpu, rt, value);
-	state->traps_fast[partition_register_of(encoding)]++;
-	state->fast_traps_untraced++;
+	state->traps_fast[group]++;
 	return KVM_PMU_HOOK_DONE;
 }

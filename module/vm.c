@@ -233,66 +233,83 @@ static bool hook_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
  */
 static void hook_vcpu_reset(struct kvm_vcpu *vcpu)
 {
-	partition_count_hook(PARTITION_HOOK_VCPU_RESET);
+	partition_count_hook_atomic(PARTITION_HOOK_VCPU_RESET);
 }
 
 /* Preemption disabled, IRQs on. */
-static void hook_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+static notrace void hook_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
-	partition_count_hook(PARTITION_HOOK_VCPU_LOAD);
 	switch (partition_vcpu_mode(vcpu)) {
 	case PARTITION_MODE_FIXED:
+		partition_count_hook_atomic(PARTITION_HOOK_VCPU_LOAD);
 		partition_fixed_vcpu_load(vcpu, cpu);
 		break;
 	case PARTITION_MODE_PARTITIONED:
-		partition_vcpu_load(vcpu, cpu);
+		/* An idle PMU stays trapped until its first access. */
+		if (partition_pmu_counting(vcpu)) {
+			partition_count_hook_atomic(PARTITION_HOOK_VCPU_LOAD);
+			partition_vcpu_load(vcpu, cpu);
+		}
 		break;
 	default:
 		break;
 	}
 }
 
-/* Preemption disabled; from kvm_sched_out with IRQs off, rq lock held. */
-static void hook_vcpu_put(struct kvm_vcpu *vcpu)
+/*
+ * Whether this CPU's PMU holds @vcpu's partitioned state. Only the vCPU
+ * loaded on a CPU can own it, so for every other vCPU this is one per-CPU
+ * load: the hooks below run on every guest entry and exit, and cost that
+ * much for VMs that are not partitioned or whose PMU is idle.
+ */
+static __always_inline bool owns_this_cpu(struct kvm_vcpu *vcpu)
 {
-	partition_count_hook(PARTITION_HOOK_VCPU_PUT);
-	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_PARTITIONED)
+	return raw_cpu_read(partition_cpus.owner_vcpu) == vcpu;
+}
+
+/* Preemption disabled; from kvm_sched_out with IRQs off, rq lock held. */
+static notrace void hook_vcpu_put(struct kvm_vcpu *vcpu)
+{
+	if (owns_this_cpu(vcpu)) {
+		partition_count_hook_atomic(PARTITION_HOOK_VCPU_PUT);
 		partition_vcpu_put(vcpu);
+	}
 }
 
 /* Preemption disabled; IRQs off on the entry path. */
-static void hook_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
+static notrace void hook_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
 {
-	partition_count_hook(PARTITION_HOOK_SETUP_MDCR);
-	if (partition_vcpu_mode(vcpu) == PARTITION_MODE_PARTITIONED)
+	if (owns_this_cpu(vcpu)) {
+		partition_count_hook_atomic(PARTITION_HOOK_SETUP_MDCR);
 		partition_setup_mdcr(vcpu, mdcr_el2);
+	}
 }
 
 /*
  * Preemption disabled, every entry and exit. Fixed VMs keep PMOVSSET,
  * PMINTENSET and PMCR in the vCPU's registers, so KVM's own computation
- * serves them; a partitioned guest's live in hardware.
+ * serves them, as it serves a partitioned guest whose PMU is not
+ * guest-owned; a guest-owned PMU's live in hardware.
  */
-static bool hook_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
+static notrace bool hook_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
 {
-	partition_count_hook(PARTITION_HOOK_OVERFLOW_STATUS);
-	if (partition_vcpu_mode(vcpu) != PARTITION_MODE_PARTITIONED)
+	if (!owns_this_cpu(vcpu))
 		return false;
-	*status = partition_overflow_status(vcpu);
-	return true;
+	partition_count_hook_atomic(PARTITION_HOOK_OVERFLOW_STATUS);
+	return partition_overflow_status(vcpu, status);
 }
 
 /* Host PMUv3 driver: IRQs off or hardirq (NMI with pseudo-NMI). */
 static bool hook_host_pmu_ctrl(struct arm_pmu *pmu, bool enable)
 {
-	partition_count_hook(PARTITION_HOOK_HOST_PMU_CTRL);
+	partition_count_hook_atomic(PARTITION_HOOK_HOST_PMU_CTRL);
 	return partition_host_pmu_ctrl(enable);
 }
 
 /* Host PMU overflow IRQ: hardirq (NMI with pseudo-NMI). */
 static bool hook_host_pmu_irq(struct arm_pmu *pmu)
 {
-	partition_count_hook(PARTITION_HOOK_HOST_PMU_IRQ);
+	partition_count_hook_atomic(PARTITION_HOOK_HOST_PMU_IRQ);
 	return partition_host_pmu_irq();
 }
 

@@ -4,13 +4,19 @@
  * with kvm_pmu_partition loaded, a guest that programs its PMU and host
  * perf with a sampling event must raise the count of each hook in
  * debugfs kvm_pmu_partition/hook_calls. The module leaves every decision
- * to KVM in this version, so the guest must also read the same counts as
- * stock KVM gives it (checked by the guest's plausibility asserts).
+ * to KVM for a VM in the emulated mode, so that guest must also read the
+ * same counts as stock KVM gives it (checked by the guest's plausibility
+ * asserts). The hooks that run on every entry and exit (vcpu_load/put,
+ * setup_mdcr, overflow_status) count only where they act, so a second VM
+ * opts into the partitioned PMU (attribute 0x100), with its counters
+ * enabled from user space so that vcpu_load loads them.
  */
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 
 #include "kselftest.h"
+#include <uapi/linux/kvm_pmu_partition.h>
+
 #include "pmu_vm.h"
 
 #define HOOK_CALLS	"/sys/kernel/debug/kvm_pmu_partition/hook_calls"
@@ -64,22 +70,53 @@ static void run_host_perf(void)
 	close(fd);
 }
 
+/* The demo guest in a partitioned VM whose counters count from the start. */
+static struct pmu_guest_readings run_partitioned_vm(void)
+{
+	struct kvm_device_attr partitioned = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+		.attr = KVM_PMU_PARTITION_ATTR_PARTITIONED,
+	};
+	struct pmu_guest_readings readings;
+	struct kvm_vcpu_init init;
+	struct pmu_vm p;
+	uint64_t pmcr;
+
+	p.vm = vm_create(1);
+	vm_ioctl(p.vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	p.vcpu = aarch64_vcpu_add(p.vm, 0, &init, pmu_guest_code);
+	p.gic_fd = vgic_v3_setup(p.vm, 1, 64);
+	__TEST_REQUIRE(p.gic_fd >= 0, "no vGICv3 on this host");
+	vcpu_ioctl(p.vcpu, KVM_SET_DEVICE_ATTR, &partitioned);
+	pmu_vcpu_init(p.vcpu);
+	vcpu_set_reg(p.vcpu, KVM_ARM64_SYS_REG(SYS_PMCNTENSET_EL0), BIT(31));
+	/* Keeps PMCR_EL0.N: user space sets the VM's counter count with it. */
+	vcpu_get_reg(p.vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+	vcpu_set_reg(p.vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0),
+		     pmcr | ARMV8_PMU_PMCR_E | ARMV8_PMU_PMCR_LC);
+	readings = pmu_vm_run(&p);
+	pmu_vm_destroy(&p);
+	return readings;
+}
+
 int main(void)
 {
 	long long before[HOOK_COUNT], after[HOOK_COUNT];
-	struct pmu_guest_readings readings;
+	struct pmu_guest_readings readings, partitioned;
 	struct pmu_vm p;
 	size_t i;
 
 	ksft_print_header();
 	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
 		ksft_exit_skip("KVM has no PMUv3 on this host\n");
-	ksft_set_plan(HOOK_COUNT + 1);
+	ksft_set_plan(HOOK_COUNT + 2);
 
 	read_hook_calls(before);
 	pmu_vm_create(&p);
 	readings = pmu_vm_run(&p);
 	pmu_vm_destroy(&p);
+	partitioned = run_partitioned_vm();
 	run_host_perf();
 	read_hook_calls(after);
 
@@ -87,6 +124,10 @@ int main(void)
 			 readings.cpu_cycles > 0,
 			 "guest_counts_like_stock_kvm (INST_RETIRED %lu, CPU_CYCLES %lu)\n",
 			 readings.inst_retired, readings.cpu_cycles);
+	ksft_test_result(partitioned.inst_retired >= PMU_VM_LOOP_ITERATIONS &&
+			 partitioned.cpu_cycles > 0,
+			 "partitioned_guest_counts (INST_RETIRED %lu, CPU_CYCLES %lu)\n",
+			 partitioned.inst_retired, partitioned.cpu_cycles);
 	for (i = 0; i < HOOK_COUNT; i++)
 		ksft_test_result(before[i] >= 0 && after[i] > before[i],
 				 "hook_%s_reached (%lld -> %lld)\n", hooks[i],

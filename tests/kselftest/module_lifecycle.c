@@ -193,9 +193,9 @@ static void test_bad_parameters(void)
 	test_refused("default_mode_unknown_is_refused", "default_mode=turbo",
 		     EINVAL,
 		     MODULE_NAME ": default_mode=turbo is not one of emulated, partitioned, fixed");
-	test_refused("default_mode_partitioned_is_refused_until_implemented",
-		     "default_mode=partitioned", EOPNOTSUPP,
-		     MODULE_NAME ": default_mode=partitioned is not implemented in version");
+	test_refused("fast_path_not_a_boolean_is_refused", "fast_path=sometimes",
+		     EINVAL,
+		     MODULE_NAME ": `sometimes' invalid for parameter `fast_path'");
 	test_refused("fgt_unknown_is_refused", "fgt=on", EINVAL,
 		     MODULE_NAME ": fgt=on is not one of auto, off");
 }
@@ -211,6 +211,24 @@ static void test_default_mode_fixed_loads(void)
 	     !strcmp(value, "fixed");
 	ok = ok && unload() == 0;
 	ksft_test_result(ok && !loaded(), "default_mode_fixed_loads\n");
+}
+
+/* default_mode=partitioned loads; fgt=off and fast_path=0 choose the traps. */
+static void test_default_mode_partitioned_loads(void)
+{
+	char mode[64], policy[64], fast[64];
+	bool ok;
+
+	ensure_unloaded();
+	ok = load("default_mode=partitioned fgt=off fast_path=0") == 0;
+	ok = ok && read_sysfs("default_mode", mode, sizeof(mode)) &&
+	     !strcmp(mode, "partitioned");
+	ok = ok && read_sysfs("trap_policy", policy, sizeof(policy)) &&
+	     !strcmp(policy, "trap");
+	ok = ok && read_sysfs("fast_path", fast, sizeof(fast)) &&
+	     !strcmp(fast, "0");
+	ok = ok && unload() == 0;
+	ksft_test_result(ok && !loaded(), "default_mode_partitioned_loads\n");
 }
 
 static void test_load_with_every_parameter_then_unload(void)
@@ -313,10 +331,11 @@ int main(int argc, char **argv)
 	find_smallest_host_pmu();
 	ksft_print_msg("smallest host PMU: %s with %u event counters\n",
 		       smallest_pmu, smallest_counters);
-	ksft_set_plan(10);
+	ksft_set_plan(11);
 
 	test_bad_parameters();
 	test_default_mode_fixed_loads();
+	test_default_mode_partitioned_loads();
 	test_load_with_every_parameter_then_unload();
 	test_unload_refused_while_a_vm_went_through_the_module();
 	test_vm_created_before_load_stays_stock();

@@ -3,10 +3,14 @@
  * The demo's guest: a KVM guest that programs its PMU, runs a loop of
  * PMU_VM_LOOP_ITERATIONS nops and reports PMCR_EL0.N, INST_RETIRED and
  * CPU_CYCLES. Fails if the counts are not plausible for that loop.
+ * Usage: pmu_guest_demo [COMMAND]: COMMAND (a shell command line) runs
+ * after the guest, while its VM still exists, e.g. "pmuctl vm show".
  */
+#include <stdlib.h>
+
 #include "pmu_vm.h"
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	struct pmu_guest_readings readings;
 	struct pmu_vm p;
@@ -14,6 +18,8 @@ int main(void)
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_ARM_PMU_V3));
 	pmu_vm_create(&p);
 	readings = pmu_vm_run(&p);
+	if (argc > 1 && system(argv[1]))
+		printf("'%s' failed\n", argv[1]);
 	pmu_vm_destroy(&p);
 
 	printf("guest PMU: PMCR_EL0.N = %lu event counters\n", readings.pmcr_n);

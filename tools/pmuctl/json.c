@@ -198,3 +198,9 @@ void json_bool(struct json_writer *w, bool value)
 	json_begin_element(w);
 	fputs(value ? "true" : "false", w->out);
 }
+
+void json_null(struct json_writer *w)
+{
+	json_begin_element(w);
+	fputs("null", w->out);
+}

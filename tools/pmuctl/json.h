@@ -3,7 +3,7 @@
  * json.h - a minimal streaming JSON writer.
  *
  * Owns: emitting objects, arrays, names, strings (escaped, always valid
- * UTF-8), unsigned numbers and booleans, in compact (one line) or pretty
+ * UTF-8), unsigned numbers, booleans and null, in compact (one line) or pretty
  * (indented) form.  The caller is responsible for well-formed nesting.
  */
 #ifndef PMUCTL_JSON_H
@@ -33,6 +33,7 @@ void json_name(struct json_writer *w, const char *name);
 void json_string(struct json_writer *w, const char *value);
 void json_uint(struct json_writer *w, unsigned long long value);
 void json_bool(struct json_writer *w, bool value);
+void json_null(struct json_writer *w);
 
 static inline void json_string_field(struct json_writer *w, const char *name,
 				     const char *value)
@@ -53,6 +54,39 @@ static inline void json_bool_field(struct json_writer *w, const char *name,
 {
 	json_name(w, name);
 	json_bool(w, value);
+}
+
+/* NAME: VALUE, or NAME: null when VALUE is NULL. */
+static inline void json_string_or_null_field(struct json_writer *w, const char *name,
+					     const char *value)
+{
+	json_name(w, name);
+	if (value)
+		json_string(w, value);
+	else
+		json_null(w);
+}
+
+/* NAME: VALUE, or NAME: null unless PRESENT. */
+static inline void json_uint_or_null_field(struct json_writer *w, const char *name,
+					   bool present, unsigned long long value)
+{
+	json_name(w, name);
+	if (present)
+		json_uint(w, value);
+	else
+		json_null(w);
+}
+
+/* NAME: VALUE, or NAME: null unless PRESENT. */
+static inline void json_bool_or_null_field(struct json_writer *w, const char *name,
+					   bool present, bool value)
+{
+	json_name(w, name);
+	if (present)
+		json_bool(w, value);
+	else
+		json_null(w);
 }
 
 #endif /* PMUCTL_JSON_H */

@@ -4,8 +4,8 @@
  *
  * Owns: listing ROOT/pmus/ in name order, reading each PMU's files (cpus,
  * counters, cycle_counter, reserved_host_counters, guest_counters, pmuver),
- * printing them as a table or as the JSON "pmus" array, and the "pmuctl pmu"
- * verbs.
+ * printing them as a table or as the JSON "pmus" array, the "pmuctl pmu"
+ * verbs, and finding the smallest PMU for the error of "pmuctl reserve".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -122,6 +122,50 @@ out:
 	if (ret)
 		pmu_list_free(list);
 	return ret;
+}
+
+/* Is PATH a directory?  False when it cannot be stat()ed. */
+static bool pmu_is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+int pmu_smallest_counters(const char *root, unsigned long *counters)
+{
+	char pmus_dir[PATH_MAX], dir[PATH_MAX];
+	struct dirent **entries;
+	unsigned long value;
+	int nr_entries, i;
+	bool found = false, failed = false;
+
+	if (snprintf(pmus_dir, sizeof(pmus_dir), "%s/pmus", root) >= (int)sizeof(pmus_dir))
+		return -1;
+	nr_entries = scandir(pmus_dir, &entries, pmu_dirent_filter, pmu_dirent_compare);
+	if (nr_entries < 0)
+		return -1;
+	for (i = 0; i < nr_entries && !failed; i++) {
+		if (snprintf(dir, sizeof(dir), "%s/%s", pmus_dir, entries[i]->d_name) >=
+		    (int)sizeof(dir)) {
+			failed = true;
+			continue;
+		}
+		/* Not a PMU, as in pmu_list_read(). */
+		if (!pmu_is_dir(dir))
+			continue;
+		if (sysfs_peek_ulong(dir, "counters", &value)) {
+			failed = true;
+			continue;
+		}
+		if (!found || value < *counters)
+			*counters = value;
+		found = true;
+	}
+	for (i = 0; i < nr_entries; i++)
+		free(entries[i]);
+	free(entries);
+	return found && !failed ? 0 : -1;
 }
 
 #define PMU_COLUMNS 7

@@ -4,8 +4,8 @@
  *
  * Owns: option parsing, the top-level help and version output, locating the
  * module's sysfs root (PMUCTL_SYSFS_ROOT), error reporting, dispatching to
- * the "module", "pmu" and "vm" objects, and "pmuctl show" (all three at
- * once).
+ * the "module", "pmu", "cpu" and "vm" objects and to "pmuctl reserve", and
+ * "pmuctl show" (all four objects at once).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +19,7 @@
 
 bool json_output;
 bool pretty_output;
+bool traps_output;
 
 struct cmd {
 	const char *name;
@@ -87,21 +88,28 @@ static void print_usage(FILE *out)
 	fprintf(out,
 		"Usage: pmuctl [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       pmuctl [OPTIONS] show\n"
+		"       pmuctl [OPTIONS] reserve N\n"
 		"       pmuctl { help | -h | --help | -V | --version }\n"
 		"\n"
 		"Inspect the kvm_pmu_partition module (PMU partitioning for arm64 KVM).\n"
 		"\n"
-		"  OBJECT  := { module | pmu | vm }\n"
+		"  OBJECT  := { module | pmu | cpu | vm }\n"
 		"  COMMAND := { show }\n"
-		"  OPTIONS := { -j|--json | -p|--pretty | -h|--help | -V|--version }\n"
+		"  OPTIONS := { -j|--json | -p|--pretty | -t|--traps | -h|--help |\n"
+		"               -V|--version }\n"
 		"\n"
-		"  pmuctl show          module state, host PMUs and VMs\n"
+		"  pmuctl show          module state, host PMUs, CPUs and VMs\n"
 		"  pmuctl module show   module state only\n"
 		"  pmuctl pmu show      host PMUs only\n"
+		"  pmuctl cpu show      host CPUs only: PMU and owner (free or a vCPU)\n"
 		"  pmuctl vm show [PID] VMs and their vCPUs only (of process PID)\n"
+		"  pmuctl reserve N     keep N event counters of every host PMU for host\n"
+		"                       perf (root; only while no VM is partitioned)\n"
 		"\n"
 		"  -j, --json     print JSON on one line\n"
 		"  -p, --pretty   print indented JSON (implies --json)\n"
+		"  -t, --traps    vm show and show: add each vCPU's trapped register\n"
+		"                 accesses (the JSON always has them)\n"
 		"\n"
 		"Environment: PMUCTL_SYSFS_ROOT replaces %s.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.  See pmuctl(8).\n",
@@ -132,11 +140,15 @@ static int do_version(void)
 	return pmuctl_finish_output();
 }
 
-/* pmuctl show: the module object, the PMU array and the VM array in one document. */
+/*
+ * pmuctl show: the module object and the PMU, CPU and VM arrays in one
+ * document.
+ */
 static int do_show(int argc, char **argv)
 {
 	struct module_state state;
 	struct pmu_list list;
+	struct cpu_list cpus;
 	struct vm_list vms;
 	struct json_writer w;
 	const char *root;
@@ -148,8 +160,13 @@ static int do_show(int argc, char **argv)
 		return EXIT_FAIL;
 	if (module_state_read(root, &state) || pmu_list_read(root, &list))
 		return EXIT_FAIL;
+	if (cpu_list_read(root, &cpus)) {
+		pmu_list_free(&list);
+		return EXIT_FAIL;
+	}
 	if (vm_list_read(root, 0, &vms)) {
 		pmu_list_free(&list);
+		cpu_list_free(&cpus);
 		return EXIT_FAIL;
 	}
 
@@ -161,6 +178,8 @@ static int do_show(int argc, char **argv)
 		module_state_write_json(&w, &state);
 		json_name(&w, "pmus");
 		pmu_list_write_json(&w, &list);
+		json_name(&w, "cpus");
+		cpu_list_write_json(&w, &cpus);
 		json_name(&w, "vms");
 		vm_list_write_json(&w, &vms);
 		json_end_object(&w);
@@ -169,12 +188,17 @@ static int do_show(int argc, char **argv)
 		module_state_print_plain(&state);
 		printf("\n");
 		pmu_list_print_plain(&list);
+		if (cpus.count) {
+			printf("\n");
+			cpu_list_print_plain(&cpus);
+		}
 		if (vms.count) {
 			printf("\n");
 			vm_list_print_plain(&vms);
 		}
 	}
 	pmu_list_free(&list);
+	cpu_list_free(&cpus);
 	vm_list_free(&vms);
 	return pmuctl_finish_output();
 }
@@ -183,7 +207,9 @@ static const struct cmd cmds[] = {
 	{ "show",	do_show },
 	{ "module",	do_module },
 	{ "pmu",	do_pmu },
+	{ "cpu",	do_cpu },
 	{ "vm",		do_vm },
+	{ "reserve",	do_reserve },
 	{ "help",	do_help },
 	{ NULL,		NULL },
 };
@@ -203,6 +229,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "json",	no_argument,	NULL,	'j' },
 		{ "pretty",	no_argument,	NULL,	'p' },
+		{ "traps",	no_argument,	NULL,	't' },
 		{ "help",	no_argument,	NULL,	'h' },
 		{ "version",	no_argument,	NULL,	'V' },
 		{ NULL,		0,		NULL,	0 },
@@ -212,7 +239,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "jphV", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "jpthV", options, NULL)) >= 0) {
 		switch (opt) {
 		case 'j':
 			json_output = true;
@@ -220,6 +247,9 @@ int main(int argc, char **argv)
 		case 'p':
 			json_output = true;
 			pretty_output = true;
+			break;
+		case 't':
+			traps_output = true;
 			break;
 		case 'h':
 			help = true;

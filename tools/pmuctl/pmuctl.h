@@ -4,7 +4,7 @@
  *
  * Owns: the global output options, the exit status values, error reporting
  * (p_err), the in-memory state read from sysfs and the entry points of the
- * "module", "pmu" and "vm" objects.
+ * "module", "pmu", "cpu" and "vm" objects and of "pmuctl reserve".
  */
 #ifndef PMUCTL_H
 #define PMUCTL_H
@@ -14,12 +14,15 @@
 #include <stddef.h>
 
 #include "json.h"
+#include "sysfs.h"
 
 #ifndef PMUCTL_VERSION
-#define PMUCTL_VERSION "0.1.0"
+#define PMUCTL_VERSION "0.2.0"
 #endif
 
 #define PMUCTL_DEFAULT_SYSFS_ROOT KVM_PMU_PARTITION_SYSFS_DIR
+
+#define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
 
 /* Exit status values, documented in pmuctl.8. */
 #define EXIT_OK		0
@@ -28,6 +31,8 @@
 
 extern bool json_output;
 extern bool pretty_output;
+/* -t/--traps: the text output of "vm show" and "show" adds the trap table. */
+extern bool traps_output;
 
 /* Print one "Error: ..." line on stderr. */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,6 +58,11 @@ struct module_state {
 	bool fgt_present;
 	unsigned long reserved_host_counters;
 	unsigned long vms;
+	/* The partitioned PMU's files (0.2.0), absent with older modules. */
+	char trap_policy[64];			/* "" when absent */
+	struct sysfs_optional_bool fast_path;
+	struct sysfs_optional_u64 partitioned_vms;
+	struct sysfs_optional_bool counters_claimed;
 };
 
 int module_state_read(const char *root, struct module_state *state);
@@ -79,14 +89,54 @@ struct pmu_list {
 
 /* Read every PMU under ROOT/pmus, sorted by name. */
 int pmu_list_read(const char *root, struct pmu_list *list);
+/*
+ * The smallest counters value of the PMUs under ROOT/pmus, without printing
+ * anything: 0, or -1 when there is no PMU or one cannot be read.
+ */
+int pmu_smallest_counters(const char *root, unsigned long *counters);
 void pmu_list_free(struct pmu_list *list);
 void pmu_list_print_plain(const struct pmu_list *list);
 /* Write the PMUs as a JSON array. */
 void pmu_list_write_json(struct json_writer *w, const struct pmu_list *list);
 
+/* One host CPU, from cpus/cpu<n>/. */
+struct cpu_info {
+	unsigned long cpu;
+	char pmu[256];			/* a PMU name or "none" */
+	char owner[512];		/* "free" or "<pid>.<serial>/vcpu<id>" */
+};
+
+struct cpu_list {
+	struct cpu_info *cpus;		/* sorted by number */
+	size_t count;
+};
+
+/*
+ * Read every CPU under ROOT/cpus (none when cpus/ is missing: a module
+ * older than 0.2.0), sorted by number.  CPUs whose directory vanishes while
+ * they are read are left out.
+ */
+int cpu_list_read(const char *root, struct cpu_list *list);
+void cpu_list_free(struct cpu_list *list);
+/* The table, or "no CPUs listed". */
+void cpu_list_print_plain(const struct cpu_list *list);
+/* Write the CPUs as a JSON array. */
+void cpu_list_write_json(struct json_writer *w, const struct cpu_list *list);
+
 #define VM_NAME_SIZE		256
 #define VM_MODE_SIZE		64
 #define VCPU_BACKING_PMU_SIZE	256
+#define VCPU_STATE_SIZE		64
+#define VCPU_REGISTER_SIZE	32
+/* Registers in a traps file; the module 0.2.0 lists 12. */
+#define VCPU_TRAPS_MAX		32
+
+/* Trapped accesses to one PMU register, a line of vcpu<id>/traps. */
+struct vcpu_traps {
+	char name[VCPU_REGISTER_SIZE];
+	unsigned long long fast;	/* handled in the guest-exit path */
+	unsigned long long full;	/* took a full exit */
+};
 
 /* One vCPU of a VM, from vm/<pid>.<serial>/vcpu<id>/. */
 struct vcpu_info {
@@ -94,6 +144,15 @@ struct vcpu_info {
 	char backing_pmu[VCPU_BACKING_PMU_SIZE];	/* a PMU name or "none" */
 	unsigned long long loads;
 	unsigned long long backing_switches;
+	/* The partitioned PMU's files (0.2.0), absent with older modules. */
+	char state[VCPU_STATE_SIZE];	/* "free" or "guest-owned"; "" when absent */
+	long cpu;			/* -1: not guest-owned, or absent */
+	struct sysfs_optional_u64 swaps_in;
+	struct sysfs_optional_u64 swaps_out;
+	struct sysfs_optional_u64 overflows;
+	bool has_traps;
+	struct vcpu_traps traps[VCPU_TRAPS_MAX];	/* in the file's order */
+	size_t nr_traps;
 };
 
 /* One VM that went through the module, from vm/<pid>.<serial>/. */
@@ -101,6 +160,7 @@ struct vm_info {
 	char name[VM_NAME_SIZE];
 	unsigned long pid;
 	char mode[VM_MODE_SIZE];
+	long hpmn;			/* -1: not partitioned, or absent */
 	struct vcpu_info *vcpus;	/* sorted by id */
 	size_t nr_vcpus;
 };
@@ -117,7 +177,7 @@ struct vm_list {
  */
 int vm_list_read(const char *root, unsigned long pid_filter, struct vm_list *list);
 void vm_list_free(struct vm_list *list);
-/* The table, or "no VMs". */
+/* The table, or "no VMs"; with traps_output, then the trap table. */
 void vm_list_print_plain(const struct vm_list *list);
 /* Write the VMs as a JSON array. */
 void vm_list_write_json(struct json_writer *w, const struct vm_list *list);
@@ -125,6 +185,10 @@ void vm_list_write_json(struct json_writer *w, const struct vm_list *list);
 /* Object entry points: ARGV[0] is the verb, if any. */
 int do_module(int argc, char **argv);
 int do_pmu(int argc, char **argv);
+int do_cpu(int argc, char **argv);
 int do_vm(int argc, char **argv);
+
+/* pmuctl reserve N: ARGV[0] is N. */
+int do_reserve(int argc, char **argv);
 
 #endif /* PMUCTL_H */

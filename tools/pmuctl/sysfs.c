@@ -3,15 +3,21 @@
  * sysfs.c - reading single-value sysfs attributes.
  *
  * Owns: building attribute paths, reading a whole attribute file (telling a
- * file that vanished with its directory apart from other failures), and the
- * strict parsers for decimal numbers, booleans and cpulists.  A value must
- * be exactly one line: the text, one optional trailing newline, nothing else.
+ * file that vanished with its directory apart from other failures, or
+ * without a message), the readers of optional files, checking that a
+ * directory still exists, and the strict parsers for decimal numbers, -1,
+ * booleans, cpulists and "<prefix><n>" directory names.  A value must be
+ * exactly one line: the text, one optional trailing newline, nothing else;
+ * only sysfs_try_read_text() accepts several lines.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pmuctl.h"
@@ -32,14 +38,34 @@ const char *sanitize(const char *str, char *out, size_t size)
 	return out;
 }
 
+/* sysfs_read_raw() flags. */
+#define SYSFS_MAY_VANISH	0x1	/* SYSFS_GONE, silently, when gone */
+#define SYSFS_QUIET		0x2	/* no message on failure */
+#define SYSFS_LINES		0x4	/* several lines are allowed */
+
+/* p_err() unless FLAGS has SYSFS_QUIET. */
+static void __attribute__((format(printf, 2, 3)))
+sysfs_err(unsigned int flags, const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+
+	if (flags & SYSFS_QUIET)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	p_err("%s", message);
+}
+
 /*
  * Read DIR/NAME into BUF, dropping one trailing newline; empty is allowed.
- * With MAY_VANISH, a file that does not exist (ENOENT on open) or whose
- * kernfs node was removed after the open (ENODEV on read) gives SYSFS_GONE
- * and no message.
+ * With SYSFS_MAY_VANISH, a file that does not exist (ENOENT on open) or
+ * whose kernfs node was removed after the open (ENODEV on read) gives
+ * SYSFS_GONE and no message.
  */
 static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t size,
-			  bool may_vanish)
+			  unsigned int flags)
 {
 	char path[PATH_MAX];
 	size_t length = 0;
@@ -47,18 +73,18 @@ static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t s
 	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-		p_err("path too long: %s/%s", dir, name);
+		sysfs_err(flags, "path too long: %s/%s", dir, name);
 		return -1;
 	}
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT && may_vanish)
+		if (errno == ENOENT && (flags & SYSFS_MAY_VANISH))
 			return SYSFS_GONE;
 		if (errno == ENOENT)
-			p_err("required file %s is missing", path);
+			sysfs_err(flags, "required file %s is missing", path);
 		else
-			p_err("cannot open %s: %s", path, strerror(errno));
+			sysfs_err(flags, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 
@@ -74,25 +100,26 @@ static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t s
 			break;
 	}
 	if (n < 0) {
-		if (errno == ENODEV && may_vanish) {
+		if (errno == ENODEV && (flags & SYSFS_MAY_VANISH)) {
 			close(fd);
 			return SYSFS_GONE;
 		}
-		p_err("cannot read %s: %s", path, strerror(errno));
+		sysfs_err(flags, "cannot read %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 
 	if (length == size) {
-		p_err("%s: value is too long", path);
+		sysfs_err(flags, "%s: value is too long", path);
 		return -1;
 	}
 	if (length && buf[length - 1] == '\n')
 		length--;
 	buf[length] = '\0';
-	if (strlen(buf) != length || strchr(buf, '\n')) {
-		p_err("%s: value is not a single line", path);
+	if (strlen(buf) != length || (!(flags & SYSFS_LINES) && strchr(buf, '\n'))) {
+		sysfs_err(flags, "%s: value is not %s", path,
+			  (flags & SYSFS_LINES) ? "text" : "a single line");
 		return -1;
 	}
 	return 0;
@@ -109,14 +136,14 @@ static int sysfs_check_string(const char *dir, const char *name, const char *buf
 
 int sysfs_read_string(const char *dir, const char *name, char *buf, size_t size)
 {
-	if (sysfs_read_raw(dir, name, buf, size, false))
+	if (sysfs_read_raw(dir, name, buf, size, 0))
 		return -1;
 	return sysfs_check_string(dir, name, buf);
 }
 
 int sysfs_try_read_string(const char *dir, const char *name, char *buf, size_t size)
 {
-	int ret = sysfs_read_raw(dir, name, buf, size, true);
+	int ret = sysfs_read_raw(dir, name, buf, size, SYSFS_MAY_VANISH);
 
 	if (ret)
 		return ret;
@@ -155,7 +182,7 @@ int sysfs_read_ulong(const char *dir, const char *name, unsigned long *value)
 {
 	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
 
-	if (sysfs_read_raw(dir, name, buf, sizeof(buf), false))
+	if (sysfs_read_raw(dir, name, buf, sizeof(buf), 0))
 		return -1;
 	if (parse_ulong(buf, value)) {
 		p_err("%s/%s: invalid number \"%s\"", dir, name,
@@ -168,7 +195,7 @@ int sysfs_read_ulong(const char *dir, const char *name, unsigned long *value)
 int sysfs_try_read_ulong(const char *dir, const char *name, unsigned long *value)
 {
 	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), true);
+	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
 
 	if (ret)
 		return ret;
@@ -183,7 +210,7 @@ int sysfs_try_read_ulong(const char *dir, const char *name, unsigned long *value
 int sysfs_try_read_u64(const char *dir, const char *name, unsigned long long *value)
 {
 	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), true);
+	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
 
 	if (ret)
 		return ret;
@@ -199,7 +226,7 @@ int sysfs_read_bool(const char *dir, const char *name, bool *value)
 {
 	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
 
-	if (sysfs_read_raw(dir, name, buf, sizeof(buf), false))
+	if (sysfs_read_raw(dir, name, buf, sizeof(buf), 0))
 		return -1;
 	if (strcmp(buf, "0") && strcmp(buf, "1")) {
 		p_err("%s/%s: invalid boolean \"%s\" (expected 0 or 1)", dir, name,
@@ -207,6 +234,135 @@ int sysfs_read_bool(const char *dir, const char *name, bool *value)
 		return -1;
 	}
 	*value = buf[0] == '1';
+	return 0;
+}
+
+int sysfs_try_read_bool(const char *dir, const char *name, bool *value)
+{
+	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
+	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
+
+	if (ret)
+		return ret;
+	if (strcmp(buf, "0") && strcmp(buf, "1")) {
+		p_err("%s/%s: invalid boolean \"%s\" (expected 0 or 1)", dir, name,
+		      sanitize(buf, shown, sizeof(shown)));
+		return -1;
+	}
+	*value = buf[0] == '1';
+	return 0;
+}
+
+int parse_index(const char *str, long *value)
+{
+	unsigned long number;
+
+	if (!strcmp(str, "-1")) {
+		*value = -1;
+		return 0;
+	}
+	if (parse_ulong(str, &number) || number > LONG_MAX)
+		return -1;
+	*value = (long)number;
+	return 0;
+}
+
+int sysfs_try_read_index(const char *dir, const char *name, long *value)
+{
+	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
+	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
+
+	if (ret)
+		return ret;
+	if (parse_index(buf, value)) {
+		p_err("%s/%s: invalid number \"%s\" (expected -1 or a decimal number)",
+		      dir, name, sanitize(buf, shown, sizeof(shown)));
+		return -1;
+	}
+	return 0;
+}
+
+int sysfs_try_read_text(const char *dir, const char *name, char *buf, size_t size)
+{
+	return sysfs_read_raw(dir, name, buf, size, SYSFS_MAY_VANISH | SYSFS_LINES);
+}
+
+int sysfs_peek_ulong(const char *dir, const char *name, unsigned long *value)
+{
+	char buf[SYSFS_SHORT_VALUE];
+
+	if (sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_QUIET))
+		return -1;
+	return parse_ulong(buf, value);
+}
+
+/* Map a sysfs_try_read_*() result for an optional file: gone is absent. */
+static int sysfs_optional(int ret)
+{
+	return ret == SYSFS_GONE ? 0 : ret;
+}
+
+int sysfs_read_optional_string(const char *dir, const char *name, char *buf, size_t size)
+{
+	int ret = sysfs_try_read_string(dir, name, buf, size);
+
+	if (ret)
+		buf[0] = '\0';
+	return sysfs_optional(ret);
+}
+
+int sysfs_read_optional_u64(const char *dir, const char *name,
+			    struct sysfs_optional_u64 *value)
+{
+	int ret = sysfs_try_read_u64(dir, name, &value->value);
+
+	value->present = !ret;
+	return sysfs_optional(ret);
+}
+
+int sysfs_read_optional_bool(const char *dir, const char *name,
+			     struct sysfs_optional_bool *value)
+{
+	int ret = sysfs_try_read_bool(dir, name, &value->value);
+
+	value->present = !ret;
+	return sysfs_optional(ret);
+}
+
+int sysfs_read_optional_index(const char *dir, const char *name, long *value)
+{
+	int ret = sysfs_try_read_index(dir, name, value);
+
+	if (ret)
+		*value = -1;
+	return sysfs_optional(ret);
+}
+
+int sysfs_stat_dir(const char *path, bool *is_dir)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		if (errno == ENOENT)
+			return SYSFS_GONE;
+		p_err("cannot stat %s: %s", path, strerror(errno));
+		return -1;
+	}
+	*is_dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+int parse_index_name(const char *name, const char *prefix, unsigned long *id)
+{
+	size_t length = strlen(prefix);
+
+	if (strncmp(name, prefix, length))
+		return -1;
+	name += length;
+	if (name[0] == '0' && name[1])
+		return -1;
+	if (parse_ulong(name, id) || *id > INT_MAX)
+		return -1;
 	return 0;
 }
 
@@ -283,7 +439,7 @@ int sysfs_read_cpulist(const char *dir, const char *name, char *buf, size_t size
 	char shown[SYSFS_SHORT_VALUE];
 	int ret;
 
-	if (sysfs_read_raw(dir, name, buf, size, false))
+	if (sysfs_read_raw(dir, name, buf, size, 0))
 		return -1;
 	ret = cpulist_parse(buf, cpus, count);
 	if (ret == -2) {

@@ -3,16 +3,22 @@
  * sysfs.h - reading single-value sysfs attributes.
  *
  * Owns: reading one attribute file, strict parsing of decimal numbers,
- * booleans and kernel cpulists.  Every reader prints an "Error: ..." line
- * naming the file and returns -1 on failure, 0 on success; the
- * sysfs_try_read_*() readers, for directories that the kernel may remove
- * at any time, also return SYSFS_GONE, silently, when the file is gone.
+ * -1, booleans, kernel cpulists and "<prefix><n>" names.  Every reader
+ * prints an "Error: ..." line naming the file and returns -1 on failure, 0
+ * on success; the sysfs_try_read_*() readers, for directories that the
+ * kernel may remove at any time, also return SYSFS_GONE, silently, when the
+ * file is gone; the sysfs_read_optional_*() readers, for files that older
+ * modules do not have, mark the value absent instead; sysfs_peek_ulong()
+ * prints nothing.
  */
 #ifndef PMUCTL_SYSFS_H
 #define PMUCTL_SYSFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* A sysfs value is at most one page. */
+#define SYSFS_PAGE_SIZE 4096
 
 /* Largest CPU number accepted in a cpulist. */
 #define CPULIST_MAX_CPU 65535
@@ -38,6 +44,56 @@ int sysfs_try_read_u64(const char *dir, const char *name, unsigned long long *va
 /* Read DIR/NAME as "0" or "1". */
 int sysfs_read_bool(const char *dir, const char *name, bool *value);
 
+/* As sysfs_read_bool(), or SYSFS_GONE. */
+int sysfs_try_read_bool(const char *dir, const char *name, bool *value);
+
+/* Read DIR/NAME as a decimal number up to LONG_MAX or -1 (none), or SYSFS_GONE. */
+int sysfs_try_read_index(const char *dir, const char *name, long *value);
+
+/*
+ * Read DIR/NAME, a small table of several lines, into BUF without its
+ * trailing newline; may be empty.  Or SYSFS_GONE.
+ */
+int sysfs_try_read_text(const char *dir, const char *name, char *buf, size_t size);
+
+/*
+ * Read DIR/NAME as a decimal unsigned number without printing anything on
+ * failure: for details added to an error that is being reported.
+ */
+int sysfs_peek_ulong(const char *dir, const char *name, unsigned long *value);
+
+/* A value of a file that older modules do not have. */
+struct sysfs_optional_u64 {
+	bool present;
+	unsigned long long value;
+};
+
+struct sysfs_optional_bool {
+	bool present;
+	bool value;
+};
+
+/*
+ * Read a file that older modules do not have: 0 with the value marked
+ * absent (PRESENT false, an empty string, -1) when the file is missing, as
+ * the sysfs_try_read_*() readers otherwise.  A missing file and a vanished
+ * directory look the same: a caller reading a directory that the kernel may
+ * remove checks that it is still there (sysfs_stat_dir()) afterwards.
+ */
+int sysfs_read_optional_string(const char *dir, const char *name, char *buf, size_t size);
+int sysfs_read_optional_u64(const char *dir, const char *name,
+			    struct sysfs_optional_u64 *value);
+int sysfs_read_optional_bool(const char *dir, const char *name,
+			     struct sysfs_optional_bool *value);
+/* A decimal number or -1 (none); -1 also when the file is missing. */
+int sysfs_read_optional_index(const char *dir, const char *name, long *value);
+
+/*
+ * Stat PATH, which the kernel may remove at any time: 0 with *IS_DIR set,
+ * SYSFS_GONE when it does not exist, -1 after printing an error.
+ */
+int sysfs_stat_dir(const char *path, bool *is_dir);
+
 /*
  * Read DIR/NAME as a kernel cpulist ("0-3", "0-1,4", or empty).  The text is
  * kept in BUF and the expanded list is returned in *CPUS (free() it).
@@ -48,6 +104,14 @@ int sysfs_read_cpulist(const char *dir, const char *name, char *buf, size_t size
 /* Parse a decimal number strictly; returns 0 or -1. */
 int parse_ulong(const char *str, unsigned long *value);
 int parse_u64(const char *str, unsigned long long *value);
+/* A decimal number up to LONG_MAX, or "-1". */
+int parse_index(const char *str, long *value);
+
+/*
+ * Parse a directory name written by the kernel as "<PREFIX>%d": PREFIX and
+ * a decimal number up to INT_MAX without leading zeros; returns 0 or -1.
+ */
+int parse_index_name(const char *name, const char *prefix, unsigned long *id);
 
 /* Expand a cpulist; returns 0, -1 on bad syntax, -2 on allocation failure. */
 int cpulist_parse(const char *str, unsigned int **cpus, size_t *count);

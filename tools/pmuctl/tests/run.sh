@@ -4,12 +4,15 @@
 # run.sh - host tests for pmuctl, TAP output.
 #
 # Owns: building fake kvm_pmu_partition sysfs trees in a temporary directory
-# and checking pmuctl's exit status, error lines, human output and JSON
-# (parsed with python3 and compared value by value, types included) against
-# them.  Exits non-zero when any test fails.
+# (of the current module, 0.2.0, and of older ones without its files) and
+# checking pmuctl's exit status, error lines, human output and JSON (parsed
+# with python3 and compared value by value, types included) against them,
+# and what "pmuctl reserve" writes or reports (the module's refusals are
+# faked with the test-only PMUCTL_FAKE_WRITE_ERRNO).  Exits non-zero when
+# any test fails.
 #
 # Environment: PMUCTL (binary to test, default: ../pmuctl next to this
-# script), PMUCTL_EXPECTED_VERSION (default: 0.1.0).
+# script), PMUCTL_EXPECTED_VERSION (default: 0.2.0).
 
 # The check helpers are only called through check(), indirectly.
 # shellcheck disable=SC2317
@@ -18,7 +21,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 PMUCTL=${PMUCTL:-$here/../pmuctl}
-expected_version=${PMUCTL_EXPECTED_VERSION:-0.1.0}
+expected_version=${PMUCTL_EXPECTED_VERSION:-0.2.0}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pmuctl-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -70,24 +73,51 @@ run()
 	rc=$?
 }
 
-# make_module ROOT [FILE=VALUE...]: a module tree with default values, an
-# empty pmus/ directory, and FILE=VALUE overrides.
+# make_module ROOT [FILE=VALUE...]: a module 0.2.0 tree with default
+# values, an empty pmus/ directory, no cpus/ and no vm/, and FILE=VALUE
+# overrides.
 make_module()
 {
 	root=$1
 	shift
 	rm -rf "$root"
 	mkdir -p "$root/pmus"
-	printf '0.1.0\n' >"$root/version"
+	printf '0.2.0\n' >"$root/version"
 	printf '1\n' >"$root/abi_version"
 	printf 'emulated\n' >"$root/default_mode"
 	printf 'auto\n' >"$root/fgt"
 	printf '1\n' >"$root/fgt_present"
 	printf '2\n' >"$root/reserved_host_counters"
 	printf '0\n' >"$root/vms"
+	printf 'fgt\n' >"$root/trap_policy"
+	printf '1\n' >"$root/fast_path"
+	printf '0\n' >"$root/partitioned_vms"
+	printf '0\n' >"$root/counters_claimed"
 	for assignment in "$@"; do
 		printf '%s\n' "${assignment#*=}" >"$root/${assignment%%=*}"
 	done
+}
+
+# The files that modules before 0.2.0 do not have, at the top of the root.
+new_module_files="trap_policy fast_path partitioned_vms counters_claimed"
+
+# make_old_module ROOT [FILE=VALUE...]: a module 0.1.0 tree, without them.
+make_old_module()
+{
+	make_module "$@"
+	for file in $new_module_files; do
+		rm "$1/$file"
+	done
+	printf '0.1.0\n' >"$1/version"
+}
+
+# add_cpu ROOT N PMU OWNER
+add_cpu()
+{
+	dir=$1/cpus/cpu$2
+	mkdir -p "$dir"
+	printf '%s\n' "$3" >"$dir/pmu"
+	printf '%s\n' "$4" >"$dir/owner"
 }
 
 # add_pmu ROOT NAME CPUS COUNTERS CYCLE HOST GUEST PMUVER
@@ -103,16 +133,19 @@ add_pmu()
 	printf '%s\n' "$8" >"$dir/pmuver"
 }
 
-# add_vm ROOT NAME PID MODE: a vm/NAME/ directory without vCPUs.
+# add_vm ROOT NAME PID MODE [HPMN]: a vm/NAME/ directory without vCPUs;
+# HPMN defaults to -1 (not partitioned).
 add_vm()
 {
 	dir=$1/vm/$2
 	mkdir -p "$dir"
 	printf '%s\n' "$3" >"$dir/pid"
 	printf '%s\n' "$4" >"$dir/mode"
+	printf '%s\n' "${5:--1}" >"$dir/hpmn"
 }
 
-# add_vcpu ROOT VM ID BACKING_PMU LOADS BACKING_SWITCHES
+# add_vcpu ROOT VM ID BACKING_PMU LOADS BACKING_SWITCHES: the files of
+# every module version; modules before 0.2.0 have no others.
 add_vcpu()
 {
 	dir=$1/vm/$2/vcpu$3
@@ -120,6 +153,37 @@ add_vcpu()
 	printf '%s\n' "$4" >"$dir/backing_pmu"
 	printf '%s\n' "$5" >"$dir/loads"
 	printf '%s\n' "$6" >"$dir/backing_switches"
+}
+
+# The registers of a traps file, in the module's order.
+trap_registers="pmcr pmcnten pminten pmovs pmselr pmccntr pmevcntr pmevtyper pmuserenr pmswinc pmceid pmmir"
+
+# add_vcpu_partition ROOT VM ID STATE CPU SWAPS_IN SWAPS_OUT OVERFLOWS BASE:
+# the files of module 0.2.0 for a vCPU made by add_vcpu; register number i
+# (from 0) of the traps file has BASE+i fast and i full accesses.
+add_vcpu_partition()
+{
+	dir=$1/vm/$2/vcpu$3
+	printf '%s\n' "$4" >"$dir/state"
+	printf '%s\n' "$5" >"$dir/cpu"
+	printf '%s\n' "$6" >"$dir/swaps_in"
+	printf '%s\n' "$7" >"$dir/swaps_out"
+	printf '%s\n' "$8" >"$dir/overflows"
+	i=0
+	for register in $trap_registers; do
+		printf '%s %s %s\n' "$register" $(($9 + i)) $i
+		i=$((i + 1))
+	done >"$dir/traps"
+}
+
+# traps_json BASE: the JSON traps object add_vcpu_partition writes.
+traps_json()
+{
+	python3 -c '
+import json, sys
+base = int(sys.argv[1])
+traps = {r: {"fast": base + i, "full": i} for i, r in enumerate(sys.argv[2].split())}
+print(json.dumps(traps, separators=(",", ":")))' "$1" "$trap_registers"
 }
 
 expect_rc()
@@ -210,22 +274,38 @@ PYTHON
 one=$tmp/one
 make_module "$one"
 add_pmu "$one" armv8_pmuv3_0 0-1 6 1 2 4 6
+add_cpu "$one" 0 armv8_pmuv3_0 free
+add_cpu "$one" 1 armv8_pmuv3_0 free
 
-one_module='{"version":"0.1.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"reserved_host_counters":2,"vms":0}'
+one_module='{"version":"0.2.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"trap_policy":"fgt","fast_path":true,"reserved_host_counters":2,"counters_claimed":false,"partitioned_vms":0,"vms":0}'
 one_pmus='[{"name":"armv8_pmuv3_0","cpus":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":6}]'
-one_doc="{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":$one_pmus,\"vms\":[]}"
+one_cpus='[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"free"},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free"}]'
+one_doc="{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":$one_pmus,\"cpus\":$one_cpus,\"vms\":[]}"
 
 run "$one" show
 check "show: exit 0, output on stdout only" expect_success
 check "show: header names version and hook ABI" \
-	out_has '^kvm_pmu_partition 0\.1\.0 \(hook ABI 1\)$'
+	out_has '^kvm_pmu_partition 0\.2\.0 \(hook ABI 1\)$'
 check "show: default mode line" out_has '^  default mode: +emulated$'
 check "show: fine-grained traps line" \
 	out_has '^  fine-grained traps: +auto \(FEAT_FGT present\)$'
+check "show: trap policy line" out_has '^  trap policy: +fgt$'
+check "show: fast path line" out_has '^  fast path: +yes$'
 check "show: reserved host counters line" out_has '^  reserved host counters: +2$'
+check "show: counters claimed line" out_has '^  counters claimed: +no$'
+check "show: partitioned VMs line" out_has '^  partitioned VMs: +0$'
 check "show: VMs attached line" out_has '^  VMs attached: +0$'
+check "show: module values aligned in one column" sh -c "
+	[ \$(sed -n '2,9p' '$tmp/out' | sed 's/:  *[^ ].*//' | wc -l) -eq 8 ] &&
+	[ \$(sed -n '2,9p' '$tmp/out' | awk '{ match(\$0, /:  *[^ ]/); print RSTART + RLENGTH }' |
+		sort -u | wc -l) -eq 1 ]"
 check "show: table header" out_has '^PMU +CPUs +COUNTERS +CYCLE +HOST +GUEST +PMUVER$'
 check "show: table row" out_has '^armv8_pmuv3_0 +0-1 +6 +yes +2 +4 +6$'
+check "show: CPU table header" out_has '^CPU +PMU +OWNER$'
+check "show: CPU rows" sh -c "
+	grep -Eq '^0 +armv8_pmuv3_0 +free$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +free$' '$tmp/out'"
+check "show: module (9), blank, PMUs (2), blank, CPUs (3)" out_lines 16
 
 run "$one" -j show
 check "show -j: exit 0" expect_success
@@ -265,13 +345,13 @@ make_module "$bl" default_mode=partitioned fgt=off fgt_present=0 \
 add_pmu "$bl" armv8_cortex_a72 2-3 6 1 2 4 4
 add_pmu "$bl" armv8_cortex_a53 0-1 6 0 1 5 1
 
-bl_module='{"version":"0.2.0-rc1","abi_version":7,"default_mode":"partitioned","fgt":"off","fgt_present":false,"reserved_host_counters":1,"vms":3}'
+bl_module='{"version":"0.2.0-rc1","abi_version":7,"default_mode":"partitioned","fgt":"off","fgt_present":false,"trap_policy":"fgt","fast_path":true,"reserved_host_counters":1,"counters_claimed":false,"partitioned_vms":0,"vms":3}'
 bl_pmus='[{"name":"armv8_cortex_a53","cpus":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":false,"reserved_host_counters":1,"guest_counters":5,"pmuver":1},{"name":"armv8_cortex_a72","cpus":"2-3","cpu_list":[2,3],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":4}]'
 
 run "$bl" show -j
 check "big.LITTLE show -j: exit 0" expect_success
 check "big.LITTLE show -j: both PMUs sorted by name, all values" \
-	json_is "{\"pmuctl_version\":\"$expected_version\",\"module\":$bl_module,\"pmus\":$bl_pmus,\"vms\":[]}"
+	json_is "{\"pmuctl_version\":\"$expected_version\",\"module\":$bl_module,\"pmus\":$bl_pmus,\"cpus\":[],\"vms\":[]}"
 check "big.LITTLE show -j: one line" out_lines 1
 
 run "$bl" -p pmu show
@@ -285,7 +365,7 @@ check "big.LITTLE show: a53 row" out_has '^armv8_cortex_a53 +0-1 +6 +no +1 +5 +1
 check "big.LITTLE show: a72 row" out_has '^armv8_cortex_a72 +2-3 +6 +yes +2 +4 +4$'
 check "big.LITTLE show: rows in name order" \
 	sh -c "grep -n cortex '$tmp/out' | head -n 1 | grep -q a53"
-check "big.LITTLE show: 5 header lines, blank, table header, 2 rows" out_lines 9
+check "big.LITTLE show: 9 header lines, blank, table header, 2 rows" out_lines 13
 
 ### cpulists, odd names, no PMU at all.
 
@@ -330,7 +410,7 @@ none=$tmp/none
 make_module "$none"
 run "$none" show -j
 check "no PMUs: empty pmus array" json_is \
-	"{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":[],\"vms\":[]}"
+	"{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":[],\"cpus\":[],\"vms\":[]}"
 run "$none" pmu show
 check "no PMUs: table says so" out_has '^\(no host PMUs\)$'
 
@@ -356,25 +436,35 @@ check "empty vm/: vm -j is an empty array" json_is '[]'
 run "$empty" vm
 check "empty vm/: vm says 'no VMs'" out_is "no VMs"
 
+# The vCPU members of module 0.2.0's files, for a vCPU without them.
+old_vcpu='"state":null,"cpu":null,"swaps_in":null,"swaps_out":null,"overflows":null,"traps":null'
+
 # Two VMs of two vCPUs each, created out of order: names sort in byte order
-# ("1234.0" before "987.1"), vCPU ids numerically (2 before 10).
+# ("1234.0" before "987.1"), vCPU ids numerically (2 before 10).  987.1 is
+# partitioned, its vCPU 10 guest-owned on CPU 3.
 vms=$tmp/vms
-make_module "$vms" vms=2 default_mode=fixed
+make_module "$vms" vms=2 default_mode=fixed partitioned_vms=1 counters_claimed=1
 add_pmu "$vms" armv8_cortex_a53 0-1 6 1 2 4 4
 add_pmu "$vms" armv8_cortex_a72 2-3 6 1 2 4 4
-add_vm "$vms" 987.1 987 partitioned
+add_vm "$vms" 987.1 987 partitioned 4
 add_vcpu "$vms" 987.1 10 armv8_cortex_a53 18446744073709551615 4294967296
+add_vcpu_partition "$vms" 987.1 10 guest-owned 3 18446744073709551615 7 4294967296 100
 add_vcpu "$vms" 987.1 2 none 0 0
+add_vcpu_partition "$vms" 987.1 2 free -1 0 0 0 0
 add_vm "$vms" 1234.0 1234 fixed
 add_vcpu "$vms" 1234.0 1 none 3 0
+add_vcpu_partition "$vms" 1234.0 1 free -1 1 1 0 0
 add_vcpu "$vms" 1234.0 0 armv8_cortex_a72 2031 1000
+add_vcpu_partition "$vms" 1234.0 0 free -1 0 0 0 0
 printf 'x\n' >"$vms/vm/not-a-vm"
 # Not vCPUs: other entries of a VM directory are ignored.
 add_vcpu "$vms" 1234.0 x none 5 5
 add_vcpu "$vms" 1234.0 01 none 5 5
 
-vm_1234='{"name":"1234.0","pid":1234,"mode":"fixed","vcpus":[{"id":0,"backing_pmu":"armv8_cortex_a72","loads":2031,"backing_switches":1000},{"id":1,"backing_pmu":"none","loads":3,"backing_switches":0}]}'
-vm_987='{"name":"987.1","pid":987,"mode":"partitioned","vcpus":[{"id":2,"backing_pmu":"none","loads":0,"backing_switches":0},{"id":10,"backing_pmu":"armv8_cortex_a53","loads":18446744073709551615,"backing_switches":4294967296}]}'
+traps_0=$(traps_json 0)
+traps_100=$(traps_json 100)
+vm_1234="{\"name\":\"1234.0\",\"pid\":1234,\"mode\":\"fixed\",\"hpmn\":null,\"vcpus\":[{\"id\":0,\"backing_pmu\":\"armv8_cortex_a72\",\"loads\":2031,\"backing_switches\":1000,\"state\":\"free\",\"cpu\":null,\"swaps_in\":0,\"swaps_out\":0,\"overflows\":0,\"traps\":$traps_0},{\"id\":1,\"backing_pmu\":\"none\",\"loads\":3,\"backing_switches\":0,\"state\":\"free\",\"cpu\":null,\"swaps_in\":1,\"swaps_out\":1,\"overflows\":0,\"traps\":$traps_0}]}"
+vm_987="{\"name\":\"987.1\",\"pid\":987,\"mode\":\"partitioned\",\"hpmn\":4,\"vcpus\":[{\"id\":2,\"backing_pmu\":\"none\",\"loads\":0,\"backing_switches\":0,\"state\":\"free\",\"cpu\":null,\"swaps_in\":0,\"swaps_out\":0,\"overflows\":0,\"traps\":$traps_0},{\"id\":10,\"backing_pmu\":\"armv8_cortex_a53\",\"loads\":18446744073709551615,\"backing_switches\":4294967296,\"state\":\"guest-owned\",\"cpu\":3,\"swaps_in\":18446744073709551615,\"swaps_out\":7,\"overflows\":4294967296,\"traps\":$traps_100}]}"
 
 run "$vms" vm show -j
 check "two VMs: vm show -j exits 0" expect_success
@@ -386,7 +476,7 @@ check "two VMs: vm -p, parsed values" json_is "[$vm_1234,$vm_987]"
 python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])))' \
 	"[$vm_1234,$vm_987]" >"$tmp/expected-vms"
 run "$vms" show -j
-check "two VMs: show -j has the vms array after pmus" python3 -c '
+check "two VMs: show -j has the cpus and vms arrays after pmus" python3 -c '
 import json, sys
 try:
     doc = json.load(open(sys.argv[1]))
@@ -394,7 +484,7 @@ except ValueError:
     sys.exit(1)
 keys = list(doc)
 print("# keys: %r" % keys)
-sys.exit(0 if keys == ["pmuctl_version", "module", "pmus", "vms"] and
+sys.exit(0 if keys == ["pmuctl_version", "module", "pmus", "cpus", "vms"] and
          [v["name"] for v in doc["vms"]] == ["1234.0", "987.1"] else 1)' "$tmp/out"
 check "two VMs: show -j, vms equal vm show -j" sh -c "
 python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))[\"vms\"]))' '$tmp/out' |
@@ -403,29 +493,34 @@ python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))[\"vm
 run "$vms" vm show
 check "two VMs: vm show exits 0" expect_success
 check "two VMs: table header" \
-	out_has '^VM +PID +MODE +VCPU +BACKING PMU +LOADS +SWITCHES$'
+	out_has '^VM +PID +MODE +HPMN +VCPU +BACKING PMU +LOADS +SWITCHES +STATE +CPU +SWAPS IN +SWAPS OUT +OVERFLOWS$'
 check "two VMs: 1234.0 vCPU 0 row" \
-	out_has '^1234\.0 +1234 +fixed +0 +armv8_cortex_a72 +2031 +1000$'
-check "two VMs: 1234.0 vCPU 1 row" out_has '^1234\.0 +1234 +fixed +1 +none +3 +0$'
-check "two VMs: 987.1 vCPU 2 row" out_has '^987\.1 +987 +partitioned +2 +none +0 +0$'
+	out_has '^1234\.0 +1234 +fixed +- +0 +armv8_cortex_a72 +2031 +1000 +free +- +0 +0 +0$'
+check "two VMs: 1234.0 vCPU 1 row" \
+	out_has '^1234\.0 +1234 +fixed +- +1 +none +3 +0 +free +- +1 +1 +0$'
+check "two VMs: 987.1 vCPU 2 row" \
+	out_has '^987\.1 +987 +partitioned +4 +2 +none +0 +0 +free +- +0 +0 +0$'
 check "two VMs: 987.1 vCPU 10 row" \
-	out_has '^987\.1 +987 +partitioned +10 +armv8_cortex_a53 +18446744073709551615 +4294967296$'
+	out_has '^987\.1 +987 +partitioned +4 +10 +armv8_cortex_a53 +18446744073709551615 +4294967296 +guest-owned +3 +18446744073709551615 +7 +4294967296$'
 check "two VMs: header and 4 rows, in name then id order" sh -c "
 	[ \$(wc -l <'$tmp/out') -eq 5 ] &&
-	awk 'NR > 1 { printf \"%s/%s \", \$1, \$4 }' '$tmp/out' |
+	awk 'NR > 1 { printf \"%s/%s \", \$1, \$5 }' '$tmp/out' |
 		grep -qx '1234.0/0 1234.0/1 987.1/2 987.1/10 '"
 check "two VMs: columns aligned" sh -c "
 	[ \$(awk '{ print index(\$0, \"SWITCHES\") }' '$tmp/out' | head -n 1) -eq \
-	  \$(awk 'NR == 5 { print index(\$0, \"4294967296\") }' '$tmp/out') ]"
+	  \$(awk 'NR == 5 { print index(\$0, \"4294967296\") }' '$tmp/out') ] &&
+	[ \$(awk 'NR == 1 { print index(\$0, \"OVERFLOWS\") }' '$tmp/out') -eq \
+	  \$(awk 'NR == 5 { match(\$0, /[^ ]+\$/); print RSTART }' '$tmp/out') ]"
+check "two VMs: no trap table without -t" succeeds_without 'REGISTER'
 
 run "$vms" show
 check "two VMs: show exits 0" expect_success
 check "two VMs: show has the VM table after the PMU table" sh -c "
 	grep -n -e '^PMU ' -e '^VM ' '$tmp/out' | cut -d: -f2 | cut -c1-3 |
 		tr '\n' ' ' | grep -qx 'PMU VM  '"
-check "two VMs: show is module (5), blank, PMUs (3), blank, VMs (5)" out_lines 15
+check "two VMs: show is module (9), blank, PMUs (3), blank, VMs (5)" out_lines 19
 check "two VMs: show has a VM row" \
-	out_has '^1234\.0 +1234 +fixed +0 +armv8_cortex_a72 +2031 +1000$'
+	out_has '^1234\.0 +1234 +fixed +- +0 +armv8_cortex_a72 +2031 +1000 +free +- +0 +0 +0$'
 
 run "$vms" vm show 987 -j
 check "vm show PID: exit 0" expect_success
@@ -449,7 +544,7 @@ printf 'garbage\n' >"$pid/vm/2.0/mode"
 add_vcpu "$pid" 2.0 0 none junk 0
 run "$pid" vm show 77 -j
 check "vm show PID: filters on the pid file, other VMs are not read" \
-	json_is '[{"name":"1.0","pid":77,"mode":"emulated","vcpus":[{"id":0,"backing_pmu":"none","loads":1,"backing_switches":0}]}]'
+	json_is "[{\"name\":\"1.0\",\"pid\":77,\"mode\":\"emulated\",\"hpmn\":null,\"vcpus\":[{\"id\":0,\"backing_pmu\":\"none\",\"loads\":1,\"backing_switches\":0,$old_vcpu}]}]"
 run "$pid" vm show 1 -j
 check "vm show PID: not matched on the directory name" json_is '[]'
 
@@ -482,19 +577,21 @@ rm "$gone/vm/7.0/mode"
 run "$gone" vm show -j
 check "vanishing vCPUs and VMs: exit 0" expect_success
 check "vanishing vCPUs and VMs: skipped, the rest shown" \
-	json_is '[{"name":"5.0","pid":5,"mode":"fixed","vcpus":[{"id":0,"backing_pmu":"armv8_pmuv3_0","loads":7,"backing_switches":1}]}]'
+	json_is "[{\"name\":\"5.0\",\"pid\":5,\"mode\":\"fixed\",\"hpmn\":null,\"vcpus\":[{\"id\":0,\"backing_pmu\":\"armv8_pmuv3_0\",\"loads\":7,\"backing_switches\":1,$old_vcpu}]}]"
 run "$gone" vm show
 check "vanishing vCPUs and VMs (text): one row" sh -c "
 	[ \$(wc -l <'$tmp/out') -eq 2 ] &&
-	grep -Eq '^5\.0 +5 +fixed +0 +armv8_pmuv3_0 +7 +1$' '$tmp/out'"
+	grep -Eq '^5\.0 +5 +fixed +- +0 +armv8_pmuv3_0 +7 +1 +- +- +- +- +-$' '$tmp/out'"
 
 # A VM without vCPUs: an empty array, one row of "-".
 add_vm "$gone" 8.0 8 emulated
 run "$gone" vm show 8 -j
 check "VM without vCPUs: empty vcpus array" \
-	json_is '[{"name":"8.0","pid":8,"mode":"emulated","vcpus":[]}]'
+	json_is '[{"name":"8.0","pid":8,"mode":"emulated","hpmn":null,"vcpus":[]}]'
 run "$gone" vm show 8
-check "VM without vCPUs (text): one row of '-'" out_has '^8\.0 +8 +emulated +- +- +- +-$'
+check "VM without vCPUs (text): one row of '-'" out_has '^8\.0 +8 +emulated( +-){10}$'
+run "$gone" vm show 8 -t
+check "VM without vCPUs (-t): one trap row of '-'" out_has '^8\.0 +- +- +- +-$'
 
 # Invalid values and read errors other than ENOENT are errors naming the file.
 bad=$tmp/badvm
@@ -542,9 +639,437 @@ printf 'x\n' >"$bad/vm"
 run "$bad" vm show
 check "vm is a file: exit 1, error names it" expect_error 1 "$bad/vm"
 
+### Trapped register accesses: -t and the traps member.
+
+run "$vms" vm show -t
+check "vm show -t: exit 0" expect_success
+check "vm show -t: trap table header after a blank line" sh -c "
+	sed -n '6p' '$tmp/out' | grep -qx '' &&
+	sed -n '7p' '$tmp/out' | grep -Eqx 'VM +VCPU +REGISTER +FAST +FULL'"
+check "vm show -t: VM table (5), blank, trap header, 4 vCPUs of 12 registers" out_lines 55
+check "vm show -t: 987.1 vCPU 10 pmcr row" out_has '^987\.1 +10 +pmcr +100 +0$'
+check "vm show -t: 987.1 vCPU 10 pmmir row" out_has '^987\.1 +10 +pmmir +111 +11$'
+check "vm show -t: registers in the file's order" sh -c "
+	awk '\$1 == \"987.1\" && \$2 == \"10\" && NF == 5 { printf \"%s \", \$3 }' '$tmp/out' |
+		grep -qx '$trap_registers '"
+check "vm show -t: vCPUs in VM then id order" sh -c "
+	awk 'NR > 7 { print \$1 \"/\" \$2 }' '$tmp/out' | uniq | tr '\n' ' ' |
+		grep -qx '1234.0/0 1234.0/1 987.1/2 987.1/10 '"
+run "$vms" vm show --traps 987
+check "vm show --traps PID: only that VM's rows" sh -c "
+	[ \$(wc -l <'$tmp/out') -eq 29 ] && ! grep -q '^1234' '$tmp/out'"
+run "$vms" show --traps
+check "show --traps: the trap table ends the output" sh -c "
+	[ \$(wc -l <'$tmp/out') -eq 69 ] &&
+	tail -n 1 '$tmp/out' | grep -Eqx '987\.1 +10 +pmmir +111 +11'"
+run "$vms" vm show -t -j
+check "vm show -t -j: the same JSON as without -t" json_is "[$vm_1234,$vm_987]"
+check "vm show -j: traps members in the file's order" python3 -c '
+import json, sys
+try:
+    vms = json.load(open(sys.argv[1]))
+except ValueError:
+    sys.exit(1)
+order = [list(c["traps"]) for v in vms for c in v["vcpus"]]
+sys.exit(0 if all(o == sys.argv[2].split() for o in order) else 1)' "$tmp/out" "$trap_registers"
+run "$vms" -t module show
+check "-t: module show ignores it" sh -c "
+	[ $rc -eq 0 ] && ! grep -q REGISTER '$tmp/out' && grep -q 'VMs attached' '$tmp/out'"
+
+# The traps file: blanks, order, other registers, an empty table.
+tr=$tmp/traps
+make_module "$tr"
+add_vm "$tr" 3.0 3 partitioned 2
+add_vcpu "$tr" 3.0 0 none 1 1
+add_vcpu_partition "$tr" 3.0 0 guest-owned 0 1 0 0 0
+printf 'pmselr\t 5   6\npmfuture 0 18446744073709551615\npmcr 1 2' >"$tr/vm/3.0/vcpu0/traps"
+add_vcpu "$tr" 3.0 1 none 1 1
+add_vcpu_partition "$tr" 3.0 1 free -1 0 0 0 0
+: >"$tr/vm/3.0/vcpu1/traps"
+run "$tr" vm show -j
+check "traps: blanks, file order, new registers, no final newline, empty file" python3 -c '
+import json, sys
+try:
+    vcpus = json.load(open(sys.argv[1]))[0]["vcpus"]
+except ValueError:
+    sys.exit(1)
+want = {"pmselr": {"fast": 5, "full": 6},
+        "pmfuture": {"fast": 0, "full": 18446744073709551615},
+        "pmcr": {"fast": 1, "full": 2}}
+sys.exit(0 if list(vcpus[0]["traps"]) == list(want) and vcpus[0]["traps"] == want and
+         vcpus[1]["traps"] == {} else 1)' "$tmp/out"
+run "$tr" vm show -t
+check "traps: a vCPU with an empty table has one row of '-'" out_has '^3\.0 +1 +- +- +-$'
+check "traps: a new register is shown" out_has '^3\.0 +0 +pmfuture +0 +18446744073709551615$'
+
+for value in 'pmcr 1' 'pmcr 1 2 3' 'PMCR 1 2' 'pmcr x 2' 'pmcr -1 2' 'pmcr 1 +2' \
+	     'pmcr 1 18446744073709551616' "$(printf 'pmcr 1 2\n\npmselr 1 2')" \
+	     "$(printf 'pmcr 1 2\npmcr 3 4')" 'pmcr-x 1 2' \
+	     "$(printf 'pmcr 1 2\nreg_with_a_name_of_thirty_two_ch 1 2')"; do
+	printf '%s\n' "$value" >"$tr/vm/3.0/vcpu0/traps"
+	run "$tr" vm show -j
+	check "traps '$(printf '%s' "$value" | tr '\n\t' '|>')': exit 1, error names the file" \
+		expect_error 1 "$tr/vm/3.0/vcpu0/traps"
+done
+i=0
+while [ $i -lt 33 ]; do
+	printf 'r%d 0 0\n' $i
+	i=$((i + 1))
+done >"$tr/vm/3.0/vcpu0/traps"
+run "$tr" vm show
+check "traps: 33 registers: exit 1, error names the file" \
+	expect_error 1 "$tr/vm/3.0/vcpu0/traps: more than 32 registers"
+head -n 32 "$tr/vm/3.0/vcpu0/traps" >"$tmp/traps32"
+cp "$tmp/traps32" "$tr/vm/3.0/vcpu0/traps"
+run "$tr" vm show -j
+check "traps: 32 registers are accepted" expect_success
+
+### The vCPU and VM files of module 0.2.0: values, types, errors.
+
+pv=$tmp/partitioned
+for file in state cpu swaps_in swaps_out overflows traps; do
+	make_module "$pv"
+	add_vm "$pv" 3.0 3 partitioned 5
+	add_vcpu "$pv" 3.0 0 none 1 1
+	add_vcpu_partition "$pv" 3.0 0 guest-owned 2 4 3 1 0
+	rm "$pv/vm/3.0/vcpu0/$file"
+	run "$pv" vm show -j
+	check "vCPU without $file: exit 0, $file null, the others read" python3 -c '
+import json, sys
+try:
+    vcpu = json.load(open(sys.argv[1]))[0]["vcpus"][0]
+except (ValueError, IndexError):
+    sys.exit(1)
+new = ["state", "cpu", "swaps_in", "swaps_out", "overflows", "traps"]
+sys.exit(0 if vcpu[sys.argv[2]] is None and
+         all(vcpu[k] is not None for k in new if k != sys.argv[2]) else 1)' "$tmp/out" "$file"
+	if [ "$file" = traps ]; then
+		run "$pv" vm show -t
+		check "vCPU without traps (text): a trap row of '-'" \
+			out_has '^3\.0 +0 +- +- +-$'
+	else
+		run "$pv" vm show
+		check "vCPU without $file (text): its cell is '-'" sh -c "
+			[ $rc -eq 0 ] && [ \$(wc -l <'$tmp/out') -eq 2 ] &&
+			tail -n 1 '$tmp/out' | grep -Eq ' -( |\$)'"
+	fi
+done
+
+make_module "$pv"
+add_vm "$pv" 3.0 3 partitioned 0
+add_vcpu "$pv" 3.0 0 none 1 1
+add_vcpu_partition "$pv" 3.0 0 guest-owned 0 0 0 0 0
+run "$pv" vm show -j
+check "hpmn 0 and cpu 0 are numbers, not null" python3 -c '
+import json, sys
+try:
+    vm = json.load(open(sys.argv[1]))[0]
+except ValueError:
+    sys.exit(1)
+sys.exit(0 if type(vm["hpmn"]) is int and vm["hpmn"] == 0 and
+         type(vm["vcpus"][0]["cpu"]) is int and vm["vcpus"][0]["cpu"] == 0 else 1)' "$tmp/out"
+run "$pv" vm show
+check "hpmn 0 and cpu 0 (text)" \
+	out_has '^3\.0 +3 +partitioned +0 +0 +none +1 +1 +guest-owned +0 +0 +0 +0$'
+
+for value in -2 -01 +1 x '' 1x 9223372036854775808; do
+	for file in hpmn vcpu0/cpu; do
+		make_module "$pv"
+		add_vm "$pv" 3.0 3 partitioned 4
+		add_vcpu "$pv" 3.0 0 none 1 1
+		add_vcpu_partition "$pv" 3.0 0 free -1 0 0 0 0
+		printf '%s\n' "$value" >"$pv/vm/3.0/$file"
+		run "$pv" vm show -j
+		check "$file '$value': exit 1, error names the file" \
+			expect_error 1 "$pv/vm/3.0/$file"
+	done
+done
+for file in swaps_in swaps_out overflows; do
+	for value in 12abc -1 '' 18446744073709551616; do
+		make_module "$pv"
+		add_vm "$pv" 3.0 3 partitioned 4
+		add_vcpu "$pv" 3.0 0 none 1 1
+		add_vcpu_partition "$pv" 3.0 0 free -1 0 0 0 0
+		printf '%s\n' "$value" >"$pv/vm/3.0/vcpu0/$file"
+		run "$pv" vm show -j
+		check "vcpu0/$file '$value': exit 1, error names the file" \
+			expect_error 1 "$pv/vm/3.0/vcpu0/$file"
+	done
+done
+make_module "$pv"
+add_vm "$pv" 3.0 3 partitioned 4
+add_vcpu "$pv" 3.0 0 none 1 1
+add_vcpu_partition "$pv" 3.0 0 '' -1 0 0 0 0
+run "$pv" vm show
+check "empty state: exit 1, error names the file" expect_error 1 "$pv/vm/3.0/vcpu0/state"
+rm "$pv/vm/3.0/vcpu0/state"
+mkdir "$pv/vm/3.0/vcpu0/state"
+run "$pv" vm show
+check "state is a directory: exit 1, error names the file" \
+	expect_error 1 "cannot read $pv/vm/3.0/vcpu0/state"
+
+### An older module (0.1.0): none of the files of 0.2.0, not an error.
+
+old=$tmp/old
+make_old_module "$old" vms=1
+add_pmu "$old" armv8_pmuv3_0 0-1 6 1 2 4 6
+add_vm "$old" 3.0 3 fixed
+rm "$old/vm/3.0/hpmn"
+add_vcpu "$old" 3.0 0 armv8_pmuv3_0 5 1
+
+old_module='{"version":"0.1.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"trap_policy":null,"fast_path":null,"reserved_host_counters":2,"counters_claimed":null,"partitioned_vms":null,"vms":1}'
+old_vms="[{\"name\":\"3.0\",\"pid\":3,\"mode\":\"fixed\",\"hpmn\":null,\"vcpus\":[{\"id\":0,\"backing_pmu\":\"armv8_pmuv3_0\",\"loads\":5,\"backing_switches\":1,$old_vcpu}]}]"
+
+run "$old" module show -j
+check "0.1.0 module show -j: exit 0" expect_success
+check "0.1.0 module show -j: the new members are null" json_is "$old_module"
+run "$old" module show
+check "0.1.0 module show: trap policy '-'" out_has '^  trap policy: +-$'
+check "0.1.0 module show: fast path '-'" out_has '^  fast path: +-$'
+check "0.1.0 module show: counters claimed '-'" out_has '^  counters claimed: +-$'
+check "0.1.0 module show: partitioned VMs '-'" out_has '^  partitioned VMs: +-$'
+run "$old" show -j
+check "0.1.0 show -j: no CPUs, VM and vCPU members null" json_is \
+	"{\"pmuctl_version\":\"$expected_version\",\"module\":$old_module,\"pmus\":$one_pmus,\"cpus\":[],\"vms\":$old_vms}"
+run "$old" show
+check "0.1.0 show: exit 0" expect_success
+check "0.1.0 show: no CPU table" succeeds_without '^(CPU |no CPUs)'
+check "0.1.0 show: VM row with '-' for the new columns" \
+	out_has '^3\.0 +3 +fixed +- +0 +armv8_pmuv3_0 +5 +1 +- +- +- +- +-$'
+check "0.1.0 show: module (9), blank, PMUs (2), blank, VMs (2)" out_lines 15
+run "$old" cpu show
+check "0.1.0 cpu show: exit 0" expect_success
+check "0.1.0 cpu show: 'no CPUs listed'" out_is "no CPUs listed"
+run "$old" cpu show -j
+check "0.1.0 cpu show -j: exactly []" out_is "[]"
+run "$old" vm show -t
+check "0.1.0 vm show -t: a trap row of '-' per vCPU" out_has '^3\.0 +0 +- +- +-$'
+
+opt=$tmp/optional
+for file in $new_module_files; do
+	make_module "$opt"
+	rm "$opt/$file"
+	run "$opt" module show -j
+	check "missing $file: exit 0, module.$file null" python3 -c '
+import json, sys
+try:
+    module = json.load(open(sys.argv[1]))
+except ValueError:
+    sys.exit(1)
+new = sys.argv[3].split()
+sys.exit(0 if module[sys.argv[2]] is None and
+         all(module[k] is not None for k in new if k != sys.argv[2]) else 1)' \
+		"$tmp/out" "$file" "$new_module_files"
+done
+for assignment in fast_path=yes counters_claimed=2 partitioned_vms=x partitioned_vms=-1 \
+		  trap_policy=; do
+	make_module "$opt" "$assignment"
+	run "$opt" show
+	check "$assignment: exit 1, error names the file" \
+		expect_error 1 "$opt/${assignment%%=*}"
+done
+
+### CPUs: cpus/cpu<n>/.
+
+cpus=$tmp/cpus
+make_module "$cpus" partitioned_vms=1 counters_claimed=1
+add_cpu "$cpus" 10 armv8_cortex_a72 free
+add_cpu "$cpus" 2 armv8_cortex_a53 4242.0/vcpu1
+add_cpu "$cpus" 0 none free
+# Not CPUs: other entries are ignored; a CPU without its files is left out.
+mkdir "$cpus/cpus/cpufreq" "$cpus/cpus/cpu01"
+printf '0-10\n' >"$cpus/cpus/online"
+mkdir "$cpus/cpus/cpu3"
+printf 'free\n' >"$cpus/cpus/cpu3/owner"
+
+cpus_json='[{"cpu":0,"pmu":"none","owner":"free"},{"cpu":2,"pmu":"armv8_cortex_a53","owner":"4242.0/vcpu1"},{"cpu":10,"pmu":"armv8_cortex_a72","owner":"free"}]'
+run "$cpus" cpu show -j
+check "cpu show -j: exit 0" expect_success
+check "cpu show -j: CPUs by number, owner a string" json_is "$cpus_json"
+check "cpu show -j: one line" out_lines 1
+run "$cpus" -p cpu
+check "cpu -p: parsed values" json_is "$cpus_json"
+run "$cpus" cpu show
+check "cpu show: exit 0" expect_success
+check "cpu show: header" out_has '^CPU +PMU +OWNER$'
+check "cpu show: rows in number order" sh -c "
+	[ \$(wc -l <'$tmp/out') -eq 4 ] &&
+	awk 'NR > 1 { printf \"%s \", \$1 }' '$tmp/out' | grep -qx '0 2 10 '"
+check "cpu show: guest-owned row" out_has '^2 +armv8_cortex_a53 +4242\.0/vcpu1$'
+check "cpu show: columns aligned" sh -c "
+	[ \$(awk 'NR == 1 { print index(\$0, \"OWNER\") }' '$tmp/out') -eq \
+	  \$(awk 'NR == 3 { print index(\$0, \"4242\") }' '$tmp/out') ]"
+cp "$tmp/out" "$tmp/cpu-show"
+run "$cpus" cpu
+check "cpu without a verb is cpu show" cmp -s "$tmp/out" "$tmp/cpu-show"
+run "$cpus" show -j
+check "show -j: the cpus array" python3 -c '
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except ValueError:
+    sys.exit(1)
+sys.exit(0 if doc["cpus"] == json.loads(sys.argv[2]) else 1)' "$tmp/out" "$cpus_json"
+run "$cpus" show
+check "show: the CPU table between the PMU and VM tables" sh -c "
+	grep -n -e '^PMU ' -e '^CPU ' '$tmp/out' | cut -d: -f2 | cut -c1-3 |
+		tr '\n' ' ' | grep -qx 'PMU CPU '"
+
+make_module "$tmp/cpus-empty"
+mkdir "$tmp/cpus-empty/cpus"
+run "$tmp/cpus-empty" cpu show
+check "empty cpus/: 'no CPUs listed'" out_is "no CPUs listed"
+run "$tmp/cpus-empty" cpu show -j
+check "empty cpus/: []" json_is '[]'
+
+make_module "$opt"
+add_cpu "$opt" 0 '' free
+run "$opt" cpu show
+check "empty cpus/cpu0/pmu: exit 1, error names the file" expect_error 1 "$opt/cpus/cpu0/pmu"
+make_module "$opt"
+add_cpu "$opt" 0 none ''
+run "$opt" show -j
+check "empty cpus/cpu0/owner: show fails, error names the file" \
+	expect_error 1 "$opt/cpus/cpu0/owner"
+run "$opt" module show
+check "module show does not read the CPU files" expect_success
+make_module "$opt"
+printf 'x\n' >"$opt/cpus"
+run "$opt" cpu show
+check "cpus is a file: exit 1, error names it" expect_error 1 "$opt/cpus"
+
+### pmuctl reserve N.
+
+# run_errno ERRNO ROOT ARGS...: run with the module's refusal faked.
+run_errno()
+{
+	errno_name=$1
+	root=$2
+	shift 2
+	PMUCTL_FAKE_WRITE_ERRNO=$errno_name PMUCTL_SYSFS_ROOT=$root "$PMUCTL" "$@" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# expect_silent_success: exit 0, nothing on stdout or stderr.
+expect_silent_success()
+{
+	expect_rc 0 || return 1
+	[ ! -s "$tmp/err" ] || { diag "stderr is not empty"; return 1; }
+	[ ! -s "$tmp/out" ] || { diag "stdout is not empty"; return 1; }
+}
+
+# reserved_is ROOT VALUE: ROOT/reserved_host_counters holds VALUE and a newline.
+reserved_is()
+{
+	printf '%s\n' "$2" | cmp -s - "$1/reserved_host_counters" && return 0
+	diag "reserved_host_counters holds '$(cat "$1/reserved_host_counters")', expected '$2'"
+	return 1
+}
+
+rs=$tmp/reserve
+make_module "$rs" reserved_host_counters=10 partitioned_vms=1
+add_pmu "$rs" armv8_cortex_a72 2-3 6 1 2 4 4
+add_pmu "$rs" armv8_cortex_a53 0-1 4 1 2 2 4
+
+run "$rs" reserve 3
+check "reserve 3: exit 0, prints nothing" expect_silent_success
+check "reserve 3: writes '3' and a newline (over '10')" reserved_is "$rs" 3
+run "$rs" module show
+check "reserve 3: module show reads 3 back" out_has '^  reserved host counters: +3$'
+run "$rs" reserve 0 -j
+check "reserve 0 -j: exit 0" expect_success
+check "reserve 0 -j: prints the new value" json_is '{"reserved_host_counters":0}'
+check "reserve 0 -j: writes 0" reserved_is "$rs" 0
+run "$rs" -p reserve 4
+check "-p reserve 4: prints the new value" json_is '{"reserved_host_counters":4}'
+
+run_errno EBUSY "$rs" reserve 2
+check "reserve, EBUSY: exit 1, names the partitioned VMs" expect_error 1 \
+	"Error: reserved_host_counters can change only while no partitioned VM exists (1 do); stop them first"
+check "reserve, EBUSY: the file is unchanged" reserved_is "$rs" 4
+run_errno EBUSY "$rs" -j reserve 2
+check "reserve -j, EBUSY: exit 1, stdout empty" \
+	expect_error 1 "can change only while no partitioned VM exists (1 do)"
+rm "$rs/partitioned_vms"
+run_errno EBUSY "$rs" reserve 2
+check "reserve, EBUSY, partitioned_vms unreadable: no count" expect_error 1 \
+	"Error: reserved_host_counters can change only while no partitioned VM exists; stop them first"
+printf '1\n' >"$rs/partitioned_vms"
+
+run_errno EINVAL "$rs" reserve 5
+check "reserve, EINVAL: exit 1, names the smallest PMU's counters" \
+	expect_error 1 "Error: 5 exceeds the smallest host PMU's counters (4)"
+run_errno EINVAL "$rs" reserve 3
+check "reserve, EINVAL within the PMUs' counters: the module's refusal" \
+	expect_error 1 "kvm_pmu_partition refused 3 reserved host counters: Invalid argument"
+printf 'x\n' >"$rs/pmus/armv8_cortex_a53/counters"
+run_errno EINVAL "$rs" reserve 5
+check "reserve, EINVAL, a PMU unreadable: one line, the module's refusal" \
+	expect_error 1 "kvm_pmu_partition refused 5 reserved host counters"
+printf '4\n' >"$rs/pmus/armv8_cortex_a53/counters"
+
+for errno_name in EACCES EPERM; do
+	run_errno $errno_name "$rs" reserve 2
+	check "reserve, $errno_name: exit 1, needs root" \
+		expect_error 1 "Error: changing reserved_host_counters needs root ($rs/reserved_host_counters: "
+done
+run_errno EIO "$rs" reserve 2
+check "reserve, EIO: exit 1, names the file and the error" \
+	expect_error 1 "Error: cannot write 2 to $rs/reserved_host_counters: Input/output error"
+run_errno EAGAIN "$rs" reserve 2
+check "reserve, bad PMUCTL_FAKE_WRITE_ERRNO: exit 1" \
+	expect_error 1 "invalid PMUCTL_FAKE_WRITE_ERRNO 'EAGAIN'"
+check "reserve, refused: the file is unchanged" reserved_is "$rs" 4
+if [ ! -e /sys/kernel/kvm_pmu_partition ]; then
+	run_errno EAGAIN "" reserve 2
+	check "reserve: PMUCTL_FAKE_WRITE_ERRNO is ignored without PMUCTL_SYSFS_ROOT" \
+		expect_error 1 "kvm_pmu_partition is not loaded"
+else
+	tests=$((tests + 1))
+	echo "ok $tests - PMUCTL_FAKE_WRITE_ERRNO without PMUCTL_SYSFS_ROOT # SKIP the module is loaded"
+fi
+
+chmod 444 "$rs/reserved_host_counters"
+run "$rs" reserve 2
+check "reserve, read-only file (module before 0.2.0): exit 1" expect_error 1 \
+	"Error: $rs/reserved_host_counters is read-only: this kvm_pmu_partition cannot change the reservation"
+if [ "$(id -u)" -ne 0 ]; then
+	# Writable by the group only: the owner, not root, gets EACCES.
+	chmod 464 "$rs/reserved_host_counters"
+	run "$rs" reserve 2
+	check "reserve, EACCES from open (not root): needs root" \
+		expect_error 1 "changing reserved_host_counters needs root"
+else
+	tests=$((tests + 1))
+	echo "ok $tests - reserve, EACCES from open # SKIP running as root"
+fi
+chmod 644 "$rs/reserved_host_counters"
+rm "$rs/reserved_host_counters"
+run "$rs" reserve 2
+check "reserve, no reserved_host_counters: exit 1, names the file" \
+	expect_error 1 "required file $rs/reserved_host_counters is missing"
+
+make_module "$rs" reserved_host_counters=4
+for value in abc '' +1 1x 0x1 ' 1' 1.0 99999999999999999999999; do
+	for root in "$rs" "$tmp/does-not-exist"; do
+		run "$root" reserve "$value"
+		check "reserve '$value' ($(basename "$root")): exit 2, invalid N" \
+			expect_error 2 "Error: invalid N '$value'"
+	done
+done
+run "$rs" reserve -- -1
+check "reserve -- -1: exit 2, invalid N" expect_error 2 "invalid N '-1'"
+run "$rs" reserve
+check "reserve without N: exit 2" expect_error 2 "missing N"
+run "$rs" reserve 1 2
+check "reserve 1 2: exit 2, the extra argument named" expect_error 2 "'2'"
+check "reserve, usage errors: the file is unchanged" reserved_is "$rs" 4
+
 ### Module not loaded.
 
-for args in "show" "module show" "pmu show" "-j show" "pmu -p" "vm show" "vm -j"; do
+for args in "show" "module show" "pmu show" "-j show" "pmu -p" "vm show" "vm -j" \
+	    "cpu show" "cpu -j" "reserve 1" "-j reserve 1"; do
 	# shellcheck disable=SC2086
 	run "$tmp/does-not-exist" $args
 	check "not loaded: '$args' exits 1 with the load hint" \
@@ -617,7 +1142,9 @@ check "missing pmus/: exit 1, error names the directory" expect_error 1 "$tree/p
 ### Usage errors: exit 2, before the module is looked at.
 
 for args in "frob" "module frob" "pmu frob" "vm frob" "show extra" "module show extra" \
-	    "--bogus show" "-x show" "--json=1 show" "-jx show" "help extra" ""; do
+	    "cpu frob" "cpu show extra" "cpu help extra" "reserve" "reserve x" "reserve 1 2" \
+	    "reserve -1" "--traps=1 vm" "--bogus show" "-x show" "--json=1 show" "-jx show" \
+	    "help extra" ""; do
 	for root in "$one" "$tmp/does-not-exist"; do
 		# shellcheck disable=SC2086
 		run "$root" $args
@@ -638,7 +1165,7 @@ for args in "help" "--help" "-h" "-h show"; do
 	check "'$args': exit 0 with the usage" \
 		sh -c "[ $rc -eq 0 ] && grep -q '^Usage: pmuctl ' '$tmp/out'"
 done
-for object in module pmu vm; do
+for object in module pmu cpu vm; do
 	run "$tmp/does-not-exist" $object help
 	check "'$object help': exit 0 with the $object usage" \
 		sh -c "[ $rc -eq 0 ] && grep -q '^Usage: pmuctl \[OPTIONS\] $object ' '$tmp/out'"

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Prints make bench's table of guest PMU operation costs.
+
+Usage: pmu_ops_table.py bench-results.json
+
+Reads the pmu_ops results (tests/bench/pmu_ops.c) from the file make bench
+wrote, prints them with the operations as rows and the host set-ups as
+columns, then checks them against the partitioned PMU's targets, one
+PASS/MISS line per operation. A MISS is reported, not fatal: the figures
+are the rig's (QEMU's model under -icount), not hardware's. A mode that did
+not run shows "-" and its targets "n/a".
+"""
+import json
+import sys
+
+MODES = ["stock", "partitioned-fgt", "partitioned-trap-fast",
+         "partitioned-trap-slow"]
+OPS = ["tpidr_read", "hvc", "pmccntr_read", "pmevcntr_read",
+       "pmselr_pmxevcntr", "pmcntenset_write", "pmcr_write", "pmovsset_read",
+       "pmevtyper_write", "mmio_exit_idle_guest", "mmio_exit_pmu_guest"]
+# With FEAT_FGT these reach the hardware without a trap (docs/partition.md).
+FGT_UNTRAPPED = ["pmccntr_read", "pmevcntr_read", "pmselr_pmxevcntr",
+                 "pmcntenset_write", "pmcr_write"]
+# Without FGT every guest PMU access traps.
+TRAPPED = ["pmccntr_read", "pmevcntr_read", "pmselr_pmxevcntr",
+           "pmcntenset_write", "pmcr_write", "pmovsset_read",
+           "pmevtyper_write"]
+FGT_MAX = 2
+FAST_PATH_DIVISOR = 10
+IDLE_EXIT_TOLERANCE = 0.02
+
+
+def check(lines, label, value, ok, bound):
+    if value is None:
+        lines.append(f"  n/a   {label:<48} (not measured)")
+    else:
+        verdict = "PASS" if ok else "MISS"
+        lines.append(f"  {verdict}  {label:<48} {value:>8,} (target {bound})")
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        results = json.load(f)["results"]
+    fig = {(r["mode"], r["op"]): r["insn_per_op"] for r in results
+           if r["mode"] in MODES}
+
+    def get(mode, op):
+        return fig.get((mode, op))
+
+    width = {m: max(len(m), 8) for m in MODES}
+    print("Guest operation cost, emulated instructions per operation "
+          "(rig: QEMU under -icount shift=0, not hardware)")
+    print(f"  {'operation':<22}" + "".join(f"  {m:>{width[m]}}" for m in MODES))
+    for op in OPS:
+        cells = []
+        for mode in MODES:
+            value = get(mode, op)
+            text = "-" if value is None else f"{value:,}"
+            cells.append(f"  {text:>{width[mode]}}")
+        print(f"  {op:<22}" + "".join(cells))
+
+    lines = []
+    lines.append(f"FEAT_FGT: counter and control accesses do not exit "
+                 f"(<= {FGT_MAX} instructions), partitioned-fgt:")
+    for op in FGT_UNTRAPPED:
+        value = get("partitioned-fgt", op)
+        check(lines, op, value, value is not None and value <= FGT_MAX,
+              f"<= {FGT_MAX}")
+    lines.append(f"No FGT: the fast path costs <= 1/{FAST_PATH_DIVISOR} of "
+                 f"stock per trapped access, partitioned-trap-fast:")
+    for op in TRAPPED:
+        value, stock = get("partitioned-trap-fast", op), get("stock", op)
+        bound = None if stock is None else stock / FAST_PATH_DIVISOR
+        check(lines, op, value if bound is not None else None,
+              value is not None and bound is not None and value <= bound,
+              f"<= {bound:,.0f}" if bound is not None else "")
+    lines.append(f"An exit of a guest that never touches its PMU costs what "
+                 f"stock's does (within {IDLE_EXIT_TOLERANCE:.0%}):")
+    stock = get("stock", "mmio_exit_idle_guest")
+    for mode in MODES[1:]:
+        value = get(mode, "mmio_exit_idle_guest")
+        if stock is None:
+            value = None
+        ok = value is not None and \
+            abs(value - stock) <= IDLE_EXIT_TOLERANCE * stock
+        bound = "" if stock is None else \
+            f"{stock * (1 - IDLE_EXIT_TOLERANCE):,.0f}.." \
+            f"{stock * (1 + IDLE_EXIT_TOLERANCE):,.0f}"
+        check(lines, f"mmio_exit_idle_guest, {mode}", value, ok, bound)
+    print("Targets (a MISS is reported; make bench does not fail on it):")
+    for line in lines:
+        print(line if line.startswith("  ") else f" {line}")
+
+
+if __name__ == "__main__":
+    main()
