@@ -574,13 +574,11 @@ bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 bool partition_host_pmu_ctrl(bool enable)
 {
 	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
-	struct partition_vcpu *owner = cpu->owner;
-	struct kvm_vcpu *vcpu;
+	struct kvm_vcpu *vcpu = cpu->owner_vcpu;
 	u64 mdcr;
 
-	if (!owner)
+	if (!vcpu)
 		return false;
-	vcpu = owner->vcpu;
 	if (enable)
 		cpu->host_pmcr |= ARMV8_PMU_PMCR_E;
 	else
@@ -600,14 +598,11 @@ bool partition_host_pmu_ctrl(bool enable)
  */
 bool partition_host_pmu_irq(void)
 {
-	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
-	struct partition_vcpu *owner = cpu->owner;
-	struct kvm_vcpu *vcpu;
+	struct kvm_vcpu *vcpu = this_cpu_read(partition_cpus.owner_vcpu);
 	u64 overflow;
 
-	if (!owner)
+	if (!vcpu)
 		return false;
-	vcpu = owner->vcpu;
 	overflow = read_sysreg_s(SYS_PMOVSSET_EL0) & partition_valid_mask(vcpu);
 	if (!overflow)
 		return false;

@@ -84,29 +84,27 @@ TRACE_EVENT(kvm_pmu_partition_fast_traps,
 	    TP_printk("vcpu=%d count=%llu", __entry->vcpu_id, __entry->count)
 );
 
-/* The host PMU interrupt took the guest's overflow flags @overflow. */
-TRACE_EVENT(kvm_pmu_partition_overflow,
-	    TP_PROTO(struct kvm_vcpu *vcpu, u64 overflow),
-	    TP_ARGS(vcpu, overflow),
-	    TP_STRUCT__entry(__field(int, vcpu_id)
-			     __field(u64, overflow)),
-	    TP_fast_assign(__entry->vcpu_id = vcpu->vcpu_id;
-			   __entry->overflow = overflow;),
-	    TP_printk("vcpu=%d overflow=%#llx", __entry->vcpu_id,
-		      __entry->overflow)
+/* A vCPU and a mask of its counters (bit 31: the cycle counter). */
+DECLARE_EVENT_CLASS(kvm_pmu_partition_counters,
+		    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
+		    TP_ARGS(vcpu, counters),
+		    TP_STRUCT__entry(__field(int, vcpu_id)
+				     __field(u64, counters)),
+		    TP_fast_assign(__entry->vcpu_id = vcpu->vcpu_id;
+				   __entry->counters = counters;),
+		    TP_printk("vcpu=%d counters=%#llx", __entry->vcpu_id,
+			      __entry->counters)
 );
 
-/* The guest's PMU interrupt rose: @status = PMOVSSET & PMINTENSET. */
-TRACE_EVENT(kvm_pmu_partition_inject,
-	    TP_PROTO(struct kvm_vcpu *vcpu, u64 status),
-	    TP_ARGS(vcpu, status),
-	    TP_STRUCT__entry(__field(int, vcpu_id)
-			     __field(u64, status)),
-	    TP_fast_assign(__entry->vcpu_id = vcpu->vcpu_id;
-			   __entry->status = status;),
-	    TP_printk("vcpu=%d status=%#llx", __entry->vcpu_id,
-		      __entry->status)
-);
+/* The host PMU interrupt took these overflow flags for the guest. */
+DEFINE_EVENT(kvm_pmu_partition_counters, kvm_pmu_partition_overflow,
+	     TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
+	     TP_ARGS(vcpu, counters));
+
+/* The guest's PMU interrupt rose for these (PMOVSSET & PMINTENSET). */
+DEFINE_EVENT(kvm_pmu_partition_counters, kvm_pmu_partition_inject,
+	     TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
+	     TP_ARGS(vcpu, counters));
 
 #endif /* KVM_PMU_PARTITION_TRACE_H */
 

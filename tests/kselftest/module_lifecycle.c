@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "kmsg.h"
 
 #define MODULE_NAME	"kvm_pmu_partition"
 #define SYSFS_DIR	"/sys/kernel/" MODULE_NAME
@@ -52,40 +53,6 @@ static int unload(void)
 static bool loaded(void)
 {
 	return access(SYSFS_DIR, F_OK) == 0;
-}
-
-/* Open /dev/kmsg positioned at its end: only later records are read. */
-static int kmsg_mark(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		ksft_exit_fail_msg("open /dev/kmsg: %s\n", strerror(errno));
-	lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Whether a record after the mark contains @needle. Closes @fd. */
-static bool kmsg_has(int fd, const char *needle)
-{
-	char record[2048];
-	bool found = false;
-	ssize_t len;
-
-	while ((len = read(fd, record, sizeof(record) - 1)) != 0) {
-		if (len < 0) {
-			if (errno == EPIPE)	/* overwritten: keep reading */
-				continue;
-			break;			/* EAGAIN: no more records */
-		}
-		record[len] = '\0';
-		if (strstr(record, needle))
-			found = true;
-	}
-	close(fd);
-	if (!found)
-		ksft_print_msg("kernel log lacks: %s\n", needle);
-	return found;
 }
 
 /*

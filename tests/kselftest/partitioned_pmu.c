@@ -45,6 +45,7 @@
 
 #include "kselftest.h"
 #include "pmu_vm.h"
+#include "kmsg.h"
 #include <gic.h>
 
 #define SYSFS			KVM_PMU_PARTITION_SYSFS_DIR
@@ -211,38 +212,6 @@ static struct perf_count read_event(int fd)
 		c.read_ok = true;
 	}
 	return c;
-}
-
-static int kmsg_mark(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-static bool kmsg_has(int fd, const char *needle)
-{
-	char record[2048];
-	bool found = false;
-	ssize_t len;
-
-	if (fd < 0)
-		return false;
-	while ((len = read(fd, record, sizeof(record) - 1)) != 0) {
-		if (len < 0) {
-			if (errno == EPIPE)
-				continue;
-			break;
-		}
-		record[len] = '\0';
-		found |= strstr(record, needle) != NULL;
-	}
-	close(fd);
-	if (!found)
-		ksft_print_msg("kernel log lacks: %s\n", needle);
-	return found;
 }
 
 static void expect_errno(const char *name, int got, int expected)

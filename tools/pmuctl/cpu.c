@@ -5,14 +5,13 @@
  * Owns: listing ROOT/cpus/ (a missing cpus/ is a module older than 0.2.0:
  * no CPUs), reading each cpu<n>/ directory (pmu, owner) in number order,
  * skipping a CPU whose files vanish while they are read, printing them as a
- * table or as the JSON "cpus" array, and the "pmuctl cpu" verbs.
+ * table or as the JSON "cpus" array, and what "pmuctl cpu" shows and its
+ * help text (pmuctl.c runs the verbs).
  */
 #include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "pmuctl.h"
 #include "sysfs.h"
@@ -33,29 +32,27 @@ static int cpu_compare(const void *a, const void *b)
 	return (x->cpu > y->cpu) - (x->cpu < y->cpu);
 }
 
-/* Read CPUS_DIR/NAME into *CPU; 0, SYSFS_GONE (skip it) or -1. */
-static int cpu_read(const char *cpus_dir, const char *name, struct cpu_info *cpu)
+/* sysfs_read_dir() reader: the cpu<n>/ directory NAME, at PATH, into ELEMENT. */
+static int cpu_read(const char *path, const char *name, void *element, void *context)
 {
-	char dir[PATH_MAX];
-	bool is_dir;
+	struct cpu_info *cpu = element;
 	int ret;
 
-	if (snprintf(dir, sizeof(dir), "%s/%s", cpus_dir, name) >= (int)sizeof(dir)) {
-		p_err("path too long: %s/%s", cpus_dir, name);
-		return -1;
-	}
-	ret = sysfs_stat_dir(dir, &is_dir);
-	if (ret)
-		return ret;
-	if (!is_dir)
-		return SYSFS_GONE;
-
+	(void)context;			/* every CPU is read */
 	parse_index_name(name, "cpu", &cpu->cpu);
-	ret = sysfs_try_read_string(dir, "pmu", cpu->pmu, sizeof(cpu->pmu));
+	ret = sysfs_try_read_string(path, "pmu", cpu->pmu, sizeof(cpu->pmu));
 	if (!ret)
-		ret = sysfs_try_read_string(dir, "owner", cpu->owner, sizeof(cpu->owner));
+		ret = sysfs_try_read_string(path, "owner", cpu->owner, sizeof(cpu->owner));
 	return ret;
 }
+
+static const struct sysfs_dir_reader cpu_dir_reader = {
+	.filter = cpu_dirent_filter,
+	.compare = NULL,		/* sorted by number afterwards */
+	.only_dirs = true,
+	.element_size = sizeof(struct cpu_info),
+	.read_entry = cpu_read,
+};
 
 void cpu_list_free(struct cpu_list *list)
 {
@@ -66,48 +63,22 @@ void cpu_list_free(struct cpu_list *list)
 
 int cpu_list_read(const char *root, struct cpu_list *list)
 {
+	struct sysfs_dir_array array;
 	char cpus_dir[PATH_MAX];
-	struct dirent **entries;
-	int nr_entries, i, ret = -1;
+	int ret;
 
 	list->cpus = NULL;
 	list->count = 0;
-
-	if (snprintf(cpus_dir, sizeof(cpus_dir), "%s/cpus", root) >= (int)sizeof(cpus_dir)) {
-		p_err("path too long: %s/cpus", root);
+	if (sysfs_join(cpus_dir, sizeof(cpus_dir), root, "cpus"))
 		return -1;
-	}
-	nr_entries = scandir(cpus_dir, &entries, cpu_dirent_filter, NULL);
-	if (nr_entries < 0) {
-		/* Modules older than the cpus/ directory: no CPU to show. */
-		if (errno == ENOENT)
-			return 0;
-		p_err("cannot list %s: %s", cpus_dir, strerror(errno));
-		return -1;
-	}
-
-	list->cpus = calloc(nr_entries ? nr_entries : 1, sizeof(*list->cpus));
-	if (!list->cpus) {
-		p_err("out of memory listing %s", cpus_dir);
-		goto out;
-	}
-	for (i = 0; i < nr_entries; i++) {
-		int err = cpu_read(cpus_dir, entries[i]->d_name, &list->cpus[list->count]);
-
-		if (err < 0)
-			goto out;
-		if (!err)
-			list->count++;
-	}
-	qsort(list->cpus, list->count, sizeof(*list->cpus), cpu_compare);
-	ret = 0;
-out:
-	for (i = 0; i < nr_entries; i++)
-		free(entries[i]);
-	free(entries);
+	ret = sysfs_read_dir(cpus_dir, &cpu_dir_reader, NULL, &array);
+	/* SYSFS_GONE: a module older than the cpus/ directory, no CPU to show. */
 	if (ret)
-		cpu_list_free(list);
-	return ret;
+		return ret < 0 ? -1 : 0;
+	list->cpus = array.elements;
+	list->count = array.count;
+	qsort(list->cpus, list->count, sizeof(*list->cpus), cpu_compare);
+	return 0;
 }
 
 #define CPU_COLUMNS 3
@@ -174,53 +145,24 @@ void cpu_list_write_json(struct json_writer *w, const struct cpu_list *list)
 
 static int do_cpu_show(int argc, char **argv)
 {
-	struct cpu_list list;
-	struct json_writer w;
-	const char *root;
-
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	root = pmuctl_sysfs_root();
-	if (!root)
-		return EXIT_FAIL;
-	if (cpu_list_read(root, &list))
-		return EXIT_FAIL;
-
-	if (json_output) {
-		json_writer_init(&w, stdout, pretty_output);
-		cpu_list_write_json(&w, &list);
-		json_writer_finish(&w);
-	} else {
-		cpu_list_print_plain(&list);
-	}
-	cpu_list_free(&list);
-	return pmuctl_finish_output();
+	return pmuctl_show(PMUCTL_SHOW_CPUS, 0, argc, argv);
 }
 
-static int do_cpu_help(int argc, char **argv)
-{
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	printf("Usage: pmuctl [OPTIONS] cpu { show | help }\n"
-	       "\n"
-	       "  pmuctl cpu show   list the host CPUs: the host PMU of each, and its owner:\n"
-	       "                    \"free\", or the partitioned vCPU whose PMU state is in\n"
-	       "                    the CPU's registers (<pid>.<serial>/vcpu<id>)\n"
-	       "  pmuctl cpu help   show this help\n"
-	       "\n"
-	       "\"pmuctl cpu\" alone is \"pmuctl cpu show\".\n"
-	       "OPTIONS := { -j|--json | -p|--pretty }\n");
-	return pmuctl_finish_output();
-}
+static const struct pmuctl_object cpu_object = {
+	.name = "cpu",
+	.show = do_cpu_show,
+	.help = "Usage: pmuctl [OPTIONS] cpu { show | help }\n"
+		"\n"
+		"  pmuctl cpu show   list the host CPUs: the host PMU of each, and its owner:\n"
+		"                    \"free\", or the partitioned vCPU whose PMU state is in\n"
+		"                    the CPU's registers (<pid>.<serial>/vcpu<id>)\n"
+		"  pmuctl cpu help   show this help\n"
+		"\n"
+		"\"pmuctl cpu\" alone is \"pmuctl cpu show\".\n"
+		"OPTIONS := { -j|--json | -p|--pretty }\n",
+};
 
 int do_cpu(int argc, char **argv)
 {
-	if (argc < 1)
-		return do_cpu_show(0, argv);
-	if (!strcmp(argv[0], "show"))
-		return do_cpu_show(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "help"))
-		return do_cpu_help(argc - 1, argv + 1);
-	p_err("unknown command '%s' for object 'cpu' (try: pmuctl cpu help)", argv[0]);
-	return EXIT_USAGE;
+	return pmuctl_run_object(&cpu_object, argc, argv);
 }

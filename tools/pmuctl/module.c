@@ -6,7 +6,8 @@
  * abi_version, default_mode, fgt, fgt_present, reserved_host_counters,
  * vms, and the optional trap_policy, fast_path, partitioned_vms,
  * counters_claimed), printing them as text or as the JSON "module" object,
- * the "pmuctl module" verbs, and "pmuctl reserve" (writing
+ * what "pmuctl module" shows and its help text (pmuctl.c runs the verbs),
+ * and "pmuctl reserve" (writing
  * reserved_host_counters and explaining why the module refused it).
  */
 #include <errno.h>
@@ -100,57 +101,29 @@ void module_state_write_json(struct json_writer *w, const struct module_state *s
 
 static int do_module_show(int argc, char **argv)
 {
-	struct module_state state;
-	struct json_writer w;
-	const char *root;
-
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	root = pmuctl_sysfs_root();
-	if (!root)
-		return EXIT_FAIL;
-	if (module_state_read(root, &state))
-		return EXIT_FAIL;
-
-	if (json_output) {
-		json_writer_init(&w, stdout, pretty_output);
-		module_state_write_json(&w, &state);
-		json_writer_finish(&w);
-	} else {
-		module_state_print_plain(&state);
-	}
-	return pmuctl_finish_output();
+	return pmuctl_show(PMUCTL_SHOW_MODULE, 0, argc, argv);
 }
 
-static int do_module_help(int argc, char **argv)
-{
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	printf("Usage: pmuctl [OPTIONS] module { show | help }\n"
-	       "\n"
-	       "  pmuctl module show   show the state of kvm_pmu_partition: version,\n"
-	       "                       hook ABI, default mode, fine-grained traps, trap\n"
-	       "                       policy of partitioned guests, guest-exit fast path,\n"
-	       "                       reserved host counters, whether the guest counters\n"
-	       "                       are claimed, partitioned VMs, attached VMs\n"
-	       "  pmuctl module help   show this help\n"
-	       "\n"
-	       "\"pmuctl module\" alone is \"pmuctl module show\"; \"pmuctl reserve N\" changes\n"
-	       "the reserved host counters.\n"
-	       "OPTIONS := { -j|--json | -p|--pretty }\n");
-	return pmuctl_finish_output();
-}
+static const struct pmuctl_object module_object = {
+	.name = "module",
+	.show = do_module_show,
+	.help = "Usage: pmuctl [OPTIONS] module { show | help }\n"
+		"\n"
+		"  pmuctl module show   show the state of kvm_pmu_partition: version,\n"
+		"                       hook ABI, default mode, fine-grained traps, trap\n"
+		"                       policy of partitioned guests, guest-exit fast path,\n"
+		"                       reserved host counters, whether the guest counters\n"
+		"                       are claimed, partitioned VMs, attached VMs\n"
+		"  pmuctl module help   show this help\n"
+		"\n"
+		"\"pmuctl module\" alone is \"pmuctl module show\"; \"pmuctl reserve N\" changes\n"
+		"the reserved host counters.\n"
+		"OPTIONS := { -j|--json | -p|--pretty }\n",
+};
 
 int do_module(int argc, char **argv)
 {
-	if (argc < 1)
-		return do_module_show(0, argv);
-	if (!strcmp(argv[0], "show"))
-		return do_module_show(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "help"))
-		return do_module_help(argc - 1, argv + 1);
-	p_err("unknown command '%s' for object 'module' (try: pmuctl module help)", argv[0]);
-	return EXIT_USAGE;
+	return pmuctl_run_object(&module_object, argc, argv);
 }
 
 /*

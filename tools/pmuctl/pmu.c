@@ -4,8 +4,9 @@
  *
  * Owns: listing ROOT/pmus/ in name order, reading each PMU's files (cpus,
  * counters, cycle_counter, reserved_host_counters, guest_counters, pmuver),
- * printing them as a table or as the JSON "pmus" array, the "pmuctl pmu"
- * verbs, and finding the smallest PMU for the error of "pmuctl reserve".
+ * printing them as a table or as the JSON "pmus" array, what "pmuctl pmu"
+ * shows and its help text (pmuctl.c runs the verbs), and finding the
+ * smallest PMU for the error of "pmuctl reserve".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,48 +20,61 @@
 #include "sysfs.h"
 #include "table.h"
 
-static int pmu_read(const char *pmus_dir, const char *name, struct pmu_info *pmu)
+/* sysfs_read_dir() reader: the PMU directory NAME, at PATH, into ELEMENT. */
+static int pmu_read(const char *path, const char *name, void *element, void *context)
 {
-	char dir[PATH_MAX];
+	struct pmu_info *pmu = element;
+	struct stat st;
 
-	if (snprintf(dir, sizeof(dir), "%s/%s", pmus_dir, name) >= (int)sizeof(dir) ||
-	    strlen(name) >= sizeof(pmu->name)) {
-		p_err("path too long: %s/%s", pmus_dir, name);
+	(void)context;			/* every PMU is read */
+	/* PMUs do not come and go: one that cannot be stat()ed is an error. */
+	if (stat(path, &st)) {
+		p_err("cannot stat %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return SYSFS_GONE;	/* not a PMU: skipped */
+	if (strlen(name) >= sizeof(pmu->name)) {
+		p_err("path too long: %s", path);
 		return -1;
 	}
 	strcpy(pmu->name, name);
 
-	if (sysfs_read_cpulist(dir, "cpus", pmu->cpus, sizeof(pmu->cpus),
+	if (sysfs_read_cpulist(path, "cpus", pmu->cpus, sizeof(pmu->cpus),
 			       &pmu->cpu_list, &pmu->nr_cpus))
 		return -1;
-	if (sysfs_read_ulong(dir, "counters", &pmu->counters) ||
-	    sysfs_read_bool(dir, "cycle_counter", &pmu->cycle_counter) ||
-	    sysfs_read_ulong(dir, "reserved_host_counters", &pmu->reserved_host_counters) ||
-	    sysfs_read_ulong(dir, "guest_counters", &pmu->guest_counters) ||
-	    sysfs_read_ulong(dir, "pmuver", &pmu->pmuver))
+	if (sysfs_read_ulong(path, "counters", &pmu->counters) ||
+	    sysfs_read_bool(path, "cycle_counter", &pmu->cycle_counter) ||
+	    sysfs_read_ulong(path, "reserved_host_counters", &pmu->reserved_host_counters) ||
+	    sysfs_read_ulong(path, "guest_counters", &pmu->guest_counters) ||
+	    sysfs_read_ulong(path, "pmuver", &pmu->pmuver))
 		return -1;
 	return 0;
 }
 
-/* scandir() filter: every entry except "." and ".."; non-directories are
- * skipped later, because d_type is not reliable on every filesystem. */
-static int pmu_dirent_filter(const struct dirent *entry)
+/* sysfs_read_dir() release: the expanded cpulist of the PMU ELEMENT. */
+static void pmu_release(void *element)
 {
-	return strcmp(entry->d_name, ".") && strcmp(entry->d_name, "..");
+	struct pmu_info *pmu = element;
+
+	free(pmu->cpu_list);
 }
 
-/* Byte order, independent of the locale. */
-static int pmu_dirent_compare(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
+static const struct sysfs_dir_reader pmu_dir_reader = {
+	.filter = sysfs_dirent_any,
+	.compare = sysfs_dirent_byte_order,
+	.only_dirs = false,		/* pmu_read() checks */
+	.element_size = sizeof(struct pmu_info),
+	.read_entry = pmu_read,
+	.release = pmu_release,
+};
 
 void pmu_list_free(struct pmu_list *list)
 {
 	size_t i;
 
 	for (i = 0; i < list->count; i++)
-		free(list->pmus[i].cpu_list);
+		pmu_release(&list->pmus[i]);
 	free(list->pmus);
 	list->pmus = NULL;
 	list->count = 0;
@@ -68,60 +82,22 @@ void pmu_list_free(struct pmu_list *list)
 
 int pmu_list_read(const char *root, struct pmu_list *list)
 {
-	char pmus_dir[PATH_MAX], path[PATH_MAX];
-	struct dirent **entries;
-	struct stat st;
-	int nr_entries, i, ret = -1;
+	struct sysfs_dir_array array;
+	char pmus_dir[PATH_MAX];
+	int ret;
 
 	list->pmus = NULL;
 	list->count = 0;
-
-	if (snprintf(pmus_dir, sizeof(pmus_dir), "%s/pmus", root) >= (int)sizeof(pmus_dir)) {
-		p_err("path too long: %s/pmus", root);
+	if (sysfs_join(pmus_dir, sizeof(pmus_dir), root, "pmus"))
 		return -1;
-	}
-	nr_entries = scandir(pmus_dir, &entries, pmu_dirent_filter, pmu_dirent_compare);
-	if (nr_entries < 0) {
-		if (errno == ENOENT)
-			p_err("required directory %s is missing", pmus_dir);
-		else
-			p_err("cannot list %s: %s", pmus_dir, strerror(errno));
-		return -1;
-	}
-
-	list->pmus = calloc(nr_entries ? nr_entries : 1, sizeof(*list->pmus));
-	if (!list->pmus) {
-		p_err("out of memory listing %s", pmus_dir);
-		goto out;
-	}
-
-	for (i = 0; i < nr_entries; i++) {
-		const char *name = entries[i]->d_name;
-
-		if (snprintf(path, sizeof(path), "%s/%s", pmus_dir, name) >= (int)sizeof(path)) {
-			p_err("path too long: %s/%s", pmus_dir, name);
-			goto out;
-		}
-		if (stat(path, &st)) {
-			p_err("cannot stat %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode))
-			continue;
-		if (pmu_read(pmus_dir, name, &list->pmus[list->count])) {
-			free(list->pmus[list->count].cpu_list);
-			goto out;
-		}
-		list->count++;
-	}
-	ret = 0;
-out:
-	for (i = 0; i < nr_entries; i++)
-		free(entries[i]);
-	free(entries);
+	ret = sysfs_read_dir(pmus_dir, &pmu_dir_reader, NULL, &array);
+	if (ret == SYSFS_GONE)
+		p_err("required directory %s is missing", pmus_dir);
 	if (ret)
-		pmu_list_free(list);
-	return ret;
+		return -1;
+	list->pmus = array.elements;
+	list->count = array.count;
+	return 0;
 }
 
 /* Is PATH a directory?  False when it cannot be stat()ed. */
@@ -142,7 +118,7 @@ int pmu_smallest_counters(const char *root, unsigned long *counters)
 
 	if (snprintf(pmus_dir, sizeof(pmus_dir), "%s/pmus", root) >= (int)sizeof(pmus_dir))
 		return -1;
-	nr_entries = scandir(pmus_dir, &entries, pmu_dirent_filter, pmu_dirent_compare);
+	nr_entries = scandir(pmus_dir, &entries, sysfs_dirent_any, sysfs_dirent_byte_order);
 	if (nr_entries < 0)
 		return -1;
 	for (i = 0; i < nr_entries && !failed; i++) {
@@ -247,53 +223,24 @@ void pmu_list_write_json(struct json_writer *w, const struct pmu_list *list)
 
 static int do_pmu_show(int argc, char **argv)
 {
-	struct pmu_list list;
-	struct json_writer w;
-	const char *root;
-
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	root = pmuctl_sysfs_root();
-	if (!root)
-		return EXIT_FAIL;
-	if (pmu_list_read(root, &list))
-		return EXIT_FAIL;
-
-	if (json_output) {
-		json_writer_init(&w, stdout, pretty_output);
-		pmu_list_write_json(&w, &list);
-		json_writer_finish(&w);
-	} else {
-		pmu_list_print_plain(&list);
-	}
-	pmu_list_free(&list);
-	return pmuctl_finish_output();
+	return pmuctl_show(PMUCTL_SHOW_PMUS, 0, argc, argv);
 }
 
-static int do_pmu_help(int argc, char **argv)
-{
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	printf("Usage: pmuctl [OPTIONS] pmu { show | help }\n"
-	       "\n"
-	       "  pmuctl pmu show   list the host PMUv3 instances: CPUs, event counters,\n"
-	       "                    cycle counter, counters reserved for the host,\n"
-	       "                    counters a partitioned guest could own, PMUVer\n"
-	       "  pmuctl pmu help   show this help\n"
-	       "\n"
-	       "\"pmuctl pmu\" alone is \"pmuctl pmu show\".\n"
-	       "OPTIONS := { -j|--json | -p|--pretty }\n");
-	return pmuctl_finish_output();
-}
+static const struct pmuctl_object pmu_object = {
+	.name = "pmu",
+	.show = do_pmu_show,
+	.help = "Usage: pmuctl [OPTIONS] pmu { show | help }\n"
+		"\n"
+		"  pmuctl pmu show   list the host PMUv3 instances: CPUs, event counters,\n"
+		"                    cycle counter, counters reserved for the host,\n"
+		"                    counters a partitioned guest could own, PMUVer\n"
+		"  pmuctl pmu help   show this help\n"
+		"\n"
+		"\"pmuctl pmu\" alone is \"pmuctl pmu show\".\n"
+		"OPTIONS := { -j|--json | -p|--pretty }\n",
+};
 
 int do_pmu(int argc, char **argv)
 {
-	if (argc < 1)
-		return do_pmu_show(0, argv);
-	if (!strcmp(argv[0], "show"))
-		return do_pmu_show(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "help"))
-		return do_pmu_help(argc - 1, argv + 1);
-	p_err("unknown command '%s' for object 'pmu' (try: pmuctl pmu help)", argv[0]);
-	return EXIT_USAGE;
+	return pmuctl_run_object(&pmu_object, argc, argv);
 }

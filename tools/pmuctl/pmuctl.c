@@ -4,8 +4,9 @@
  *
  * Owns: option parsing, the top-level help and version output, locating the
  * module's sysfs root (PMUCTL_SYSFS_ROOT), error reporting, dispatching to
- * the "module", "pmu", "cpu" and "vm" objects and to "pmuctl reserve", and
- * "pmuctl show" (all four objects at once).
+ * the "module", "pmu", "cpu" and "vm" objects and to "pmuctl reserve",
+ * running an object's verbs (show, help), and the one "show" driver: reading
+ * and printing one object, or all four at once for "pmuctl show".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -140,17 +141,130 @@ static int do_version(void)
 	return pmuctl_finish_output();
 }
 
-/*
- * pmuctl show: the module object and the PMU, CPU and VM arrays in one
- * document.
- */
-static int do_show(int argc, char **argv)
+int pmuctl_run_object(const struct pmuctl_object *object, int argc, char **argv)
 {
-	struct module_state state;
-	struct pmu_list list;
+	if (argc < 1)
+		return object->show(0, argv);
+	if (!strcmp(argv[0], "show"))
+		return object->show(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "help")) {
+		if (pmuctl_no_more_args(argc - 1, argv + 1))
+			return EXIT_USAGE;
+		fputs(object->help, stdout);
+		return pmuctl_finish_output();
+	}
+	p_err("unknown command '%s' for object '%s' (try: pmuctl %s help)", argv[0],
+	      object->name, object->name);
+	return EXIT_USAGE;
+}
+
+/* What pmuctl_show() read; the parts it was not asked for stay empty. */
+struct pmuctl_state {
+	struct module_state module;
+	struct pmu_list pmus;
 	struct cpu_list cpus;
 	struct vm_list vms;
+};
+
+static void pmuctl_state_free(struct pmuctl_state *state)
+{
+	pmu_list_free(&state->pmus);
+	cpu_list_free(&state->cpus);
+	vm_list_free(&state->vms);
+}
+
+/* Read PARTS of STATE from ROOT, in this order, stopping at the first failure. */
+static int pmuctl_state_read(const char *root, unsigned int parts, unsigned long pid,
+			     struct pmuctl_state *state)
+{
+	memset(state, 0, sizeof(*state));
+	if (((parts & PMUCTL_SHOW_MODULE) && module_state_read(root, &state->module)) ||
+	    ((parts & PMUCTL_SHOW_PMUS) && pmu_list_read(root, &state->pmus)) ||
+	    ((parts & PMUCTL_SHOW_CPUS) && cpu_list_read(root, &state->cpus)) ||
+	    ((parts & PMUCTL_SHOW_VMS) && vm_list_read(root, pid, &state->vms))) {
+		pmuctl_state_free(state);
+		return -1;
+	}
+	return 0;
+}
+
+/* Several parts, not one: "pmuctl show". */
+static bool pmuctl_several(unsigned int parts)
+{
+	return parts & (parts - 1);
+}
+
+/* Is PART one of PARTS?  In a document of several, write its member NAME. */
+static bool pmuctl_json_part(struct json_writer *w, unsigned int parts, unsigned int part,
+			     const char *name)
+{
+	if (!(parts & part))
+		return false;
+	if (pmuctl_several(parts))
+		json_name(w, name);
+	return true;
+}
+
+/*
+ * The JSON of PARTS of STATE: one part alone, or the object of "pmuctl
+ * show" with the version of pmuctl and a member for each part.
+ */
+static void pmuctl_state_write_json(const struct pmuctl_state *state, unsigned int parts)
+{
 	struct json_writer w;
+
+	json_writer_init(&w, stdout, pretty_output);
+	if (pmuctl_several(parts)) {
+		json_start_object(&w);
+		json_string_field(&w, "pmuctl_version", PMUCTL_VERSION);
+	}
+	if (pmuctl_json_part(&w, parts, PMUCTL_SHOW_MODULE, "module"))
+		module_state_write_json(&w, &state->module);
+	if (pmuctl_json_part(&w, parts, PMUCTL_SHOW_PMUS, "pmus"))
+		pmu_list_write_json(&w, &state->pmus);
+	if (pmuctl_json_part(&w, parts, PMUCTL_SHOW_CPUS, "cpus"))
+		cpu_list_write_json(&w, &state->cpus);
+	if (pmuctl_json_part(&w, parts, PMUCTL_SHOW_VMS, "vms"))
+		vm_list_write_json(&w, &state->vms);
+	if (pmuctl_several(parts))
+		json_end_object(&w);
+	json_writer_finish(&w);
+}
+
+/*
+ * Is PART one of PARTS, to be printed?  With several parts, an EMPTY list
+ * is left out, and a blank line goes before each part but the first;
+ * *PRINTED says whether one was printed.
+ */
+static bool pmuctl_plain_part(bool *printed, unsigned int parts, unsigned int part,
+			      bool empty)
+{
+	if (!(parts & part) || (pmuctl_several(parts) && empty))
+		return false;
+	if (*printed)
+		printf("\n");
+	*printed = true;
+	return true;
+}
+
+/* The text of PARTS of STATE, a blank line between two parts. */
+static void pmuctl_state_print_plain(const struct pmuctl_state *state, unsigned int parts)
+{
+	bool printed = false;
+
+	if (pmuctl_plain_part(&printed, parts, PMUCTL_SHOW_MODULE, false))
+		module_state_print_plain(&state->module);
+	if (pmuctl_plain_part(&printed, parts, PMUCTL_SHOW_PMUS, false))
+		pmu_list_print_plain(&state->pmus);
+	if (pmuctl_plain_part(&printed, parts, PMUCTL_SHOW_CPUS, !state->cpus.count))
+		cpu_list_print_plain(&state->cpus);
+	if (pmuctl_plain_part(&printed, parts, PMUCTL_SHOW_VMS, !state->vms.count))
+		vm_list_print_plain(&state->vms);
+}
+
+int pmuctl_show(unsigned int parts, unsigned long pid, int argc, char **argv)
+{
+	struct pmuctl_state state;
 	const char *root;
 
 	if (pmuctl_no_more_args(argc, argv))
@@ -158,49 +272,24 @@ static int do_show(int argc, char **argv)
 	root = pmuctl_sysfs_root();
 	if (!root)
 		return EXIT_FAIL;
-	if (module_state_read(root, &state) || pmu_list_read(root, &list))
+	if (pmuctl_state_read(root, parts, pid, &state))
 		return EXIT_FAIL;
-	if (cpu_list_read(root, &cpus)) {
-		pmu_list_free(&list);
-		return EXIT_FAIL;
-	}
-	if (vm_list_read(root, 0, &vms)) {
-		pmu_list_free(&list);
-		cpu_list_free(&cpus);
-		return EXIT_FAIL;
-	}
 
-	if (json_output) {
-		json_writer_init(&w, stdout, pretty_output);
-		json_start_object(&w);
-		json_string_field(&w, "pmuctl_version", PMUCTL_VERSION);
-		json_name(&w, "module");
-		module_state_write_json(&w, &state);
-		json_name(&w, "pmus");
-		pmu_list_write_json(&w, &list);
-		json_name(&w, "cpus");
-		cpu_list_write_json(&w, &cpus);
-		json_name(&w, "vms");
-		vm_list_write_json(&w, &vms);
-		json_end_object(&w);
-		json_writer_finish(&w);
-	} else {
-		module_state_print_plain(&state);
-		printf("\n");
-		pmu_list_print_plain(&list);
-		if (cpus.count) {
-			printf("\n");
-			cpu_list_print_plain(&cpus);
-		}
-		if (vms.count) {
-			printf("\n");
-			vm_list_print_plain(&vms);
-		}
-	}
-	pmu_list_free(&list);
-	cpu_list_free(&cpus);
-	vm_list_free(&vms);
+	if (json_output)
+		pmuctl_state_write_json(&state, parts);
+	else
+		pmuctl_state_print_plain(&state, parts);
+	pmuctl_state_free(&state);
 	return pmuctl_finish_output();
+}
+
+/*
+ * pmuctl show: the module object and the PMU, CPU and VM arrays in one
+ * document.
+ */
+static int do_show(int argc, char **argv)
+{
+	return pmuctl_show(PMUCTL_SHOW_ALL, 0, argc, argv);
 }
 
 static const struct cmd cmds[] = {

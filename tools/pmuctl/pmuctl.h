@@ -3,8 +3,9 @@
  * pmuctl.h - declarations shared by the pmuctl command objects.
  *
  * Owns: the global output options, the exit status values, error reporting
- * (p_err), the in-memory state read from sysfs and the entry points of the
- * "module", "pmu", "cpu" and "vm" objects and of "pmuctl reserve".
+ * (p_err), the in-memory state read from sysfs, the shared "show" and verb
+ * drivers of the objects, and the entry points of the "module", "pmu",
+ * "cpu" and "vm" objects and of "pmuctl reserve".
  */
 #ifndef PMUCTL_H
 #define PMUCTL_H
@@ -181,6 +182,37 @@ void vm_list_free(struct vm_list *list);
 void vm_list_print_plain(const struct vm_list *list);
 /* Write the VMs as a JSON array. */
 void vm_list_write_json(struct json_writer *w, const struct vm_list *list);
+
+/* What pmuctl_show() reads and prints. */
+#define PMUCTL_SHOW_MODULE	0x1
+#define PMUCTL_SHOW_PMUS	0x2
+#define PMUCTL_SHOW_CPUS	0x4
+#define PMUCTL_SHOW_VMS		0x8
+#define PMUCTL_SHOW_ALL		(PMUCTL_SHOW_MODULE | PMUCTL_SHOW_PMUS | \
+				 PMUCTL_SHOW_CPUS | PMUCTL_SHOW_VMS)
+
+/*
+ * The "show" verbs: check that no argument is left in ARGC/ARGV, read PARTS
+ * from the sysfs root (of the VMs, only those of process PID unless it is
+ * 0) and print them: one part alone as its table or JSON value, several as
+ * the document of "pmuctl show".  Returns an exit status.
+ */
+int pmuctl_show(unsigned int parts, unsigned long pid, int argc, char **argv);
+
+/* An object of the command line, and its verbs. */
+struct pmuctl_object {
+	const char *name;
+	/* "show", ARGC/ARGV being the arguments after it. */
+	int (*show)(int argc, char **argv);
+	/* The text of "help". */
+	const char *help;
+};
+
+/*
+ * Run the verb ARGV[0] of OBJECT: "show" (also when there is none), "help",
+ * or an error.  Returns an exit status.
+ */
+int pmuctl_run_object(const struct pmuctl_object *object, int argc, char **argv);
 
 /* Object entry points: ARGV[0] is the verb, if any. */
 int do_module(int argc, char **argv);

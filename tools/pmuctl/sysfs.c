@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sysfs.c - reading single-value sysfs attributes.
+ * sysfs.c - reading single-value sysfs attributes and sysfs directories.
  *
  * Owns: building attribute paths, reading a whole attribute file (telling a
  * file that vanished with its directory apart from other failures, or
- * without a message), the readers of optional files, checking that a
- * directory still exists, and the strict parsers for decimal numbers, -1,
- * booleans, cpulists and "<prefix><n>" directory names.  A value must be
+ * without a message), parsing and reporting a bad short value once for every
+ * reader, the readers of optional files, checking that a directory still
+ * exists, listing a directory into an array of what its entries hold
+ * (skipping those that vanish), and the strict parsers for decimal numbers,
+ * -1, booleans, cpulists and "<prefix><n>" directory names.  A value must be
  * exactly one line: the text, one optional trailing newline, nothing else;
  * only sysfs_try_read_text() accepts several lines.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -178,81 +181,6 @@ int parse_u64(const char *str, unsigned long long *value)
 	return 0;
 }
 
-int sysfs_read_ulong(const char *dir, const char *name, unsigned long *value)
-{
-	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-
-	if (sysfs_read_raw(dir, name, buf, sizeof(buf), 0))
-		return -1;
-	if (parse_ulong(buf, value)) {
-		p_err("%s/%s: invalid number \"%s\"", dir, name,
-		      sanitize(buf, shown, sizeof(shown)));
-		return -1;
-	}
-	return 0;
-}
-
-int sysfs_try_read_ulong(const char *dir, const char *name, unsigned long *value)
-{
-	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
-
-	if (ret)
-		return ret;
-	if (parse_ulong(buf, value)) {
-		p_err("%s/%s: invalid number \"%s\"", dir, name,
-		      sanitize(buf, shown, sizeof(shown)));
-		return -1;
-	}
-	return 0;
-}
-
-int sysfs_try_read_u64(const char *dir, const char *name, unsigned long long *value)
-{
-	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
-
-	if (ret)
-		return ret;
-	if (parse_u64(buf, value)) {
-		p_err("%s/%s: invalid number \"%s\"", dir, name,
-		      sanitize(buf, shown, sizeof(shown)));
-		return -1;
-	}
-	return 0;
-}
-
-int sysfs_read_bool(const char *dir, const char *name, bool *value)
-{
-	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-
-	if (sysfs_read_raw(dir, name, buf, sizeof(buf), 0))
-		return -1;
-	if (strcmp(buf, "0") && strcmp(buf, "1")) {
-		p_err("%s/%s: invalid boolean \"%s\" (expected 0 or 1)", dir, name,
-		      sanitize(buf, shown, sizeof(shown)));
-		return -1;
-	}
-	*value = buf[0] == '1';
-	return 0;
-}
-
-int sysfs_try_read_bool(const char *dir, const char *name, bool *value)
-{
-	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
-
-	if (ret)
-		return ret;
-	if (strcmp(buf, "0") && strcmp(buf, "1")) {
-		p_err("%s/%s: invalid boolean \"%s\" (expected 0 or 1)", dir, name,
-		      sanitize(buf, shown, sizeof(shown)));
-		return -1;
-	}
-	*value = buf[0] == '1';
-	return 0;
-}
-
 int parse_index(const char *str, long *value)
 {
 	unsigned long number;
@@ -267,33 +195,111 @@ int parse_index(const char *str, long *value)
 	return 0;
 }
 
-int sysfs_try_read_index(const char *dir, const char *name, long *value)
+/* Parsers of the short values, for sysfs_read_value(). */
+static int sysfs_parse_ulong(const char *str, void *value)
+{
+	return parse_ulong(str, value);
+}
+
+static int sysfs_parse_u64(const char *str, void *value)
+{
+	return parse_u64(str, value);
+}
+
+static int sysfs_parse_bool(const char *str, void *value)
+{
+	if (strcmp(str, "0") && strcmp(str, "1"))
+		return -1;
+	*(bool *)value = str[0] == '1';
+	return 0;
+}
+
+static int sysfs_parse_index(const char *str, void *value)
+{
+	return parse_index(str, value);
+}
+
+/* A kind of short value: its parser, and what an invalid one is called. */
+struct sysfs_format {
+	int (*parse)(const char *str, void *value);
+	const char *what;		/* "number", "boolean" */
+	const char *expected;		/* appended to the message, or "" */
+};
+
+static const struct sysfs_format sysfs_ulong_format = {
+	sysfs_parse_ulong, "number", "",
+};
+
+static const struct sysfs_format sysfs_u64_format = {
+	sysfs_parse_u64, "number", "",
+};
+
+static const struct sysfs_format sysfs_bool_format = {
+	sysfs_parse_bool, "boolean", " (expected 0 or 1)",
+};
+
+static const struct sysfs_format sysfs_index_format = {
+	sysfs_parse_index, "number", " (expected -1 or a decimal number)",
+};
+
+/*
+ * Read DIR/NAME, a short value, with sysfs_read_raw() FLAGS and parse it
+ * into *VALUE as FORMAT says: 0, SYSFS_GONE (with SYSFS_MAY_VANISH) or -1.
+ */
+static int sysfs_read_value(const char *dir, const char *name, unsigned int flags,
+			    const struct sysfs_format *format, void *value)
 {
 	char buf[SYSFS_SHORT_VALUE], shown[SYSFS_SHORT_VALUE];
-	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_MAY_VANISH);
+	int ret = sysfs_read_raw(dir, name, buf, sizeof(buf), flags);
 
 	if (ret)
 		return ret;
-	if (parse_index(buf, value)) {
-		p_err("%s/%s: invalid number \"%s\" (expected -1 or a decimal number)",
-		      dir, name, sanitize(buf, shown, sizeof(shown)));
+	if (format->parse(buf, value)) {
+		sysfs_err(flags, "%s/%s: invalid %s \"%s\"%s", dir, name, format->what,
+			  sanitize(buf, shown, sizeof(shown)), format->expected);
 		return -1;
 	}
 	return 0;
 }
 
-int sysfs_try_read_text(const char *dir, const char *name, char *buf, size_t size)
+int sysfs_read_ulong(const char *dir, const char *name, unsigned long *value)
 {
-	return sysfs_read_raw(dir, name, buf, size, SYSFS_MAY_VANISH | SYSFS_LINES);
+	return sysfs_read_value(dir, name, 0, &sysfs_ulong_format, value);
+}
+
+int sysfs_try_read_ulong(const char *dir, const char *name, unsigned long *value)
+{
+	return sysfs_read_value(dir, name, SYSFS_MAY_VANISH, &sysfs_ulong_format, value);
+}
+
+int sysfs_try_read_u64(const char *dir, const char *name, unsigned long long *value)
+{
+	return sysfs_read_value(dir, name, SYSFS_MAY_VANISH, &sysfs_u64_format, value);
+}
+
+int sysfs_read_bool(const char *dir, const char *name, bool *value)
+{
+	return sysfs_read_value(dir, name, 0, &sysfs_bool_format, value);
+}
+
+int sysfs_try_read_bool(const char *dir, const char *name, bool *value)
+{
+	return sysfs_read_value(dir, name, SYSFS_MAY_VANISH, &sysfs_bool_format, value);
+}
+
+int sysfs_try_read_index(const char *dir, const char *name, long *value)
+{
+	return sysfs_read_value(dir, name, SYSFS_MAY_VANISH, &sysfs_index_format, value);
 }
 
 int sysfs_peek_ulong(const char *dir, const char *name, unsigned long *value)
 {
-	char buf[SYSFS_SHORT_VALUE];
+	return sysfs_read_value(dir, name, SYSFS_QUIET, &sysfs_ulong_format, value);
+}
 
-	if (sysfs_read_raw(dir, name, buf, sizeof(buf), SYSFS_QUIET))
-		return -1;
-	return parse_ulong(buf, value);
+int sysfs_try_read_text(const char *dir, const char *name, char *buf, size_t size)
+{
+	return sysfs_read_raw(dir, name, buf, size, SYSFS_MAY_VANISH | SYSFS_LINES);
 }
 
 /* Map a sysfs_try_read_*() result for an optional file: gone is absent. */
@@ -350,6 +356,108 @@ int sysfs_stat_dir(const char *path, bool *is_dir)
 	}
 	*is_dir = S_ISDIR(st.st_mode);
 	return 0;
+}
+
+int sysfs_join(char *path, size_t size, const char *dir, const char *name)
+{
+	if (snprintf(path, size, "%s/%s", dir, name) >= (int)size) {
+		p_err("path too long: %s/%s", dir, name);
+		return -1;
+	}
+	return 0;
+}
+
+int sysfs_dirent_any(const struct dirent *entry)
+{
+	return strcmp(entry->d_name, ".") && strcmp(entry->d_name, "..");
+}
+
+int sysfs_dirent_byte_order(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Read the entry NAME of DIR into ELEMENT with READER: 0, SYSFS_GONE or -1. */
+static int sysfs_read_dir_entry(const struct sysfs_dir_reader *reader, const char *dir,
+				const char *name, void *element, void *context)
+{
+	char path[PATH_MAX];
+	bool is_dir;
+	int ret;
+
+	if (sysfs_join(path, sizeof(path), dir, name))
+		return -1;
+	if (reader->only_dirs) {
+		ret = sysfs_stat_dir(path, &is_dir);
+		if (ret)
+			return ret;
+		if (!is_dir)
+			return SYSFS_GONE;
+	}
+	return reader->read_entry(path, name, element, context);
+}
+
+/* Free what ELEMENT owns, if anything, and zero it for the next entry. */
+static void sysfs_release_element(const struct sysfs_dir_reader *reader, void *element)
+{
+	if (reader->release)
+		reader->release(element);
+	memset(element, 0, reader->element_size);
+}
+
+int sysfs_read_dir(const char *dir, const struct sysfs_dir_reader *reader, void *context,
+		   struct sysfs_dir_array *array)
+{
+	struct dirent **entries;
+	char *elements;
+	int nr_entries, i, ret = -1;
+	size_t kept;
+
+	array->elements = NULL;
+	array->count = 0;
+	array->skipped = 0;
+
+	nr_entries = scandir(dir, &entries, reader->filter, reader->compare);
+	if (nr_entries < 0) {
+		if (errno == ENOENT)
+			return SYSFS_GONE;
+		p_err("cannot list %s: %s", dir, strerror(errno));
+		return -1;
+	}
+
+	elements = calloc(nr_entries ? nr_entries : 1, reader->element_size);
+	if (!elements) {
+		p_err("out of memory listing %s", dir);
+		goto out;
+	}
+	for (i = 0; i < nr_entries; i++) {
+		void *element = elements + array->count * reader->element_size;
+
+		ret = sysfs_read_dir_entry(reader, dir, entries[i]->d_name, element, context);
+		if (ret)
+			sysfs_release_element(reader, element);
+		if (ret < 0)
+			goto out;
+		if (ret == SYSFS_GONE)
+			array->skipped++;
+		else
+			array->count++;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < nr_entries; i++)
+		free(entries[i]);
+	free(entries);
+	if (ret) {
+		for (kept = 0; kept < array->count; kept++)
+			sysfs_release_element(reader, elements + kept * reader->element_size);
+		free(elements);
+		elements = NULL;
+		array->count = 0;
+		array->skipped = 0;
+	}
+	array->elements = elements;
+	return ret;
 }
 
 int parse_index_name(const char *name, const char *prefix, unsigned long *id)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sysfs.h - reading single-value sysfs attributes.
+ * sysfs.h - reading single-value sysfs attributes and sysfs directories.
  *
- * Owns: reading one attribute file, strict parsing of decimal numbers,
- * -1, booleans, kernel cpulists and "<prefix><n>" names.  Every reader
+ * Owns: reading one attribute file, reading the entries of a directory into
+ * an array (sysfs_read_dir()), strict parsing of decimal numbers, -1,
+ * booleans, kernel cpulists and "<prefix><n>" names.  Every reader
  * prints an "Error: ..." line naming the file and returns -1 on failure, 0
  * on success; the sysfs_try_read_*() readers, for directories that the
  * kernel may remove at any time, also return SYSFS_GONE, silently, when the
@@ -93,6 +94,57 @@ int sysfs_read_optional_index(const char *dir, const char *name, long *value);
  * SYSFS_GONE when it does not exist, -1 after printing an error.
  */
 int sysfs_stat_dir(const char *path, bool *is_dir);
+
+/* Write DIR/NAME into PATH, of SIZE bytes: 0, or -1 after an error. */
+int sysfs_join(char *path, size_t size, const char *dir, const char *name);
+
+struct dirent;
+
+/*
+ * scandir() filter: every entry except "." and ".."; non-directories are
+ * told apart later, by stat(), because d_type is not reliable on every
+ * filesystem.
+ */
+int sysfs_dirent_any(const struct dirent *entry);
+/* scandir() order: byte order of the names, independent of the locale. */
+int sysfs_dirent_byte_order(const struct dirent **a, const struct dirent **b);
+
+/* How sysfs_read_dir() reads the entries of a directory into an array. */
+struct sysfs_dir_reader {
+	/* scandir() filter and order (NULL: directory order) of the entries. */
+	int (*filter)(const struct dirent *entry);
+	int (*compare)(const struct dirent **a, const struct dirent **b);
+	/*
+	 * Only directories, which the kernel may remove at any time: an entry
+	 * that is gone or is not a directory is skipped without a message.
+	 */
+	bool only_dirs;
+	/* Size of one element of the array. */
+	size_t element_size;
+	/*
+	 * Read the entry NAME, at PATH, into ELEMENT, zero-filled, passing
+	 * the CONTEXT given to sysfs_read_dir(): 0 keeps it, SYSFS_GONE skips
+	 * it, -1 after an error stops the listing.
+	 */
+	int (*read_entry)(const char *path, const char *name, void *element, void *context);
+	/* Free what an ELEMENT read (kept or not) owns; NULL: it owns nothing. */
+	void (*release)(void *element);
+};
+
+/* The entries sysfs_read_dir() kept, in the order it read them. */
+struct sysfs_dir_array {
+	void *elements;		/* COUNT elements; free() it */
+	size_t count;
+	size_t skipped;		/* entries read_entry() skipped */
+};
+
+/*
+ * Read the entries of directory DIR into ARRAY with READER: 0; SYSFS_GONE,
+ * without a message, when DIR does not exist; -1 after an error.  ARRAY is
+ * empty unless it returns 0.
+ */
+int sysfs_read_dir(const char *dir, const struct sysfs_dir_reader *reader, void *context,
+		   struct sysfs_dir_array *array);
 
 /*
  * Read DIR/NAME as a kernel cpulist ("0-3", "0-1,4", or empty).  The text is

@@ -8,10 +8,10 @@
  * and the optional state, cpu, swaps_in, swaps_out, overflows and traps,
  * which modules before 0.2.0 do not have), skipping a VM or vCPU whose
  * directory vanishes while it is read, printing them as a table (and the
- * trap table) or as the JSON "vms" array, and the "pmuctl vm" verbs.
+ * trap table) or as the JSON "vms" array, and what "pmuctl vm [PID]" shows
+ * and its help text (pmuctl.c runs the verbs).
  */
 #include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,21 +20,6 @@
 #include "pmuctl.h"
 #include "sysfs.h"
 #include "table.h"
-
-/*
- * scandir() filter: every entry except "." and ".."; non-directories are
- * skipped later, because d_type is not reliable on every filesystem.
- */
-static int vm_dirent_filter(const struct dirent *entry)
-{
-	return strcmp(entry->d_name, ".") && strcmp(entry->d_name, "..");
-}
-
-/* Byte order, independent of the locale. */
-static int vm_dirent_compare(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
 
 /* scandir() filter: the vcpu<id> entries; the VM's own files are read by name. */
 static int vcpu_dirent_filter(const struct dirent *entry)
@@ -154,123 +139,110 @@ static int vcpu_read_partition(const char *dir, struct vcpu_info *vcpu)
 	return sysfs_stat_dir(dir, &is_dir);
 }
 
-/* Read VM_DIR/NAME into *VCPU; 0, SYSFS_GONE (skip it) or -1. */
-static int vcpu_read(const char *vm_dir, const char *name, struct vcpu_info *vcpu)
+/* sysfs_read_dir() reader: the vcpu<id>/ directory NAME, at PATH, into ELEMENT. */
+static int vcpu_read(const char *path, const char *name, void *element, void *context)
 {
-	char dir[PATH_MAX];
-	bool is_dir;
+	struct vcpu_info *vcpu = element;
 	int ret;
 
-	if (snprintf(dir, sizeof(dir), "%s/%s", vm_dir, name) >= (int)sizeof(dir)) {
-		p_err("path too long: %s/%s", vm_dir, name);
-		return -1;
-	}
-	ret = sysfs_stat_dir(dir, &is_dir);
-	if (ret)
-		return ret;
-	if (!is_dir)
-		return SYSFS_GONE;
-
+	(void)context;			/* every vCPU is read */
 	parse_index_name(name, "vcpu", &vcpu->id);
-	ret = sysfs_try_read_string(dir, "backing_pmu", vcpu->backing_pmu,
+	ret = sysfs_try_read_string(path, "backing_pmu", vcpu->backing_pmu,
 				    sizeof(vcpu->backing_pmu));
 	if (!ret)
-		ret = sysfs_try_read_u64(dir, "loads", &vcpu->loads);
+		ret = sysfs_try_read_u64(path, "loads", &vcpu->loads);
 	if (!ret)
-		ret = sysfs_try_read_u64(dir, "backing_switches",
+		ret = sysfs_try_read_u64(path, "backing_switches",
 					 &vcpu->backing_switches);
 	if (!ret)
-		ret = vcpu_read_partition(dir, vcpu);
+		ret = vcpu_read_partition(path, vcpu);
 	return ret;
 }
+
+static const struct sysfs_dir_reader vcpu_dir_reader = {
+	.filter = vcpu_dirent_filter,
+	.compare = sysfs_dirent_byte_order,
+	.only_dirs = true,
+	.element_size = sizeof(struct vcpu_info),
+	.read_entry = vcpu_read,
+};
 
 /* Read the vcpu<id>/ directories of VM_DIR, sorted by id; 0, SYSFS_GONE or -1. */
 static int vm_read_vcpus(const char *vm_dir, struct vm_info *vm)
 {
-	struct dirent **entries;
-	int nr_entries, i, ret = -1, skipped = 0;
+	struct sysfs_dir_array array;
 	bool is_dir;
+	int ret;
 
-	nr_entries = scandir(vm_dir, &entries, vcpu_dirent_filter, vm_dirent_compare);
-	if (nr_entries < 0) {
-		if (errno == ENOENT)
-			return SYSFS_GONE;
-		p_err("cannot list %s: %s", vm_dir, strerror(errno));
-		return -1;
-	}
-
-	vm->vcpus = calloc(nr_entries ? nr_entries : 1, sizeof(*vm->vcpus));
-	if (!vm->vcpus) {
-		p_err("out of memory listing %s", vm_dir);
-		goto out;
-	}
-	for (i = 0; i < nr_entries; i++) {
-		ret = vcpu_read(vm_dir, entries[i]->d_name, &vm->vcpus[vm->nr_vcpus]);
-		if (ret < 0)
-			goto out;
-		if (ret == SYSFS_GONE)
-			skipped++;
-		else
-			vm->nr_vcpus++;
-	}
+	ret = sysfs_read_dir(vm_dir, &vcpu_dir_reader, NULL, &array);
+	if (ret)
+		return ret;
+	vm->vcpus = array.elements;
+	vm->nr_vcpus = array.count;
 	qsort(vm->vcpus, vm->nr_vcpus, sizeof(*vm->vcpus), vcpu_compare);
 
 	/*
 	 * A vCPU that vanished may mean the whole VM is being destroyed: do
 	 * not show a VM whose directory is gone with the vCPUs that were left.
 	 */
-	ret = skipped ? sysfs_stat_dir(vm_dir, &is_dir) : 0;
-out:
-	for (i = 0; i < nr_entries; i++)
-		free(entries[i]);
-	free(entries);
-	return ret;
+	return array.skipped ? sysfs_stat_dir(vm_dir, &is_dir) : 0;
 }
 
 /*
- * Read VM_PARENT/NAME into *VM; 0, SYSFS_GONE (skip it: gone, not a
- * directory, or PID_FILTER is not 0 and the VM is another process's) or -1.
+ * sysfs_read_dir() reader: the VM directory NAME, at PATH, into ELEMENT;
+ * CONTEXT points to the PID filter: when not 0, another process's VM is
+ * skipped.
  */
-static int vm_read(const char *vm_parent, const char *name, unsigned long pid_filter,
-		   struct vm_info *vm)
+static int vm_read(const char *path, const char *name, void *element, void *context)
 {
-	char dir[PATH_MAX];
-	bool is_dir;
+	const unsigned long *pid_filter = context;
+	struct vm_info *vm = element;
 	int ret;
 
-	if (snprintf(dir, sizeof(dir), "%s/%s", vm_parent, name) >= (int)sizeof(dir) ||
-	    strlen(name) >= sizeof(vm->name)) {
-		p_err("path too long: %s/%s", vm_parent, name);
+	if (strlen(name) >= sizeof(vm->name)) {
+		p_err("path too long: %s", path);
 		return -1;
 	}
-	ret = sysfs_stat_dir(dir, &is_dir);
-	if (ret)
-		return ret;
-	if (!is_dir)
-		return SYSFS_GONE;
 	strcpy(vm->name, name);
 
-	ret = sysfs_try_read_ulong(dir, "pid", &vm->pid);
+	ret = sysfs_try_read_ulong(path, "pid", &vm->pid);
 	if (ret)
 		return ret;
 	/* Other processes' VMs are not read at all, so cannot fail the command. */
-	if (pid_filter && vm->pid != pid_filter)
+	if (*pid_filter && vm->pid != *pid_filter)
 		return SYSFS_GONE;
-	ret = sysfs_try_read_string(dir, "mode", vm->mode, sizeof(vm->mode));
+	ret = sysfs_try_read_string(path, "mode", vm->mode, sizeof(vm->mode));
 	if (ret)
 		return ret;
 	/* Modules before 0.2.0 have no hpmn; a VM that vanished has no vCPUs. */
-	if (sysfs_read_optional_index(dir, "hpmn", &vm->hpmn))
+	if (sysfs_read_optional_index(path, "hpmn", &vm->hpmn))
 		return -1;
-	return vm_read_vcpus(dir, vm);
+	return vm_read_vcpus(path, vm);
 }
+
+/* sysfs_read_dir() release: the vCPUs of the VM ELEMENT. */
+static void vm_release(void *element)
+{
+	struct vm_info *vm = element;
+
+	free(vm->vcpus);
+}
+
+static const struct sysfs_dir_reader vm_dir_reader = {
+	.filter = sysfs_dirent_any,
+	.compare = sysfs_dirent_byte_order,
+	.only_dirs = true,
+	.element_size = sizeof(struct vm_info),
+	.read_entry = vm_read,
+	.release = vm_release,
+};
 
 void vm_list_free(struct vm_list *list)
 {
 	size_t i;
 
 	for (i = 0; i < list->count; i++)
-		free(list->vms[i].vcpus);
+		vm_release(&list->vms[i]);
 	free(list->vms);
 	list->vms = NULL;
 	list->count = 0;
@@ -278,55 +250,21 @@ void vm_list_free(struct vm_list *list)
 
 int vm_list_read(const char *root, unsigned long pid_filter, struct vm_list *list)
 {
+	struct sysfs_dir_array array;
 	char vm_parent[PATH_MAX];
-	struct dirent **entries;
-	int nr_entries, i, ret = -1;
+	int ret;
 
 	list->vms = NULL;
 	list->count = 0;
-
-	if (snprintf(vm_parent, sizeof(vm_parent), "%s/vm", root) >= (int)sizeof(vm_parent)) {
-		p_err("path too long: %s/vm", root);
+	if (sysfs_join(vm_parent, sizeof(vm_parent), root, "vm"))
 		return -1;
-	}
-	nr_entries = scandir(vm_parent, &entries, vm_dirent_filter, vm_dirent_compare);
-	if (nr_entries < 0) {
-		/* Modules older than the vm/ directory: no VM to show. */
-		if (errno == ENOENT)
-			return 0;
-		p_err("cannot list %s: %s", vm_parent, strerror(errno));
-		return -1;
-	}
-
-	list->vms = calloc(nr_entries ? nr_entries : 1, sizeof(*list->vms));
-	if (!list->vms) {
-		p_err("out of memory listing %s", vm_parent);
-		goto out;
-	}
-
-	for (i = 0; i < nr_entries; i++) {
-		struct vm_info *vm = &list->vms[list->count];
-		int err = vm_read(vm_parent, entries[i]->d_name, pid_filter, vm);
-
-		if (err < 0) {
-			free(vm->vcpus);
-			goto out;
-		}
-		if (err == SYSFS_GONE) {
-			free(vm->vcpus);
-			memset(vm, 0, sizeof(*vm));
-			continue;
-		}
-		list->count++;
-	}
-	ret = 0;
-out:
-	for (i = 0; i < nr_entries; i++)
-		free(entries[i]);
-	free(entries);
+	ret = sysfs_read_dir(vm_parent, &vm_dir_reader, &pid_filter, &array);
+	/* SYSFS_GONE: a module older than the vm/ directory, no VM to show. */
 	if (ret)
-		vm_list_free(list);
-	return ret;
+		return ret < 0 ? -1 : 0;
+	list->vms = array.elements;
+	list->count = array.count;
+	return 0;
 }
 
 #define VM_COLUMNS 13
@@ -576,9 +514,6 @@ static int vm_parse_pid(const char *arg, unsigned long *pid)
 static int do_vm_show(int argc, char **argv)
 {
 	unsigned long pid = 0;
-	struct vm_list list;
-	struct json_writer w;
-	const char *root;
 
 	if (argc > 0) {
 		if (vm_parse_pid(argv[0], &pid))
@@ -586,56 +521,31 @@ static int do_vm_show(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	root = pmuctl_sysfs_root();
-	if (!root)
-		return EXIT_FAIL;
-	if (vm_list_read(root, pid, &list))
-		return EXIT_FAIL;
-
-	if (json_output) {
-		json_writer_init(&w, stdout, pretty_output);
-		vm_list_write_json(&w, &list);
-		json_writer_finish(&w);
-	} else {
-		vm_list_print_plain(&list);
-	}
-	vm_list_free(&list);
-	return pmuctl_finish_output();
+	return pmuctl_show(PMUCTL_SHOW_VMS, pid, argc, argv);
 }
 
-static int do_vm_help(int argc, char **argv)
-{
-	if (pmuctl_no_more_args(argc, argv))
-		return EXIT_USAGE;
-	printf("Usage: pmuctl [OPTIONS] vm { show [PID] | help }\n"
-	       "\n"
-	       "  pmuctl vm show       list the VMs that went through kvm_pmu_partition,\n"
-	       "                       one row per vCPU: VM, VMM process id, mode, guest\n"
-	       "                       counters of a partitioned VM (HPMN), vCPU id, host\n"
-	       "                       PMU backing the cycle counter, vcpu_load count,\n"
-	       "                       backing PMU changes, PMU state (free or guest-owned),\n"
-	       "                       CPU it is guest-owned on, PMU state loads (swaps in)\n"
-	       "                       and saves (swaps out), overflow interrupts\n"
-	       "  pmuctl vm show PID   only the VMs of process PID\n"
-	       "  pmuctl vm help       show this help\n"
-	       "\n"
-	       "\"pmuctl vm\" alone is \"pmuctl vm show\".  With -t, the table is followed\n"
-	       "by each vCPU's trapped PMU register accesses: handled in the guest-exit\n"
-	       "path (FAST) or by a full exit (FULL); the JSON always has them (\"traps\").\n"
-	       "OPTIONS := { -j|--json | -p|--pretty | -t|--traps }\n");
-	return pmuctl_finish_output();
-}
+static const struct pmuctl_object vm_object = {
+	.name = "vm",
+	.show = do_vm_show,
+	.help = "Usage: pmuctl [OPTIONS] vm { show [PID] | help }\n"
+		"\n"
+		"  pmuctl vm show       list the VMs that went through kvm_pmu_partition,\n"
+		"                       one row per vCPU: VM, VMM process id, mode, guest\n"
+		"                       counters of a partitioned VM (HPMN), vCPU id, host\n"
+		"                       PMU backing the cycle counter, vcpu_load count,\n"
+		"                       backing PMU changes, PMU state (free or guest-owned),\n"
+		"                       CPU it is guest-owned on, PMU state loads (swaps in)\n"
+		"                       and saves (swaps out), overflow interrupts\n"
+		"  pmuctl vm show PID   only the VMs of process PID\n"
+		"  pmuctl vm help       show this help\n"
+		"\n"
+		"\"pmuctl vm\" alone is \"pmuctl vm show\".  With -t, the table is followed\n"
+		"by each vCPU's trapped PMU register accesses: handled in the guest-exit\n"
+		"path (FAST) or by a full exit (FULL); the JSON always has them (\"traps\").\n"
+		"OPTIONS := { -j|--json | -p|--pretty | -t|--traps }\n",
+};
 
 int do_vm(int argc, char **argv)
 {
-	if (argc < 1)
-		return do_vm_show(0, argv);
-	if (!strcmp(argv[0], "show"))
-		return do_vm_show(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "help"))
-		return do_vm_help(argc - 1, argv + 1);
-	p_err("unknown command '%s' for object 'vm' (try: pmuctl vm help)", argv[0]);
-	return EXIT_USAGE;
+	return pmuctl_run_object(&vm_object, argc, argv);
 }

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Checking the kernel log from a kselftest: kmsg_mark() before the action,
+ * kmsg_has() after it, for a line the module must have logged (its errors
+ * are an errno and one log line that says what to do).
+ */
+#ifndef KMSG_H
+#define KMSG_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+
+/* A /dev/kmsg reader positioned after the current last record, or -1. */
+static inline int kmsg_mark(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		ksft_print_msg("open /dev/kmsg: %s\n", strerror(errno));
+	else
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Whether a record after the mark contains @needle. Closes @fd. */
+static inline bool kmsg_has(int fd, const char *needle)
+{
+	char record[2048];
+	bool found = false;
+	ssize_t len;
+
+	if (fd < 0)
+		return false;
+	while ((len = read(fd, record, sizeof(record) - 1)) != 0) {
+		if (len < 0) {
+			if (errno == EPIPE)	/* overwritten: keep reading */
+				continue;
+			break;			/* EAGAIN: no more records */
+		}
+		record[len] = '\0';
+		if (strstr(record, needle))
+			found = true;
+	}
+	close(fd);
+	if (!found)
+		ksft_print_msg("kernel log lacks: %s\n", needle);
+	return found;
+}
+
+#endif /* KMSG_H */
