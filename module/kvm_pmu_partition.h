@@ -163,8 +163,7 @@ void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
 
 /* What one CPU's PMU holds; partition.c owns it. */
 struct partition_cpu {
-	struct partition_vcpu *owner;	/* guest-owned by this vCPU, or NULL */
-	struct kvm_vcpu *owner_vcpu;	/* the same vCPU, for one-load checks */
+	struct kvm_vcpu *owner;		/* guest-owned by this vCPU, or NULL */
 	/* Names the owner for sysfs, which must not follow the pointer. */
 	pid_t owner_pid;
 	unsigned int owner_serial;

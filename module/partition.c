@@ -455,7 +455,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 	}
 
 	local_irq_save(flags);
-	if (raw_cpu_read(partition_cpus.owner) != state) {
+	if (raw_cpu_read(partition_cpus.owner) != vcpu) {
 		partition_swap_in(vcpu, this_cpu_ptr(&partition_cpus));
 		trace_kvm_pmu_partition_swap(vcpu, true, "first access");
 	}
@@ -574,7 +574,7 @@ bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 bool partition_host_pmu_ctrl(bool enable)
 {
 	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
-	struct kvm_vcpu *vcpu = cpu->owner_vcpu;
+	struct kvm_vcpu *vcpu = cpu->owner;
 	u64 mdcr;
 
 	if (!vcpu)
@@ -598,7 +598,7 @@ bool partition_host_pmu_ctrl(bool enable)
  */
 bool partition_host_pmu_irq(void)
 {
-	struct kvm_vcpu *vcpu = this_cpu_read(partition_cpus.owner_vcpu);
+	struct kvm_vcpu *vcpu = this_cpu_read(partition_cpus.owner);
 	u64 overflow;
 
 	if (!vcpu)

@@ -286,8 +286,7 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 	cpu->owner_pid = state->vm->pid;
 	cpu->owner_serial = state->vm->serial;
 	cpu->owner_vcpu_id = vcpu->vcpu_id;
-	WRITE_ONCE(cpu->owner, state);
-	cpu->owner_vcpu = vcpu;
+	WRITE_ONCE(cpu->owner, vcpu);
 	state->owned_cpu = vcpu->cpu;
 	state->swaps_in++;
 }
@@ -335,7 +334,6 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 	isb();
 
 	WRITE_ONCE(cpu->owner, NULL);
-	cpu->owner_vcpu = NULL;
 	state->owned_cpu = -1;
 	state->swaps_out++;
 }
@@ -564,7 +562,7 @@ partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 	u64 value;
 
 	/* Owned implies partitioned: the common case first. */
-	if (unlikely(cpu->owner != state)) {
+	if (unlikely(cpu->owner != vcpu)) {
 		if (!partition_vcpu_partitioned(state) ||
 		    !partition_config.fast_path) {
 			partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);

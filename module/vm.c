@@ -264,7 +264,7 @@ static notrace void hook_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
  */
 static __always_inline bool owns_this_cpu(struct kvm_vcpu *vcpu)
 {
-	return raw_cpu_read(partition_cpus.owner_vcpu) == vcpu;
+	return raw_cpu_read(partition_cpus.owner) == vcpu;
 }
 
 /* Preemption disabled; from kvm_sched_out with IRQs off, rq lock held. */
