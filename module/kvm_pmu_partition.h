@@ -227,7 +227,6 @@ void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
 void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
 u64 partition_owned_mdcr(struct kvm_vcpu *vcpu, struct partition_cpu *cpu,
 			 u64 mdcr);
-u64 partition_valid_mask(struct kvm_vcpu *vcpu);
 enum partition_register partition_register_of(u32 encoding);
 enum kvm_pmu_hook_result partition_emulate(struct kvm_vcpu *vcpu, u32 encoding,
 					   bool is_write, u64 *value);

@@ -556,7 +556,7 @@ bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 	enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
 	overflow |= READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
 	status = pmcr & ARMV8_PMU_PMCR_E ?
-		 overflow & enabled & partition_valid_mask(vcpu) : 0;
+		 overflow & enabled & partition_guest_counters(vcpu) : 0;
 	if (status && !vcpu->arch.pmu.irq_level) {
 		state->overflows++;
 		trace_kvm_pmu_partition_inject(vcpu, status);
@@ -603,7 +603,7 @@ bool partition_host_pmu_irq(void)
 
 	if (!vcpu)
 		return false;
-	overflow = read_sysreg_s(SYS_PMOVSSET_EL0) & partition_valid_mask(vcpu);
+	overflow = read_sysreg_s(SYS_PMOVSSET_EL0) & partition_guest_counters(vcpu);
 	if (!overflow)
 		return false;
 	write_sysreg_s(overflow, SYS_PMOVSCLR_EL0);

@@ -89,16 +89,6 @@ static __always_inline unsigned int guest_counters(struct kvm_vcpu *vcpu)
 	return vcpu->kvm->arch.pmcr_n;
 }
 
-static __always_inline u64 valid_mask(struct kvm_vcpu *vcpu)
-{
-	return partition_guest_counters(vcpu);
-}
-
-noinstr u64 partition_valid_mask(struct kvm_vcpu *vcpu)
-{
-	return valid_mask(vcpu);
-}
-
 static __always_inline void select_counter(unsigned int counter)
 {
 	write_sysreg_s(counter, SYS_PMSELR_EL0);
@@ -239,7 +229,7 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	unsigned int counter, counters = guest_counters(vcpu);
-	u64 valid = valid_mask(vcpu), mdcr;
+	u64 valid = partition_guest_counters(vcpu), mdcr;
 
 	cpu->host_pmcr = read_sysreg_s(SYS_PMCR_EL0);
 	mdcr = partition_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
@@ -301,7 +291,7 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	unsigned int counter, counters = guest_counters(vcpu);
-	u64 valid = valid_mask(vcpu), mdcr;
+	u64 valid = partition_guest_counters(vcpu), mdcr;
 
 	*guest_reg(vcpu, PMCNTENSET_EL0) = read_sysreg_s(SYS_PMCNTENSET_EL0) & valid;
 	write_sysreg_s(valid, SYS_PMCNTENCLR_EL0);
@@ -415,7 +405,7 @@ static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 	if (!(pmcr & ARMV8_PMU_PMCR_E))
 		return;
 	value &= read_sysreg_s(SYS_PMCNTENSET_EL0) &
-		 (valid_mask(vcpu) & ~BIT_ULL(CYCLE_COUNTER));
+		 (partition_guest_counters(vcpu) & ~BIT_ULL(CYCLE_COUNTER));
 	for (counter = 0; counter < guest_counters(vcpu); counter++) {
 		u64 type = *guest_reg(vcpu, PMEVTYPER0_EL0 + counter), count;
 
@@ -442,7 +432,7 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 	bool is_write, u64 *value)
 {
 	unsigned int counters = guest_counters(vcpu), counter;
-	u64 valid = valid_mask(vcpu);
+	u64 valid = partition_guest_counters(vcpu);
 	u64 *overflow = guest_reg(vcpu, PMOVSSET_EL0);
 
 	switch (group) {

@@ -413,19 +413,6 @@ static int set_fixed(struct kvm_vcpu *vcpu)
 	return __vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr) ? errno : 0;
 }
 
-static int pmu_attr(struct kvm_vcpu *vcpu, unsigned long ioctl_nr,
-		    uint64_t attribute, void *addr)
-{
-	struct kvm_device_attr attr = {
-		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
-		.attr = attribute,
-		.addr = (uint64_t)addr,
-	};
-
-	/* ioctl(2) itself: the library's wrappers want a constant request. */
-	return ioctl(vcpu->fd, ioctl_nr, &attr) ? errno : 0;
-}
-
 static void expect_errno(const char *name, int got, int expected)
 {
 	if (got != expected)

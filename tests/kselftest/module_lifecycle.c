@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
-#include "kmsg.h"
+#include "kernel_state.h"
 
 #define MODULE_NAME	"kvm_pmu_partition"
 #define SYSFS_DIR	"/sys/kernel/" MODULE_NAME
@@ -93,18 +93,9 @@ static void find_smallest_host_pmu(void)
 static bool read_sysfs(const char *file, char *buf, size_t size)
 {
 	char path[256];
-	FILE *f;
-	bool ok;
 
 	snprintf(path, sizeof(path), SYSFS_DIR "/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	ok = fgets(buf, size, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
+	return read_line(path, buf, size);
 }
 
 static void ensure_unloaded(void)

@@ -45,7 +45,7 @@
 
 #include "kselftest.h"
 #include "pmu_vm.h"
-#include "kmsg.h"
+#include "kernel_state.h"
 #include <gic.h>
 
 #define SYSFS			KVM_PMU_PARTITION_SYSFS_DIR
@@ -82,27 +82,12 @@ static uint64_t expected_n;		/* PMCR_EL0.N of a partitioned guest */
 
 /* ---------------------------------------------------------------- host side */
 
-static bool read_file(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	buf[0] = '\0';
-	if (!f)
-		return false;
-	ok = fgets(buf, size, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
-
 static long read_sysfs_long(const char *file)
 {
 	char path[256], buf[64];
 
 	snprintf(path, sizeof(path), SYSFS "/%s", file);
-	if (!read_file(path, buf, sizeof(buf)))
+	if (!read_line(path, buf, sizeof(buf)))
 		return -1;
 	return strtol(buf, NULL, 0);
 }
@@ -143,7 +128,7 @@ static void find_host_pmu(void)
 	if (!host_pmu[0])
 		ksft_exit_skip("no armv8 PMU in /sys/bus/event_source/devices\n");
 	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", host_pmu);
-	if (read_file(path, buf, sizeof(buf)))
+	if (read_line(path, buf, sizeof(buf)))
 		host_pmu_type = atoi(buf);
 	snprintf(path, sizeof(path),
 		 "/sys/bus/event_source/devices/%s/events/inst_retired", host_pmu);
@@ -168,7 +153,7 @@ static uint64_t host_event_bitmap(void)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/events/%s",
 			 host_pmu, d->d_name);
-		if (read_file(path, buf, sizeof(buf)) &&
+		if (read_line(path, buf, sizeof(buf)) &&
 		    sscanf(buf, "event=%x", &e) == 1 && e < 64)
 			events |= BIT_ULL(e);
 	}
@@ -230,19 +215,6 @@ struct tvm {
 	struct kvm_vcpu *vcpu;
 	int gic_fd;
 };
-
-static int pmu_attr(struct kvm_vcpu *vcpu, unsigned long request,
-		    uint64_t attribute, void *addr)
-{
-	struct kvm_device_attr attr = {
-		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
-		.attr = attribute,
-		.addr = (uint64_t)addr,
-	};
-
-	/* ioctl(2) itself: the library's wrappers want a constant request. */
-	return ioctl(vcpu->fd, request, &attr) ? errno : 0;
-}
 
 /* One vCPU with PMUv3 (unless !pmu), a vGICv3 and exception vectors. */
 static struct kvm_vcpu *tvm_add(struct tvm *t, void *guest_code, bool pmu)
@@ -1289,9 +1261,9 @@ static void test_module_config(void)
 
 	snprintf(expected_policy, sizeof(expected_policy), "%s",
 		 mode == MODE_FGT ? "fgt" : "trap");
-	ok = read_file(SYSFS "/default_mode", value, sizeof(value)) &&
+	ok = read_line(SYSFS "/default_mode", value, sizeof(value)) &&
 	     !strcmp(value, KVM_PMU_PARTITION_MODE_PARTITIONED);
-	ok = ok && read_file(SYSFS "/trap_policy", value, sizeof(value)) &&
+	ok = ok && read_line(SYSFS "/trap_policy", value, sizeof(value)) &&
 	     !strcmp(value, expected_policy);
 	ksft_print_msg("default_mode %s... trap_policy %s, reserved_host_counters %ld, guest counters %lu of %u\n",
 		       ok ? "partitioned" : "?", value, read_sysfs_long("reserved_host_counters"),

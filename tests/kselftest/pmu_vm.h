@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 
 #include <kvm_util.h>
 #include <processor.h>
@@ -55,6 +56,23 @@ static void pmu_guest_code(void)
 			read_sysreg(pmevcntr0_el0), read_sysreg(pmccntr_el0),
 			read_sysreg(pmovsset_el0));
 	GUEST_DONE();
+}
+
+/*
+ * KVM_{SET,GET,HAS}_DEVICE_ATTR (@request) of PMU attribute @attribute;
+ * returns 0 or the errno. ioctl(2) itself: the library's wrappers want a
+ * constant request.
+ */
+static inline int pmu_attr(struct kvm_vcpu *vcpu, unsigned long request,
+			   uint64_t attribute, void *addr)
+{
+	struct kvm_device_attr attr = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+		.attr = attribute,
+		.addr = (uint64_t)addr,
+	};
+
+	return ioctl(vcpu->fd, request, &attr) ? errno : 0;
 }
 
 /* Sets the vCPU's PMU interrupt (PPI PMU_VM_IRQ) and initialises its PMU. */

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Checking the kernel log from a kselftest: kmsg_mark() before the action,
- * kmsg_has() after it, for a line the module must have logged (its errors
- * are an errno and one log line that says what to do).
+ * What the kernel says, as kselftests read it: the kernel log (kmsg_mark()
+ * before an action, kmsg_has() after it, for the one line the module logs
+ * with each error) and one-line files (read_line(), for sysfs).
  */
-#ifndef KMSG_H
-#define KMSG_H
+#ifndef KERNEL_STATE_H
+#define KERNEL_STATE_H
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,4 +53,20 @@ static inline bool kmsg_has(int fd, const char *needle)
 	return found;
 }
 
-#endif /* KMSG_H */
+/* The first line of @path without its newline; false if unreadable. */
+static inline bool read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	buf[0] = '\0';
+	if (!f)
+		return false;
+	ok = fgets(buf, size, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+#endif /* KERNEL_STATE_H */
