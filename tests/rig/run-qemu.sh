@@ -3,7 +3,7 @@
 #
 # run-qemu.sh --kernel IMAGE --initrd CPIO [--plan NAME] [--smp N] [--memory MB]
 #             [--icount] [--timeout SECONDS] [--log FILE] [--dtb FILE]
-#             [--append "extra cmdline"]
+#             [--append "extra cmdline"] [--el3]
 #
 # Owns: booting the rig's arm64 KVM host in QEMU (-M virt,virtualization=on,
 # gic-version=3 -cpu max) with an initramfs from build-initramfs.sh, and turning
@@ -15,6 +15,16 @@
 # --icount: -icount shift=0,sleep=off -seed 1 -rtc base=2020-01-01T00:00:00,clock=vm
 #   (1 ns of virtual time per emulated instruction, byte-identical runs; rig.md);
 #   the kernel command line gets rig.icount=1 (tests see RIG_ICOUNT=1).
+# --el3: EL3 present, as on an arm64 server with TF-A (docs/rig.md): the
+#   machine gets secure=on,acpi=off and the project's EL3 firmware
+#   (tests/rig/el3-firmware; $RIG_EL3_FIRMWARE, default
+#   build/el3-firmware/el3-firmware.bin) as -bios, which enters the kernel at
+#   Non-secure EL2 and serves PSCI over SMC.  The Image, the initramfs, the
+#   device tree (QEMU's own for this machine, or --dtb FILE, given a /psci
+#   node with method "smc", enable-method "psci" on each CPU and /chosen
+#   bootargs and initrd; dtc's fdtput) and the firmware's hand-off block go
+#   to fixed places in RAM with -device loader instead of -kernel, -initrd,
+#   -append and -dtb.
 # QEMU never reads a terminal (stdin is /dev/null), so the script is safe in CI
 # and in the background.  Environment: QEMU (default qemu-system-aarch64),
 # RIG_QEMU_EXTRA (extra QEMU arguments, word-split).
@@ -32,6 +42,7 @@ usage() {
 }
 
 kernel='' initrd='' plan=check smp=2 mem=1024 icount=0 tmo=1200 log='' dtb='' extra=''
+el3=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?}; shift 2 ;;
@@ -44,32 +55,127 @@ while [ $# -gt 0 ]; do
 	--log) log=${2:?}; shift 2 ;;
 	--dtb) dtb=${2:?}; shift 2 ;;
 	--append) extra=${2?}; shift 2 ;;
+	--el3) el3=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "run-qemu: unknown argument $1" >&2; usage ;;
 	esac
 done
-[ -n "$kernel" ] && [ -n "$initrd" ] || usage
+if [ -z "$kernel" ] || [ -z "$initrd" ]; then
+	usage
+fi
 for f in "$kernel" "$initrd" ${dtb:+"$dtb"}; do
 	[ -r "$f" ] || { echo "run-qemu: cannot read $f" >&2; exit 2; }
 done
 case "$tmo" in ''|*[!0-9]*) echo "run-qemu: bad --timeout $tmo" >&2; exit 2 ;; esac
+case "$mem" in ''|*[!0-9]*) echo "run-qemu: bad --memory $mem" >&2; exit 2 ;; esac
 
 QEMU=${QEMU:-qemu-system-aarch64}
 cmdline="console=ttyAMA0 panic=-1 rig.plan=$plan rig.icount=$icount${extra:+ $extra}"
+machine=virt,virtualization=on,gic-version=3
+[ "$el3" = 1 ] && machine+=,secure=on,acpi=off
+board=(-M "$machine" -cpu max -smp "$smp" -m "$mem")
+icount_args=()
 # shellcheck disable=SC2054 # commas are QEMU syntax
-args=(-M virt,virtualization=on,gic-version=3 -cpu max
-      -smp "$smp" -m "$mem"
-      -nographic -nodefaults -serial stdio -monitor none -no-reboot
-      -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
-[ -n "$dtb" ] && args+=(-dtb "$dtb")
-# shellcheck disable=SC2054
-[ "$icount" = 1 ] && args+=(-icount shift=0,sleep=off -seed 1
-			    -rtc base=2020-01-01T00:00:00,clock=vm)
+[ "$icount" = 1 ] && icount_args=(-icount shift=0,sleep=off -seed 1
+				  -rtc base=2020-01-01T00:00:00,clock=vm)
+extra_args=()
 # shellcheck disable=SC2206
-[ -n "${RIG_QEMU_EXTRA:-}" ] && args+=(${RIG_QEMU_EXTRA})
+[ -n "${RIG_QEMU_EXTRA:-}" ] && extra_args=(${RIG_QEMU_EXTRA})
 
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/rig-qemu.XXXXXX")
 trap 'rm -rf "$tmpdir"' EXIT
+
+# --el3 memory map (RAM starts at 0x40000000; QEMU puts its own DTB for
+# the firmware at the first MiB and we leave it there).  HANDOFF is
+# HANDOFF_BASE of tests/rig/el3-firmware/firmware.h.
+readonly EL3_HANDOFF=$((0x40100000)) EL3_DTB=$((0x40200000))
+readonly EL3_KERNEL_BASE=$((0x40400000)) EL3_HANDOFF_MAGIC=0x4f48334c45474952
+readonly SZ_2M=$((0x200000))
+
+el3_fail() { echo "run-qemu: --el3: $*" >&2; exit 2; }
+hex() { printf '0x%x' "$1"; }
+# A file name inside a QEMU option string: commas doubled.
+qemu_file() { printf '%s' "${1//,/,,}"; }
+
+# el3_dtb OUT INITRD_START INITRD_END: the kernel's device tree.
+el3_dtb() {
+	local out=$1 start=$2 end=$3 node
+
+	if [ -n "$dtb" ]; then
+		dtc -q -I dtb -O dtb -o "$out" "$dtb"
+	else
+		"$QEMU" "${board[@]}" -bios "$firmware" -nographic -nodefaults \
+			"${icount_args[@]}" "${extra_args[@]}" \
+			-machine dumpdtb="$tmpdir/machine.dtb" \
+			</dev/null >"$tmpdir/dumpdtb.log" 2>&1 || {
+			cat "$tmpdir/dumpdtb.log" >&2
+			el3_fail "QEMU could not dump the machine's DTB"
+		}
+		# dumpdtb writes the whole 1 MiB buffer; dtc packs it.
+		dtc -q -I dtb -O dtb -o "$out" "$tmpdir/machine.dtb"
+	fi
+	if fdtget "$out" /psci compatible >/dev/null 2>&1; then
+		fdtput -r "$out" /psci
+	fi
+	fdtput -c "$out" /psci
+	fdtput -t s "$out" /psci compatible arm,psci-1.0 arm,psci-0.2
+	fdtput -t s "$out" /psci method smc
+	for node in $(fdtget -l "$out" /cpus); do
+		if [ "$(fdtget "$out" "/cpus/$node" device_type 2>/dev/null)" = cpu ]; then
+			fdtput -t s "$out" "/cpus/$node" enable-method psci
+		fi
+	done
+	fdtput -p -t s "$out" /chosen bootargs "$cmdline"
+	fdtput -t x "$out" /chosen linux,initrd-start \
+		"$(hex $((start >> 32)))" "$(hex $((start & 0xffffffff)))"
+	fdtput -t x "$out" /chosen linux,initrd-end \
+		"$(hex $((end >> 32)))" "$(hex $((end & 0xffffffff)))"
+	[ "$(stat -c %s "$out")" -le "$SZ_2M" ] || el3_fail "DTB larger than 2 MiB"
+}
+
+# The arm64 Image header (Documentation/arch/arm64/booting.rst): text_offset
+# at byte 8, image_size at 16, "ARM\x64" at 56.  The Image goes text_offset
+# bytes above a 2 MiB aligned base, the initramfs after its image_size.
+el3_loaders() {
+	local text_offset image_size kernel_addr initrd_addr initrd_end
+
+	firmware=${RIG_EL3_FIRMWARE:-$top/build/el3-firmware/el3-firmware.bin}
+	[ -r "$firmware" ] || el3_fail "no EL3 firmware at $firmware" \
+		"(make -C tests/rig/el3-firmware O=build/el3-firmware)"
+	[ "$(od -An -tx4 -j56 -N4 "$kernel" | tr -d ' ')" = 644d5241 ] ||
+		el3_fail "$kernel is not an arm64 Image"
+	read -r text_offset image_size < <(od -An -tu8 -j8 -N16 "$kernel")
+	[ "$image_size" -gt 0 ] || el3_fail "$kernel has no image_size (pre-3.17)"
+	kernel_addr=$((EL3_KERNEL_BASE + text_offset))
+	initrd_addr=$(((kernel_addr + image_size + SZ_2M - 1) & ~(SZ_2M - 1)))
+	initrd_end=$((initrd_addr + $(stat -L -c %s "$initrd")))
+	[ "$initrd_end" -le $((0x40000000 + (mem << 20))) ] ||
+		el3_fail "Image and initramfs do not fit in --memory $mem"
+
+	el3_dtb "$tmpdir/kernel.dtb" "$initrd_addr" "$initrd_end"
+	args+=(-bios "$firmware"
+	       -device "loader,addr=$(hex "$EL3_HANDOFF"),data=$EL3_HANDOFF_MAGIC,data-len=8"
+	       -device "loader,addr=$(hex $((EL3_HANDOFF + 8))),data=$(hex "$kernel_addr"),data-len=8"
+	       -device "loader,addr=$(hex $((EL3_HANDOFF + 16))),data=$(hex "$EL3_DTB"),data-len=8"
+	       -device "loader,file=$(qemu_file "$tmpdir/kernel.dtb"),addr=$(hex "$EL3_DTB"),force-raw=on"
+	       -device "loader,file=$(qemu_file "$kernel"),addr=$(hex "$kernel_addr"),force-raw=on"
+	       -device "loader,file=$(qemu_file "$initrd"),addr=$(hex "$initrd_addr"),force-raw=on")
+	el3_note="firmware $firmware; Image at $(hex "$kernel_addr");"
+	el3_note+=" DTB at $(hex "$EL3_DTB") (${dtb:-QEMU dumpdtb} with /psci"
+	el3_note+=" smc, bootargs, initrd); initramfs at $(hex "$initrd_addr")"
+}
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+firmware='' el3_note=''
+args=("${board[@]}" -nographic -nodefaults -serial stdio -monitor none -no-reboot)
+if [ "$el3" = 1 ]; then
+	el3_loaders
+else
+	args+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+	[ -n "$dtb" ] && args+=(-dtb "$dtb")
+fi
+args+=("${icount_args[@]}" "${extra_args[@]}")
+
 if [ -z "$log" ]; then
 	log=$tmpdir/console.log
 else
@@ -90,6 +196,7 @@ quote() {	# shell-quote only the words that need it
 	printf '%s' "${out# }"
 }
 say "# qemu: $(quote "$QEMU" "${args[@]}")"
+[ -n "$el3_note" ] && say "# qemu: el3: $el3_note"
 
 start=$(date +%s.%N)
 set +e

@@ -9,7 +9,8 @@
  * access at EL1 or EL0 (run_at()), then checks from EL2: where the
  * exception went (last_exc), whether the value reached the destination
  * register, and whether the host's registers changed.  Counters count
- * SW_INCR (event 0x00), so nothing moves unless PMSWINC_EL0 is written.
+ * SW_INCR (event 0x00), so nothing moves unless PMSWINC_EL0 is written;
+ * only R12 counts instructions (INST_RETIRED, under run.sh's -icount).
  *
  * Terms: N = PMCR_EL0.N read at EL2 (implemented event counters);
  * HPMN = MDCR_EL2.HPMN; "guest" counters are 0..HPMN-1 (first range),
@@ -970,6 +971,214 @@ static void t_user(void *p)
 		   t->tpm ? "traps_to_el2_on_tpm" : "allowed");
 }
 
+/*
+ * R11: the overflow interrupt request is a level that follows PMCR_EL0.E.
+ * D13.3.1 (as R9); shared pseudocode CheckForPMUOverflow(), "Called before
+ * each instruction is executed", sets the request level from
+ * CheckPMUOverflowCondition(PMUOverflowCondition_IRQ, ...), where
+ * global_en is PMCR_EL0.E for PMUCounterRange_R1.  So with PMOVSSET.n and
+ * PMINTENSET.n set for counter n below HPMN, a PMCR_EL0 write that sets E
+ * raises the request and one that clears E lowers it, with no other PMU
+ * register written.  The PMCR_EL0 writes are the guest's (EL1).  The
+ * checks marked "control" hold on stock QEMU: the request is evaluated
+ * with the E in force when PMINTENSET is written.
+ */
+static long st_pmcr_write(void *p)
+{
+	struct step *s = p;
+
+	write_sysreg(s->val, pmcr_el0);
+	isb();
+	return 0;
+}
+
+static void t_irq_follows_pmcr_e(void *unused)
+{
+	struct step s = { .val = PMCR_E };
+	u64 bit = BIT(guest_idx);
+
+	det_reset();
+	host_reset(hpmn);
+	write_sysreg(0, pmcr_el0);
+	write_sysreg(bit, pmovsset_el0);
+	write_sysreg(bit, pmintenset_el1);
+	isb();
+	if (pmu_irq_pending())
+		fail("control: PMCR.E=0: PMU interrupt pending");
+
+	run_at(1, st_pmcr_write, &s);
+	check_no_exception("PMCR write");
+	if (!pmu_irq_pending())
+		fail("EL1 set PMCR.E with PMOVSSET.%u and PMINTENSET.%u set: no PMU interrupt (PPI %u not pending)",
+		     guest_idx, guest_idx, PMU_PPI);
+
+	write_sysreg(bit, pmintenset_el1);
+	isb();
+	if (!pmu_irq_pending())
+		fail("control: PMCR.E=1: no PMU interrupt after a PMINTENSET write");
+
+	exc_reset();
+	s.val = 0;
+	run_at(1, st_pmcr_write, &s);
+	check_no_exception("PMCR write");
+	if (pmu_irq_pending())
+		fail("EL1 cleared PMCR.E: PMU interrupt still pending (PPI %u)",
+		     PMU_PPI);
+
+	host_reset(hpmn);
+	if (pmu_irq_pending())
+		fail("PMU interrupt still pending after PMOVSCLR");
+	tap_result(!failed(), det,
+		   "el1_guest_counter%u_overflow_irq_follows_pmcr_enable",
+		   guest_idx);
+}
+
+/*
+ * R12: an event counter preloaded with 2^32 - D (PMCR_EL0.LP = 0) overflows
+ * after exactly D events, and its interrupt request is raised then, with no
+ * PMU register access.  Shared pseudocode AArch64.IncrementEventCounter():
+ * "new_value = old_value + increment; ... ovflw = if lp == '1' then 64
+ * else 32; if old_value<64:ovflw> != new_value<64:ovflw> then
+ * PMOVSSET_EL0<idx> = '1'", and AArch64.PMUCycle(), "Called at the end of
+ * each cycle to increment event counters and check for PMU overflow", then
+ * calls CheckForPMUOverflow().  The counter counts INST_RETIRED (event
+ * 0x08, implemented by QEMU only under -icount, which run.sh passes) at
+ * EL2 while a loop of POLL_INSNS instructions polls the PMU PPI in the GIC
+ * redistributor (MMIO, not a PMU access).  Once the PPI reads pending, the
+ * counter is read (the next instruction): it must have counted at least D
+ * events (no early overflow) and at most D + OVERFLOW_SLACK (seen within
+ * two polls of the D-th event; the poll is the only granularity).  Counter
+ * guest_idx, PMCR_EL0.E = 1, every other counter disabled.
+ */
+#define EVT_INST_RETIRED	0x08
+#define OVERFLOW_DISTANCE	1000UL	/* D */
+#define POLL_INSNS		4	/* instructions per poll */
+#define POLL_LIMIT		OVERFLOW_DISTANCE	/* 4 * D instructions */
+#define OVERFLOW_SLACK		(2 * POLL_INSNS)
+
+/*
+ * At EL2: enable counter n, then poll the PMU PPI with no PMU register
+ * access until it reads pending or POLL_LIMIT polls passed, then read the
+ * counter (PMXEVCNTR_EL0, PMSELR_EL0 = n: the next instruction).  Returns
+ * the value read; *polls the polls before the one that saw the PPI
+ * pending (POLL_LIMIT: none did).
+ */
+static u64 poll_overflow_irq(unsigned int n, u64 *polls)
+{
+	u64 left = POLL_LIMIT, v;
+
+	write_sysreg(n, pmselr_el0);
+	isb();
+	asm volatile("	msr	pmcntenset_el0, %[bit]\n"
+		     "	isb\n"
+		     "1:	ldr	%w[v], [%[pend]]\n"
+		     "	tbnz	%w[v], #%[ppi], 2f\n"
+		     "	subs	%[left], %[left], #1\n"
+		     "	b.ne	1b\n"
+		     "2:	mrs	%[v], pmxevcntr_el0\n"
+		     : [left] "+r"(left), [v] "=&r"(v)
+		     : [bit] "r"(BIT(n)), [pend] "r"(GICR_ISPENDR0),
+		       [ppi] "i"(PMU_PPI)
+		     : "cc", "memory");
+	*polls = POLL_LIMIT - left;
+	return v;
+}
+
+/*
+ * At EL2: counter n counts INST_RETIRED at EL2 from 2^32 - D with its
+ * PMINTENSET bit set, polled as above.  Returns the events it counted up
+ * to the read; *polls as above, *ovf whether PMOVSSET.n was set after the
+ * read, *pend whether the PPI was pending after the read.
+ */
+static u64 count_to_overflow(unsigned int n, u64 *polls, bool *ovf,
+			     bool *pend)
+{
+	u64 v;
+
+	host_reset(hpmn);
+	pmevtyper_write(n, EVT_NSH | EVT_INST_RETIRED);
+	pmevcntr_write(n, BIT(32) - OVERFLOW_DISTANCE);
+	write_sysreg(BIT(n), pmintenset_el1);
+	isb();
+	if (pmu_irq_pending())
+		fail("control: PMU interrupt pending before counting");
+	v = poll_overflow_irq(n, polls);
+	write_sysreg(BIT(n), pmcntenclr_el0);
+	isb();
+	*ovf = read_sysreg(pmovsset_el0) & BIT(n);
+	*pend = pmu_irq_pending();
+	host_reset(hpmn);
+	if (pmu_irq_pending())
+		fail("PMU interrupt still pending after PMOVSCLR");
+	/* Bits [63:32] count on with FEAT_PMUv3p5: compare 32 bits. */
+	return (u32)(v - (BIT(32) - OVERFLOW_DISTANCE));
+}
+
+static bool inst_retired_implemented(void)
+{
+	if (read_sysreg(pmceid0_el0) & BIT(EVT_INST_RETIRED))
+		return true;
+	fail("control: INST_RETIRED not implemented (PMCEID0_EL0 bit 8 clear): QEMU needs -icount");
+	return false;
+}
+
+static void t_overflow_on_time(void *unused)
+{
+	u64 polls = POLL_LIMIT, counted = 0;
+	bool ovf, pend;
+
+	det_reset();
+	if (!inst_retired_implemented())
+		goto out;
+	counted = count_to_overflow(guest_idx, &polls, &ovf, &pend);
+	if (polls == POLL_LIMIT)
+		fail("no PMU interrupt within %lu events of 2^32 - %lu with no PMU access (a counter read then found %lu events, PMOVSSET.%u %d)",
+		     POLL_LIMIT * POLL_INSNS, OVERFLOW_DISTANCE, counted,
+		     guest_idx, ovf);
+	else if (counted < OVERFLOW_DISTANCE ||
+		 counted > OVERFLOW_DISTANCE + OVERFLOW_SLACK)
+		fail("PMU interrupt seen after poll %lu with %lu events counted, want %lu to %lu",
+		     polls, counted, OVERFLOW_DISTANCE,
+		     OVERFLOW_DISTANCE + OVERFLOW_SLACK);
+	if (!ovf)
+		fail("PMOVSSET.%u clear after %lu events", guest_idx, counted);
+out:
+	tap_result(!failed(), det,
+		   "guest_counter%u_overflow_irq_after_d_events_without_pmu_access",
+		   guest_idx);
+	if (polls < POLL_LIMIT)
+		printk("# counter %u from 2^32 - %lu: PPI pending at poll %lu, %lu events counted at the read\n",
+		       guest_idx, OVERFLOW_DISTANCE, polls, counted);
+}
+
+/*
+ * Control of R12 (QEMU models it): the same counter, once read after it
+ * wrapped, has PMOVSSET set and its interrupt requested.  Shows that
+ * INST_RETIRED counts and that the PPI is seen when the overflow is.
+ */
+static void t_overflow_after_read(void *unused)
+{
+	u64 polls, counted;
+	bool ovf, pend;
+
+	det_reset();
+	if (!inst_retired_implemented())
+		goto out;
+	counted = count_to_overflow(guest_idx, &polls, &ovf, &pend);
+	if (counted < OVERFLOW_DISTANCE)
+		fail("counted %lu INST_RETIRED events, want at least %lu",
+		     counted, OVERFLOW_DISTANCE);
+	if (!ovf)
+		fail("PMOVSSET.%u clear after %lu events", guest_idx, counted);
+	if (!pend)
+		fail("no PMU interrupt after the counter read (PPI %u)",
+		     PMU_PPI);
+out:
+	tap_result(!failed(), det,
+		   "el2_guest_counter%u_overflow_irq_after_pmevcntr_read",
+		   guest_idx);
+}
+
 /* ---- the test table ---------------------------------------------------- */
 
 static int el0 = 0, el1 = 1;
@@ -1067,6 +1276,11 @@ static const struct {
 	USER(U_ER, true),
 	USER(U_CR, true),
 	USER(U_SW, true),
+	/* R11 (control: pmcr_e_gates_guest_counter*_overflow_irq) */
+	{ t_irq_follows_pmcr_e, NULL },
+	/* R12 (and its control) */
+	{ t_overflow_after_read, NULL },
+	{ t_overflow_on_time, NULL },
 };
 
 #define NTESTS	(sizeof(tests) / sizeof(tests[0]))

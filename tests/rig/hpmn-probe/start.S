@@ -6,6 +6,8 @@
  * with SVC #0).  Everything else is in C (probe.c, lib.c).
  */
 
+#include "gpr_pairs.h"
+
 #define FRAME_SIZE	272	/* x0-x30, ELR, SPSR, padded to 16 */
 #define CALLEE_SIZE	112	/* x19-x30, padded to 16 */
 
@@ -49,21 +51,7 @@ _start:
  */
 .macro	exc_entry el, handler
 	sub	sp, sp, #FRAME_SIZE
-	stp	x0, x1, [sp, #0]
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	gpr_pairs stp
 	mrs	x0, elr_el\el
 	mrs	x1, spsr_el\el
 	stp	x30, x0, [sp, #240]
@@ -74,21 +62,7 @@ _start:
 	ldr	x1, [sp, #256]
 	msr	elr_el\el, x0
 	msr	spsr_el\el, x1
-	ldp	x0, x1, [sp, #0]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldp	x18, x19, [sp, #144]
-	ldp	x20, x21, [sp, #160]
-	ldp	x22, x23, [sp, #176]
-	ldp	x24, x25, [sp, #192]
-	ldp	x26, x27, [sp, #208]
-	ldp	x28, x29, [sp, #224]
+	gpr_pairs ldp
 	add	sp, sp, #FRAME_SIZE
 	eret
 .endm
