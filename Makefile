@@ -28,7 +28,7 @@ JOBS ?= $(shell nproc)
 RIG_ARGS ?= --smp 2 --memory 1024 --icount
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
-	qemu split-dtb probe check bench demo shell clean distclean
+	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean
 
 all: initramfs
 
@@ -56,6 +56,10 @@ split-dtb: qemu
 probe: setup
 	$(MAKE) -C tests/rig/hpmn-probe O=$(BUILD)/hpmn-probe
 
+# The EL3 firmware of the rig's EL3 variant (run-qemu.sh --el3, docs/rig.md).
+el3-firmware: setup
+	$(MAKE) -C tests/rig/el3-firmware O=$(BUILD)/el3-firmware
+
 selftests: kernel
 	@tests/rig/build-selftests.sh $(KSRC) $(SELFTEST_OUT)
 
@@ -73,6 +77,12 @@ initramfs: module pmuctl kselftests
 		--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
 		--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
 		--add $(BUILD)/tests/partitioned_pmu:/rig/tests/ \
+		--add $(BUILD)/tests/partition_isolation:/rig/tests/ \
+		--add $(BUILD)/tests/partition_hotplug:/rig/tests/ \
+		--add $(BUILD)/tests/el3_visible:/rig/tests/ \
+		--add $(BUILD)/tests/hostile_vmm:/rig/tests/ \
+		--add $(BUILD)/tests/host_counter_leak:/rig/tests/ \
+		--add $(BUILD)/tests/overflow_delivery:/rig/tests/ \
 		--add $(BUILD)/tests/backing_switch:/rig/tests/ \
 		--add $(BUILD)/tests/pmu_ops:/rig/tests/ \
 		--add $(TOP)/tests/rig/checks:/rig/tests \
@@ -82,7 +92,7 @@ initramfs: module pmuctl kselftests
 		--add $(BUILD)/pmuctl-arm64/pmuctl:/rig/bin/ \
 		--plans $(TOP)/tests/rig/plans
 
-check: initramfs qemu probe split-dtb
+check: initramfs qemu probe split-dtb el3-firmware
 	@tests/run-check.sh
 
 demo: initramfs qemu
@@ -93,6 +103,11 @@ demo: initramfs qemu
 # Benchmarks: deterministic figures under -icount, not part of make check.
 bench: initramfs qemu split-dtb
 	@tests/run-bench.sh
+
+# The rig with EL3 present: its own plan, alone.
+el3: initramfs qemu el3-firmware
+	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
+		--plan el3 $(RIG_ARGS) --el3 --timeout 1200 --log $(BUILD)/el3.log
 
 shell: initramfs qemu
 	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \

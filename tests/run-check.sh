@@ -6,10 +6,12 @@
 # to a pristine linux-source-6.12 with patch -p1, pmuctl's own tests, the
 # HPMN probe on the rig's patched QEMU and on Debian's stock one) as TAP,
 # then the rig (tests/rig/plans/check.plan) booted in the patched QEMU, then
-# the split-PMU rig (tests/rig/plans/split.plan: two host PMUs, as on
-# big.LITTLE) and an uncovered-PMU rig (a PMU for only some CPUs:
-# tests/rig/plans/uncovered.plan), then one verdict line "N passed,
-# N failed" over all of it.
+# the rig again as a host without FEAT_FGT, FEAT_HPMN0 or PMUv3p5
+# (-cpu neoverse-n1: tests/rig/plans/neoverse.plan), with EL3 present
+# (run-qemu.sh --el3: tests/rig/plans/el3.plan), the split-PMU rig
+# (tests/rig/plans/split.plan: two host PMUs, as on big.LITTLE) and an
+# uncovered-PMU rig (a PMU for only some CPUs: tests/rig/plans/uncovered.plan),
+# then one verdict line "N passed, N failed" over all of it.
 # Exits non-zero on any failure.
 set -uo pipefail
 
@@ -41,16 +43,36 @@ echo "TAP version 13" | tee -a "$host_tap"
 echo "# kernel: $(cat "$build/kernel-source-version")" | tee -a "$host_tap"
 sed 's/^/# qemu: /' "$build/qemu/VERSION" | tee -a "$host_tap"
 
-# Tracked sources only: not the generated *.mod.c next to them.
+# Tracked sources only: not the generated *.mod.c next to them. checkpatch
+# runs outside the repository so that it leaves no .checkpatch-camelcase.*
+# cache behind. Its CamelCase check only knows the identifiers of the
+# tree's include/ (not arch/arm64/include, where sys_reg_CRn() lives, nor
+# the generated sysreg-defs.h of the built tree, with ID_AA64DFR0_EL1_PMUVer_*
+# and the HDFGRTR_EL2_*n names), so it runs separately below: every
+# CamelCase identifier in module/ must be one the kernel defines.
+camelcase=$out/camelcase.txt
+: > "$camelcase"
 for file in $(git -C "$top" ls-files 'module/*.c' 'module/*.h'); do
 	file=$top/$file
-	perl "$checkpatch" --strict --no-tree -q --show-types -f "$file" > "$out/checkpatch.txt" 2>&1
+	(cd "$out" && perl "$checkpatch" --strict --no-tree -q --show-types \
+		--ignore CAMELCASE -f "$file") > "$out/checkpatch.txt" 2>&1
 	result $? "checkpatch_strict module/$(basename "$file")" "$out/checkpatch.txt"
+	(cd "$out" && perl "$checkpatch" --strict --no-tree -q --types CAMELCASE \
+		-f "$file") 2>&1 | sed -n 's/.*Avoid CamelCase: <\(.*\)>.*/\1/p' >> "$camelcase"
 done
+: > "$out/camelcase-unknown.txt"
+for word in $(sort -u "$camelcase"); do
+	grep -rqsw -e "define $word" "$ksrc/arch/arm64/include" "$ksrc/include" \
+		"$build/kernel/arch/arm64/include/generated" ||
+		echo "$word is not an identifier the kernel defines" >> "$out/camelcase-unknown.txt"
+done
+[ ! -s "$out/camelcase-unknown.txt" ]
+result $? "module_camelcase_names_are_the_kernels_own ($(sort -u "$camelcase" | tr '\n' ' '))" \
+	"$out/camelcase-unknown.txt"
 while read -r patch; do
 	[ -n "$patch" ] || continue
-	perl "$checkpatch" --strict --no-tree -q --show-types "$top/shim-patch/$patch" \
-		> "$out/checkpatch.txt" 2>&1
+	(cd "$out" && perl "$checkpatch" --strict --no-tree -q --show-types \
+		"$top/shim-patch/$patch") > "$out/checkpatch.txt" 2>&1
 	result $? "checkpatch_strict shim-patch/$patch" "$out/checkpatch.txt"
 done < "$top/shim-patch/series"
 
@@ -111,7 +133,22 @@ boot_rig() {
 	echo "# $name exit status $?"
 }
 
-boot_rig rig check "$rig_log" --smp 2 --timeout 2400
+# slub_debug=FZPU: freed objects are poisoned and checked, so a use after
+# free in the module's error paths reads poison instead of stale data.
+boot_rig rig check "$rig_log" --smp 2 --timeout 2400 --append slub_debug=FZPU
+
+# A host without FEAT_FGT, FEAT_HPMN0 or PMUv3p5 (Neoverse N1: Graviton2,
+# Altra): the partitioned suite through the trap fast path.
+neoverse_log=$out/rig-neoverse-n1.log
+echo "# neoverse-n1 rig: -cpu neoverse-n1 (no FGT, no HPMN0, PMUv3p1), -smp 2"
+RIG_QEMU_EXTRA="-cpu neoverse-n1" boot_rig "neoverse-n1 rig" neoverse "$neoverse_log" \
+	--smp 2 --timeout 2400 --append slub_debug=FZPU
+
+# EL3 present (a firmware of the rig's own hands over at Non-secure EL2, as
+# TF-A does on every server): PMEVTYPER's NSK, NSU and M are live.
+el3_log=$out/rig-el3.log
+echo "# EL3 rig: run-qemu.sh --el3 (tests/rig/el3-firmware), -smp 2"
+boot_rig "EL3 rig" el3 "$el3_log" --smp 2 --timeout 2400 --el3 --append slub_debug=FZPU
 
 # The split-PMU rig: the same host kernel with -smp 4 and a device tree
 # whose PMU is split in two (CPUs 0-1, CPUs 2-3), as on big.LITTLE.
@@ -126,5 +163,5 @@ echo "# uncovered-PMU rig: $build/uncovered-pmu.dtb, -smp 4, a PMU for CPUs 0-1 
 boot_rig "uncovered-PMU rig" uncovered "$uncovered_log" --smp 4 --timeout 600 \
 	--dtb "$build/uncovered-pmu.dtb"
 
-"$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$split_log" \
-	"$uncovered_log"
+"$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$neoverse_log" \
+	"$el3_log" "$split_log" "$uncovered_log"

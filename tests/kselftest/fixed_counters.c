@@ -469,9 +469,9 @@ static void test_attribute_errors(void)
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
 	type = host_pmu_type("armv8_cortex_a53");
-	expect_errno("set_pmu_on_a_fixed_vm_is_ebusy",
+	expect_errno("set_pmu_on_a_fixed_vm_is_einval",
 		     pmu_attr(second, KVM_SET_DEVICE_ATTR,
-			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), EBUSY);
+			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), EINVAL);
 	pmu_vcpu_init(vcpu);
 	expect_errno("fixed_attr_after_pmu_init_is_ebusy", set_fixed(vcpu), EBUSY);
 	run_to_sync(vcpu);
@@ -487,14 +487,14 @@ static void test_attribute_errors(void)
 	filter->nevents = 1;
 	filter->action = KVM_PMU_EVENT_ALLOW;
 	pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_FILTER, filter);
-	expect_errno("fixed_attr_with_an_event_filter_is_ebusy", set_fixed(vcpu), EBUSY);
+	expect_errno("fixed_attr_with_an_event_filter_is_einval", set_fixed(vcpu), EINVAL);
 	close(gic_fd);
 	kvm_vm_free(vm);
 
 	/* SET_PMU, then the mode. */
 	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
 	pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_SET_PMU, &type);
-	expect_errno("fixed_attr_after_set_pmu_is_ebusy", set_fixed(vcpu), EBUSY);
+	expect_errno("fixed_attr_after_set_pmu_is_einval", set_fixed(vcpu), EINVAL);
 	close(gic_fd);
 	kvm_vm_free(vm);
 }
@@ -540,6 +540,29 @@ static void test_default_mode_fixed(void)
 	ksft_test_result(FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) > 0,
 			 "set_pmu_restores_the_event_counters (N %lu)\n",
 			 FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
+	close(gic_fd);
+	kvm_vm_free(vm);
+
+	/*
+	 * An explicit partitioned PMU under default_mode=fixed gets the
+	 * partition's counters (issue 11, defect 9: v0.2.0 gave it
+	 * min(0, N) = 0, the fixed mode's N).
+	 */
+	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
+	{
+		uint64_t n = ~0ULL;
+		int err = pmu_attr(vcpu, KVM_SET_DEVICE_ATTR,
+				   KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL);
+
+		if (!err)
+			err = pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				       KVM_PMU_PARTITION_ATTR_PARTITIONED, &n);
+		vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+		ksft_print_msg("explicit partition under default fixed: %s, N %lu, PMCR_EL0.N %lu\n",
+			       err ? strerror(err) : "ok", n, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
+		ksft_test_result(!err && n > 0 && FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) == n,
+				 "explicit_partition_under_default_fixed_gets_its_counters\n");
+	}
 	close(gic_fd);
 	kvm_vm_free(vm);
 }
@@ -595,7 +618,7 @@ int main(int argc, char **argv)
 	}
 
 	if (argc > 1 && !strcmp(argv[1], "default")) {
-		ksft_set_plan(5);
+		ksft_set_plan(6);
 		test_default_mode_fixed();
 		ksft_finished();
 	}

@@ -2,7 +2,8 @@
 /*
  * What the kernel says, as kselftests read it: the kernel log (kmsg_mark()
  * before an action, kmsg_has() after it, for the one line the module logs
- * with each error) and one-line files (read_line(), for sysfs).
+ * with each error, or kmsg_warnings() for the warnings no action may
+ * cause) and one-line files (read_line() and write_file(), for sysfs).
  */
 #ifndef KERNEL_STATE_H
 #define KERNEL_STATE_H
@@ -28,29 +29,68 @@ static inline int kmsg_mark(void)
 	return fd;
 }
 
+/*
+ * The next record of a /dev/kmsg reader into @record, NUL-terminated;
+ * false when none is left. A record overwritten before it was read
+ * (EPIPE) is skipped.
+ */
+static inline bool kmsg_next(int fd, char *record, size_t size)
+{
+	ssize_t len;
+
+	do {
+		len = read(fd, record, size - 1);
+	} while (len < 0 && errno == EPIPE);
+	if (len <= 0)
+		return false;
+	record[len] = '\0';
+	return true;
+}
+
 /* Whether a record after the mark contains @needle. Closes @fd. */
 static inline bool kmsg_has(int fd, const char *needle)
 {
 	char record[2048];
 	bool found = false;
-	ssize_t len;
 
 	if (fd < 0)
 		return false;
-	while ((len = read(fd, record, sizeof(record) - 1)) != 0) {
-		if (len < 0) {
-			if (errno == EPIPE)	/* overwritten: keep reading */
-				continue;
-			break;			/* EAGAIN: no more records */
-		}
-		record[len] = '\0';
+	while (kmsg_next(fd, record, sizeof(record)))
 		if (strstr(record, needle))
 			found = true;
-	}
 	close(fd);
 	if (!found)
 		ksft_print_msg("kernel log lacks: %s\n", needle);
 	return found;
+}
+
+/*
+ * Kernel warnings in the records after the mark: WARNING, BUG, Oops, a
+ * call trace (a dump_stack(), as sysfs prints for a duplicate name).
+ * Prints each. Closes @fd.
+ */
+static inline int kmsg_warnings(int fd)
+{
+	static const char *const needles[] = {
+		"WARNING:", "BUG:", "Internal error", "Call trace:",
+		"duplicate filename",
+	};
+	char record[2048];
+	int warnings = 0;
+	size_t i;
+
+	if (fd < 0)
+		return 1;
+	while (kmsg_next(fd, record, sizeof(record))) {
+		for (i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
+			if (strstr(record, needles[i])) {
+				ksft_print_msg("kernel: %s", record);
+				warnings++;
+				break;
+			}
+	}
+	close(fd);
+	return warnings;
 }
 
 /* The first line of @path without its newline; false if unreadable. */
@@ -67,6 +107,19 @@ static inline bool read_line(const char *path, char *buf, size_t size)
 	if (ok)
 		buf[strcspn(buf, "\n")] = '\0';
 	return ok;
+}
+
+/* Writes @value to @path: 0, or the errno of the open or the write. */
+static inline int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	close(fd);
+	return err;
 }
 
 #endif /* KERNEL_STATE_H */

@@ -8,6 +8,16 @@
  * errno, and reads /dev/kmsg for the one log line the module promises for
  * each refused parameter. The host PMU's counter count is taken from the
  * PMU driver's own boot message, not from the module.
+ *
+ * Failure paths: with CONFIG_FAILSLAB, /proc/thread-self/fail-nth fails
+ * the n-th allocation the module's code makes from then on (a stack-trace
+ * filter leaves the kernel's own alone); the load and a vCPU's creation
+ * are repeated with n = 1, 2, ... until fewer than n allocations happen,
+ * and each failure must leave no state, no kernel warning and no module
+ * reference
+ * (v0.2.0 put a kobject twice when sysfs set-up failed, and read freed
+ * vCPU state when a vCPU's sysfs directory could not be made). The rig
+ * boots check with slub_debug=FZPU, so a use after free reads poison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +33,9 @@
 
 #include "kselftest.h"
 #include "kernel_state.h"
+#include "pmu_vm.h"
+
+#include <uapi/linux/kvm_pmu_partition.h>
 
 #define MODULE_NAME	"kvm_pmu_partition"
 #define SYSFS_DIR	"/sys/kernel/" MODULE_NAME
@@ -31,18 +44,38 @@ static const char *module_path;
 static char smallest_pmu[64];
 static unsigned int smallest_counters = ~0U;
 
-static int load(const char *params)
+static bool fail_nth_allocation(int nth);
+static bool failure_injected(void);
+static bool last_failure_injected;
+
+/*
+ * finit_module(2) of the module with @params; with @failing_allocation
+ * n > 0, the n-th allocation in it fails (fail-nth counts from the write
+ * on, so the file is opened first).
+ */
+static int load_failing(const char *params, int failing_allocation)
 {
 	int fd = open(module_path, O_RDONLY | O_CLOEXEC);
 	int ret, saved;
 
 	if (fd < 0)
 		ksft_exit_fail_msg("open %s: %s\n", module_path, strerror(errno));
+	if (failing_allocation)
+		fail_nth_allocation(failing_allocation);
 	ret = syscall(__NR_finit_module, fd, params, 0);
 	saved = errno;
+	if (failing_allocation) {
+		last_failure_injected = failure_injected();
+		fail_nth_allocation(0);
+	}
 	close(fd);
 	errno = saved;
 	return ret;
+}
+
+static int load(const char *params)
+{
+	return load_failing(params, 0);
 }
 
 static int unload(void)
@@ -64,18 +97,11 @@ static void find_smallest_host_pmu(void)
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	char record[2048], name[64];
 	unsigned int total, high, low;
-	ssize_t len;
 	char *line;
 
 	if (fd < 0)
 		ksft_exit_fail_msg("open /dev/kmsg: %s\n", strerror(errno));
-	while ((len = read(fd, record, sizeof(record) - 1)) != 0) {
-		if (len < 0) {
-			if (errno == EPIPE)
-				continue;
-			break;
-		}
-		record[len] = '\0';
+	while (kmsg_next(fd, record, sizeof(record))) {
 		line = strstr(record, "hw perfevents: enabled with ");
 		if (!line || sscanf(line, "hw perfevents: enabled with %63s PMU driver, %u (%x,%x)",
 				    name, &total, &high, &low) != 4)
@@ -279,6 +305,251 @@ static void test_vm_created_before_load_stays_stock(void)
 	ksft_test_result(ok && !loaded(), "vm_created_before_load_stays_stock\n");
 }
 
+
+/* The module's reference count, or -1 when it is not loaded. */
+static long module_refcount(void)
+{
+	char buf[16];
+
+	if (!read_line("/sys/module/" MODULE_NAME "/refcnt", buf, sizeof(buf)))
+		return -1;
+	return atol(buf);
+}
+
+/*
+ * Fails the @nth slab allocation of this thread from now on (0: none).
+ * Documentation/fault-injection/fault-injection.rst, "fail-nth".
+ */
+static bool fail_nth_allocation(int nth)
+{
+	char value[16];
+	int fd = open("/proc/thread-self/fail-nth", O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	snprintf(value, sizeof(value), "%d", nth);
+	ok = write(fd, value, strlen(value)) > 0;
+	close(fd);
+	return ok;
+}
+
+/* Whether the failure set up with fail_nth_allocation() happened. */
+static bool failure_injected(void)
+{
+	char value[16];
+
+	return read_line("/proc/thread-self/fail-nth", value, sizeof(value)) &&
+	       atoi(value) == 0;
+}
+
+/* The lowest address of the kernel's own text in /proc/kallsyms, or 0. */
+static unsigned long kernel_text_start(void)
+{
+	char line[256], type, symbol[128];
+	unsigned long address, lowest = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strchr(line, '[') &&	/* "[module]": not the kernel's */
+		    sscanf(line, "%lx %c %127s", &address, &type, symbol) == 3 &&
+		    (type == 'T' || type == 't') && address && (!lowest || address < lowest))
+			lowest = address;
+	fclose(f);
+	return lowest;
+}
+
+static bool write_setting(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * failslab for fail-nth, limited to allocations with a module's code on
+ * the stack: on arm64 modules live in the 2 GB below the kernel image
+ * (MODULES_VADDR..MODULES_END = KIMAGE_VADDR; the rig has no KASLR), so
+ * KVM's and the module loader's own allocations never fail, only those
+ * the module's code makes (its init, its hooks).
+ */
+static bool failslab_set_up(void)
+{
+	const char *dir = "/sys/kernel/debug/failslab";
+	/* KIMAGE_VADDR = MODULES_END is 2 GB aligned; the text starts above. */
+	unsigned long text = kernel_text_start() & ~((2UL << 30) - 1);
+	char path[128], value[32];
+
+	if (!text || access("/proc/thread-self/fail-nth", W_OK))
+		return false;
+	snprintf(path, sizeof(path), "%s/require-start", dir);
+	snprintf(value, sizeof(value), "%lu", text - (2UL << 30));
+	if (!write_setting(path, value))
+		return false;
+	snprintf(path, sizeof(path), "%s/require-end", dir);
+	snprintf(value, sizeof(value), "%lu", text);
+	if (!write_setting(path, value))
+		return false;
+	snprintf(path, sizeof(path), "%s/ignore-gfp-wait", dir);
+	if (!write_setting(path, "N"))
+		return false;
+	snprintf(path, sizeof(path), "%s/verbose", dir);
+	return write_setting(path, "0");
+}
+
+/*
+ * Rule: a load that fails because an allocation fails (each of them in
+ * turn) returns an errno, leaves no sysfs directory, no CPU hotplug state
+ * and no kernel warning; the first load that gets every allocation works.
+ */
+static void test_load_survives_every_failed_allocation(void)
+{
+	int kmsg, nth, failures = 0, tolerated = 0, leftovers = 0, ret;
+	char states[8192];
+	FILE *f;
+
+	ensure_unloaded();
+	kmsg = kmsg_mark();
+	for (nth = 1; nth < 1000; nth++) {
+		ret = load_failing("default_mode=partitioned reserved_host_counters=2", nth);
+		if (!last_failure_injected) {
+			/* The load made fewer than nth allocations: all were tried. */
+			break;
+		}
+		if (!ret) {
+			tolerated++;	/* an allocation whose failure costs nothing */
+			ensure_unloaded();
+			continue;
+		}
+		failures++;
+		f = fopen("/sys/devices/system/cpu/hotplug/states", "r");
+		states[0] = '\0';
+		if (f) {
+			states[fread(states, 1, sizeof(states) - 1, f)] = '\0';
+			fclose(f);
+		}
+		if ((loaded() || strstr(states, "kvm_pmu_partition")) && !leftovers++)
+			ksft_print_msg("allocation %d failed the load (%s) but left state behind\n",
+				       nth, strerror(errno));
+	}
+	ksft_print_msg("%d allocations: %d failed loads, %d tolerated failures; the last load %s\n",
+		       nth - 1, failures, tolerated, ret ? strerror(errno) : "succeeded");
+	ksft_test_result(!ret && failures > 0 && !leftovers && !kmsg_warnings(kmsg),
+			 "failed_allocations_during_load_leave_nothing_behind\n");
+	ensure_unloaded();
+}
+
+static void guest_sync_forever(void)
+{
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+/*
+ * Rule: creating a vCPU while its n-th allocation fails (each in turn,
+ * KVM's and the module's) either fails with an errno or gives a vCPU, and
+ * closing the VM leaves no VM in the module and no module reference.
+ */
+static void test_vcpu_creation_survives_every_failed_allocation(void)
+{
+	struct kvm_vcpu_init init;
+	int kmsg, nth, created = 0, refused = 0;
+	long base;
+	bool ok;
+
+	ensure_unloaded();
+	ok = load("default_mode=partitioned reserved_host_counters=2") == 0;
+	base = module_refcount();
+	kmsg = kmsg_mark();
+	for (nth = 1; ok && nth < 1000; nth++) {
+		struct kvm_vm *vm = vm_create_barebones();
+		bool injected;
+		int vcpu_fd;
+
+		vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+		fail_nth_allocation(nth);
+		vcpu_fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+		injected = failure_injected();
+		fail_nth_allocation(0);
+		if (vcpu_fd >= 0) {
+			created++;
+			close(vcpu_fd);
+		} else {
+			refused++;
+		}
+		kvm_vm_free(vm);
+		if (!injected)
+			break;	/* fewer than nth allocations: all were tried */
+	}
+	ksft_print_msg("%d vCPUs created and %d refused under failed allocations; %s VMs, refcount %ld (base %ld)\n",
+		       created, refused, "no", module_refcount(), base);
+	{
+		char vms[16] = "";
+
+		ok = ok && read_sysfs("vms", vms, sizeof(vms)) && !strcmp(vms, "0") &&
+		     module_refcount() == base;
+	}
+	ksft_test_result(ok && created > 0 && !kmsg_warnings(kmsg),
+			 "failed_allocations_during_vcpu_creation_leak_nothing\n");
+	ensure_unloaded();
+}
+
+/*
+ * Rule: a VM is never half in a mode (issue 11, defect 11): a vCPU created
+ * before the module was loaded stays stock, so its VM cannot be
+ * partitioned. The VMM's SET on a later vCPU fails with EINVAL and a log
+ * line; default_mode leaves the VM emulated, with a log line.
+ */
+static void test_vm_with_stock_vcpus_is_not_partitioned(void)
+{
+	struct kvm_vcpu *before, *after;
+	struct kvm_vcpu_init init;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int kmsg, gic_fd, set_err, run_err;
+	bool ok, logged_set, logged_run;
+	uint64_t n;
+
+	ensure_unloaded();
+	vm = vm_create(2);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	before = aarch64_vcpu_add(vm, 0, &init, guest_sync_forever);
+	ok = load("default_mode=partitioned reserved_host_counters=2") == 0;
+	after = aarch64_vcpu_add(vm, 1, &init, guest_sync_forever);
+	gic_fd = vgic_v3_setup(vm, 2, 64);
+	kmsg = kmsg_mark();
+	set_err = pmu_attr(after, KVM_SET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL);
+	logged_set = kmsg_has(kmsg, "has vCPUs created before kvm_pmu_partition was loaded");
+	pmu_vcpu_init(before);
+	pmu_vcpu_init(after);
+	kmsg = kmsg_mark();
+	run_err = _vcpu_run(after) ? errno : 0;
+	logged_run = kmsg_has(kmsg, "runs with KVM's PMU emulation, not default_mode=partitioned");
+	ok = ok && set_err == EINVAL && logged_set && !run_err &&
+	     get_ucall(after, &uc) == UCALL_SYNC && logged_run &&
+	     pmu_attr(after, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) == ENXIO &&
+	     pmu_attr(before, KVM_HAS_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL) == ENXIO;
+	ksft_print_msg("SET on the later vCPU: %s; first run: %s\n",
+		       set_err ? strerror(set_err) : "success",
+		       run_err ? strerror(run_err) : "ok");
+	close(gic_fd);
+	kvm_vm_free(vm);
+	{
+		char claimed[8] = "";
+
+		ok = ok && read_sysfs("counters_claimed", claimed, sizeof(claimed)) &&
+		     !strcmp(claimed, "0");
+	}
+	ksft_test_result(ok, "vm_with_vcpus_from_before_the_load_is_never_partitioned\n");
+	ensure_unloaded();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -289,7 +560,7 @@ int main(int argc, char **argv)
 	find_smallest_host_pmu();
 	ksft_print_msg("smallest host PMU: %s with %u event counters\n",
 		       smallest_pmu, smallest_counters);
-	ksft_set_plan(11);
+	ksft_set_plan(11 + 1 + (failslab_set_up() ? 2 : 0));
 
 	test_bad_parameters();
 	test_default_mode_fixed_loads();
@@ -297,6 +568,13 @@ int main(int argc, char **argv)
 	test_load_with_every_parameter_then_unload();
 	test_unload_refused_while_a_vm_went_through_the_module();
 	test_vm_created_before_load_stays_stock();
+	test_vm_with_stock_vcpus_is_not_partitioned();
+	if (failslab_set_up()) {
+		test_load_survives_every_failed_allocation();
+		test_vcpu_creation_survives_every_failed_allocation();
+	} else {
+		ksft_print_msg("no fail-nth/failslab: the failed-allocation paths are not tested\n");
+	}
 
 	ksft_finished();
 }

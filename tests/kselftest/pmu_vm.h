@@ -93,17 +93,23 @@ static inline void pmu_vcpu_init(struct kvm_vcpu *vcpu)
 	vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &init_attr);
 }
 
-static inline void pmu_vm_create(struct pmu_vm *p)
+/* The VM above, running @guest_code instead of pmu_guest_code. */
+static inline void pmu_vm_create_running(struct pmu_vm *p, void *guest_code)
 {
 	struct kvm_vcpu_init init;
 
 	p->vm = vm_create(1);
 	vm_ioctl(p->vm, KVM_ARM_PREFERRED_TARGET, &init);
 	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
-	p->vcpu = aarch64_vcpu_add(p->vm, 0, &init, pmu_guest_code);
+	p->vcpu = aarch64_vcpu_add(p->vm, 0, &init, guest_code);
 	p->gic_fd = vgic_v3_setup(p->vm, 1, 64);
 	__TEST_REQUIRE(p->gic_fd >= 0, "no vGICv3 on this host");
 	pmu_vcpu_init(p->vcpu);
+}
+
+static inline void pmu_vm_create(struct pmu_vm *p)
+{
+	pmu_vm_create_running(p, pmu_guest_code);
 }
 
 /* Runs the guest to completion and returns what it read. */

@@ -1,0 +1,913 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * PMU overflow interrupts reach the guest exactly once per overflow, for
+ * every counter kind and in every host set-up.
+ *
+ * Usage: overflow_delivery stock|fgt|trap|slow [FILTER]
+ *   stock  no module loaded: KVM 6.12's perf-backed emulation
+ *   fgt    kvm_pmu_partition default_mode=partitioned
+ *          reserved_host_counters=2 (fine-grained traps, fast path)
+ *   trap   the same with fgt=off (MDCR_EL2.TPM/TPMCR traps, fast path)
+ *   slow   the same with fgt=off fast_path=0 (every trap a full exit)
+ *   FILTER runs only the cases whose name contains it.
+ *
+ * It runs on the rig's -cpu max host (FEAT_FGT, PMUv3p5, 6 event counters,
+ * docs/rig.md), where a partitioned VM is PMUv3p5 with 4 event counters.
+ * Every case is one fresh VM whose guest counts its PMU interrupts in its
+ * IRQ handler (which reads PMOVSSET_EL0, clears what it read with
+ * PMOVSCLR_EL0 and EOIs), records per round how many interrupts came and
+ * what PMOVSSET_EL0 held afterwards, and the host compares with the Arm
+ * ARM's rules (DDI0487, D13.3 and the PMCR_EL0, PMOVSSET_EL0,
+ * PMINTENSET_EL1 register descriptions; shared pseudocode
+ * CheckPMUOverflowCondition() and AArch64.IncrementEventCounter()):
+ *
+ * - overflow position: an event counter overflows on unsigned overflow of
+ *   bit 63 when PMCR_EL0.LP is 1 (FEAT_PMUv3p5), of bit 31 when it is 0;
+ *   the cycle counter likewise with PMCR_EL0.LC. LP is RES0 without
+ *   PMUv3p5; LC is RES1 when AArch32 is supported at no Exception level,
+ *   which for a KVM guest (AArch64 EL1) is ID_AA64PFR0_EL1.EL0 == 1.
+ * - an overflow sets its PMOVSSET_EL0 bit; the PMU interrupt is requested
+ *   while PMCR_EL0.E, PMOVSSET_EL0.<n> and PMINTENSET_EL1.<n> are all 1
+ *   (level-sensitive: clearing PMOVSSET ends it). So each overflow gives
+ *   one interrupt, an overflow with PMINTENSET or E clear none until the
+ *   guest sets it and then one at once, a PMOVSSET_EL0 write (RW1S) one,
+ *   and the flag and the request survive anything the hypervisor does in
+ *   between (exits to user space, migration to another CPU).
+ *
+ * Cases, each for the cycle counter and event counter 0, 32-bit and 64-bit:
+ * overflow_position (preloads 2^32 - D and 2^64 - D), 8_wraps (8 overflows
+ * in one guest run with no exit in between, each D after a preload),
+ * overflow_then_pmintenset, overflow_pending and counting across an exit
+ * to user space and across a migration to CPU 1, and an overflow with
+ * PMINTENSET or PMCR_EL0.E clear across an exit or a migration, then set;
+ * and pmovsset_write, pmovsset_with_e_clear, lc_res1 and lp_res0. The
+ * 32-bit cycle counter is tested only where the VM's EL0 has AArch32
+ * (otherwise LC is RES1, as lc_res1 checks), the 64-bit event counter
+ * only on a PMUv3p5 VM. Where the interrupt is due the moment the guest
+ * sets the last enable (or unmasks IRQs), it must come within
+ * PROMPT_LIMIT loop iterations: a hypervisor that only notices at its
+ * next unrelated exit (a timer tick) fails, however long the wait.
+ *
+ * Counting is over short distances (D instructions) from a preloaded value,
+ * as counting 2^32 events would take minutes under emulation. QEMU 10.0.2
+ * arms an event counter's overflow timer one count early and does not
+ * re-arm it (docs/qemu.md), so the guest reads an event counter now and
+ * then while it waits, as guest perf does; the cycle counter needs none.
+ * QEMU 10.0.2's pmcr_write() also never re-evaluates the overflow
+ * interrupt, so a PMCR_EL0.E change neither raises nor lowers it: the
+ * PMCR_EL0.E cases of the fgt and trap set-ups fail on a rig QEMU without
+ * that fix, whatever the module does.
+ *
+ * A lost interrupt cannot hang the test: every guest wait is bounded, the
+ * guest's handler masks PMINTENSET after too many interrupts, and every
+ * KVM_RUN is bounded by an alarm. A case then fails and prints its counts.
+ */
+#define _GNU_SOURCE
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uapi/linux/kvm_pmu_partition.h>
+
+#include "kselftest.h"
+#include "pmu_vm.h"
+#include "kernel_state.h"
+#include <gic.h>
+
+#define SYSFS			KVM_PMU_PARTITION_SYSFS_DIR
+#define DISTANCE		20000	/* counts from the preload to the wrap */
+#define WAIT_LIMIT		(8 * DISTANCE)	/* loop iterations waiting for an IRQ */
+#define READ_EVERY		1000	/* event counter read interval (QEMU) */
+#define WRAP_ROUNDS		8
+#define WRITE_ROUNDS		4
+#define MAX_ROUNDS		8
+#define STORM_LIMIT		64	/* interrupts after which the guest masks them */
+#define PROMPT_LIMIT		64	/* iterations an already requested IRQ may take */
+#define CASE_TIMEOUT		120	/* seconds of KVM_RUN per case */
+#define CYCLE_COUNTER		31
+#define SYNC_STAY		0	/* guest's request at a GUEST_SYNC */
+#define SYNC_MIGRATE		1
+#define TWO_32			(1ULL << 32)
+
+enum scenario {
+	SCENARIO_POSITION,
+	SCENARIO_WRAP,
+	SCENARIO_PMOVSSET_WRITE,
+	SCENARIO_E_GATE,
+	SCENARIO_INTEN_LATER,
+	SCENARIO_PENDING_ACROSS_EXIT,
+	SCENARIO_COUNTING_ACROSS_EXIT,
+	SCENARIO_INTEN_ACROSS_EXIT,
+	SCENARIO_E_ACROSS_EXIT,
+};
+
+/* What the guest does; the host sets it before the first KVM_RUN. */
+struct guest_case {
+	enum scenario scenario;
+	uint64_t counter;		/* 0 or CYCLE_COUNTER */
+	uint64_t pmcr;			/* LC/LP the guest writes, E clear */
+	uint64_t sync_request;		/* SYNC_STAY or SYNC_MIGRATE */
+};
+
+/* What the guest saw; the host reads it after GUEST_DONE. */
+struct guest_result {
+	uint64_t irqs;			/* PMU interrupts taken */
+	uint64_t wrong_bits;		/* of them, with PMOVSSET != the counter's bit */
+	uint64_t last_wrong_bits;
+	uint64_t stray;			/* other INTIDs */
+	uint64_t storm;			/* the handler masked PMINTENSET */
+	uint64_t pmcr_readback;		/* PMCR_EL0 after writing case.pmcr */
+	uint64_t rounds;
+	uint64_t round_irqs[MAX_ROUNDS];
+	uint64_t round_pmovs[MAX_ROUNDS];	/* PMOVSSET_EL0 after the round */
+	uint64_t round_value[MAX_ROUNDS];	/* the counter after the round */
+	uint64_t round_wait[MAX_ROUNDS];	/* iterations waited for the IRQ */
+	uint64_t value_after_sync;	/* counter right after the GUEST_SYNC */
+	uint64_t final_irqs;		/* after a last quiet period */
+};
+
+static struct guest_case gcase;
+static volatile struct guest_result gres;
+
+/* ------------------------------------------------------------- the guest */
+
+static void guest_irq(struct ex_regs *regs)
+{
+	uint32_t intid = gic_get_and_ack_irq();
+	uint64_t bits;
+
+	if (intid != PMU_VM_IRQ) {
+		gres.stray++;
+		if (intid < 1020)
+			gic_set_eoi(intid);
+		return;
+	}
+	bits = read_sysreg(pmovsset_el0);
+	if (bits != BIT(gcase.counter)) {
+		gres.wrong_bits++;
+		gres.last_wrong_bits = bits;
+	}
+	write_sysreg(bits, pmovsclr_el0);
+	isb();
+	if (++gres.irqs >= STORM_LIMIT) {
+		write_sysreg(~0UL, pmintenclr_el1);
+		isb();
+		gres.storm = 1;
+	}
+	gic_set_eoi(intid);
+}
+
+static uint64_t counter_read(void)
+{
+	if (gcase.counter == CYCLE_COUNTER)
+		return read_sysreg(pmccntr_el0);
+	return read_sysreg(pmevcntr0_el0);
+}
+
+static void counter_write(uint64_t value)
+{
+	if (gcase.counter == CYCLE_COUNTER)
+		write_sysreg(value, pmccntr_el0);
+	else
+		write_sysreg(value, pmevcntr0_el0);
+	isb();
+}
+
+static void pmcr_write(uint64_t value)
+{
+	write_sysreg(value, pmcr_el0);
+	isb();
+}
+
+/* One loop iteration; an event counter is read every READ_EVERY. */
+static void tick(int i)
+{
+	if (gcase.counter != CYCLE_COUNTER && !(i % READ_EVERY))
+		(void)read_sysreg(pmevcntr0_el0);
+	asm volatile("nop");
+}
+
+/*
+ * Bounded: until @target interrupts in all or WAIT_LIMIT iterations; the
+ * iterations it took are the round's wait (an interrupt that is already
+ * requested is taken within a few).
+ */
+static void wait_for_irqs(uint64_t target)
+{
+	int i;
+
+	for (i = 0; i < WAIT_LIMIT && gres.irqs < target; i++)
+		tick(i);
+	if (gres.rounds < MAX_ROUNDS)
+		gres.round_wait[gres.rounds] = i;
+}
+
+/* Runs on: a late or repeated interrupt would come in here. */
+static void spin(int iterations)
+{
+	for (int i = 0; i < iterations; i++)
+		tick(i);
+}
+
+static void end_round(uint64_t irqs_before)
+{
+	uint64_t r = gres.rounds;
+
+	if (r >= MAX_ROUNDS)
+		return;
+	gres.round_irqs[r] = gres.irqs - irqs_before;
+	gres.round_pmovs[r] = read_sysreg(pmovsset_el0);
+	gres.round_value[r] = counter_read();
+	gres.rounds = r + 1;
+}
+
+/* Preloads the counter (stopped), starts it, waits for its interrupt. */
+static void count_from(uint64_t preload)
+{
+	uint64_t before = gres.irqs;
+
+	pmcr_write(gcase.pmcr);
+	counter_write(preload);
+	pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+	wait_for_irqs(before + 1);
+	spin(DISTANCE);
+	pmcr_write(gcase.pmcr);
+	end_round(before);
+}
+
+/* The counter's wrap: 2^32 or 2^64 (as 0) as PMCR_EL0 reads now. */
+static uint64_t wrap_preload(void)
+{
+	uint64_t long_bit = gcase.counter == CYCLE_COUNTER ? ARMV8_PMU_PMCR_LC :
+							     ARMV8_PMU_PMCR_LP;
+
+	return (read_sysreg(pmcr_el0) & long_bit) ? -(uint64_t)DISTANCE :
+						    TWO_32 - DISTANCE;
+}
+
+static void guest_main(void)
+{
+	uint64_t bit = BIT(gcase.counter), before;
+
+	pmcr_write(0);
+	write_sysreg(~0UL, pmovsclr_el0);
+	write_sysreg(~0UL, pmintenclr_el1);
+	write_sysreg(~0UL, pmcntenclr_el0);
+	isb();
+	gic_init(GIC_V3, 1);
+	gic_irq_enable(PMU_VM_IRQ);
+	local_irq_enable();
+	write_sysreg(ARMV8_PMUV3_PERFCTR_CPU_CYCLES, pmevtyper0_el0);
+	write_sysreg(0, pmccfiltr_el0);
+	pmcr_write(gcase.pmcr);
+	gres.pmcr_readback = read_sysreg(pmcr_el0);
+	write_sysreg(bit, pmintenset_el1);
+	write_sysreg(bit, pmcntenset_el0);
+	isb();
+
+	switch (gcase.scenario) {
+	case SCENARIO_POSITION:
+		count_from(TWO_32 - DISTANCE);
+		count_from(-(uint64_t)DISTANCE);
+		break;
+	case SCENARIO_WRAP:
+		for (int r = 0; r < WRAP_ROUNDS; r++)
+			count_from(wrap_preload());
+		break;
+	case SCENARIO_PMOVSSET_WRITE:
+		write_sysreg(bit, pmcntenclr_el0);
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		for (int r = 0; r < WRITE_ROUNDS; r++) {
+			before = gres.irqs;
+			write_sysreg(bit, pmovsset_el0);
+			isb();
+			wait_for_irqs(before + 1);
+			spin(DISTANCE / 4);
+			end_round(before);
+		}
+		pmcr_write(gcase.pmcr);
+		break;
+	case SCENARIO_E_GATE:
+		write_sysreg(bit, pmcntenclr_el0);
+		before = gres.irqs;
+		write_sysreg(bit, pmovsset_el0);
+		isb();
+		spin(DISTANCE);
+		end_round(before);
+		before = gres.irqs;
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		wait_for_irqs(before + 1);
+		spin(DISTANCE / 4);
+		pmcr_write(gcase.pmcr);
+		end_round(before);
+		break;
+	case SCENARIO_PENDING_ACROSS_EXIT:
+		local_irq_disable();
+		before = gres.irqs;
+		counter_write(wrap_preload());
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		spin(3 * DISTANCE);
+		end_round(before);
+		GUEST_SYNC(gcase.sync_request);
+		before = gres.irqs;
+		local_irq_enable();
+		wait_for_irqs(before + 1);
+		spin(DISTANCE);
+		pmcr_write(gcase.pmcr);
+		end_round(before);
+		break;
+	case SCENARIO_INTEN_LATER:
+	case SCENARIO_INTEN_ACROSS_EXIT:
+		write_sysreg(bit, pmintenclr_el1);
+		before = gres.irqs;
+		counter_write(wrap_preload());
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		spin(3 * DISTANCE);
+		end_round(before);
+		if (gcase.scenario == SCENARIO_INTEN_ACROSS_EXIT)
+			GUEST_SYNC(gcase.sync_request);
+		before = gres.irqs;
+		write_sysreg(bit, pmintenset_el1);
+		isb();
+		wait_for_irqs(before + 1);
+		spin(DISTANCE);
+		pmcr_write(gcase.pmcr);
+		end_round(before);
+		break;
+	case SCENARIO_E_ACROSS_EXIT:
+		local_irq_disable();
+		before = gres.irqs;
+		counter_write(wrap_preload());
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		spin(3 * DISTANCE);
+		pmcr_write(gcase.pmcr);
+		GUEST_SYNC(gcase.sync_request);
+		local_irq_enable();
+		spin(DISTANCE);
+		end_round(before);
+		before = gres.irqs;
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		wait_for_irqs(before + 1);
+		spin(DISTANCE);
+		pmcr_write(gcase.pmcr);
+		end_round(before);
+		break;
+	case SCENARIO_COUNTING_ACROSS_EXIT:
+		before = gres.irqs;
+		counter_write(wrap_preload());
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		GUEST_SYNC(gcase.sync_request);
+		gres.value_after_sync = counter_read();
+		wait_for_irqs(before + 1);
+		spin(DISTANCE);
+		pmcr_write(gcase.pmcr);
+		end_round(before);
+		break;
+	}
+	/* Counters stopped: no late or repeated interrupt either. */
+	spin(2 * DISTANCE);
+	gres.final_irqs = gres.irqs;
+	GUEST_DONE();
+}
+
+/* -------------------------------------------------------------- the host */
+
+enum mode { MODE_STOCK, MODE_FGT, MODE_TRAP, MODE_SLOW };
+static enum mode mode;
+static const char *filter;
+static uint64_t vm_el0;		/* ID_AA64PFR0_EL1.EL0 of a default VM */
+static uint64_t vm_pmuver;	/* ID_AA64DFR0_EL1.PMUVer of a default VM */
+
+/* A counter kind: which counter, and whether the guest asks for 64 bits. */
+struct kind {
+	const char *name;
+	uint64_t counter;
+	bool long_counter;
+};
+
+static const struct kind kinds[] = {
+	{ "cycle32", CYCLE_COUNTER, false },
+	{ "cycle64", CYCLE_COUNTER, true },
+	{ "event32", 0, false },
+	{ "event64", 0, true },
+};
+
+/* VM ID register changes of a case (0: leave the register as it is). */
+struct id_override {
+	uint64_t el0;		/* ID_AA64PFR0_EL1.EL0 */
+	uint64_t pmuver;	/* ID_AA64DFR0_EL1.PMUVer */
+};
+
+/* What the host expects per round: interrupts, and PMOVSSET afterwards. */
+struct expectation {
+	int rounds;
+	uint64_t irqs[MAX_ROUNDS];
+	uint64_t pmovs[MAX_ROUNDS];
+	bool value_above_32;	/* round 0 must end with the counter >= 2^32 */
+	uint64_t prompt;	/* rounds whose interrupt is due when the wait starts */
+	int counting_across_sync;	/* 32 or 64: not yet wrapped after the sync */
+	uint64_t pmcr_set, pmcr_clear;	/* PMCR_EL0 bits read back after the write */
+};
+
+static void on_alarm(int sig)
+{
+}
+
+static uint64_t id_reg(struct kvm_vcpu *vcpu, uint64_t encoding)
+{
+	uint64_t value;
+
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(encoding), &value);
+	return value;
+}
+
+static void set_id_field(struct kvm_vcpu *vcpu, uint64_t encoding,
+			 uint64_t mask, uint64_t field)
+{
+	uint64_t value = id_reg(vcpu, encoding);
+	int err;
+
+	value = (value & ~mask) | ((field << __builtin_ctzll(mask)) & mask);
+	err = __vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(encoding), value);
+	TEST_ASSERT(!err, "KVM_SET_ONE_REG of ID register 0x%lx: %s",
+		    encoding, strerror(errno));
+}
+
+/* The guest injections the module counted for this process's VM, or -1. */
+static long module_injections(void)
+{
+	char pattern[128], buf[64];
+	long value = -1;
+	glob_t g;
+
+	snprintf(pattern, sizeof(pattern), SYSFS "/vm/%d.*/vcpu0/overflows", getpid());
+	if (glob(pattern, 0, NULL, &g))
+		return -1;
+	if (g.gl_pathc && read_line(g.gl_pathv[g.gl_pathc - 1], buf, sizeof(buf)))
+		value = strtol(buf, NULL, 0);
+	globfree(&g);
+	return value;
+}
+
+/*
+ * Runs the case's VM to GUEST_DONE, migrating at the guest's request.
+ * Returns false on a timeout, a guest assertion or an unexpected exit.
+ */
+static bool run_vm(struct pmu_vm *p, bool *partitioned, long *injections)
+{
+	struct ucall uc;
+	int ret;
+
+	for (;;) {
+		alarm(CASE_TIMEOUT);
+		ret = __vcpu_run(p->vcpu);
+		alarm(0);
+		if (ret && errno == EINTR) {
+			ksft_print_msg("KVM_RUN did not return within %d s\n", CASE_TIMEOUT);
+			return false;
+		}
+		TEST_ASSERT(!ret, "KVM_RUN: %s", strerror(errno));
+		if (mode != MODE_STOCK && !*partitioned) {
+			uint64_t n;
+
+			*partitioned = !pmu_attr(p->vcpu, KVM_GET_DEVICE_ATTR,
+						 KVM_PMU_PARTITION_ATTR_PARTITIONED, &n);
+		}
+		switch (get_ucall(p->vcpu, &uc)) {
+		case UCALL_SYNC:
+			if (uc.args[1] == SYNC_MIGRATE)
+				pin_to_cpu(1);
+			break;
+		case UCALL_DONE:
+			*injections = mode == MODE_STOCK ? -1 : module_injections();
+			return true;
+		case UCALL_ABORT:
+			ksft_print_msg("guest assertion: %s at %s:%ld\n",
+				       (const char *)uc.buffer,
+				       (const char *)uc.args[1], uc.args[2]);
+			return false;
+		default:
+			ksft_print_msg("unexpected exit %u\n", p->vcpu->run->exit_reason);
+			return false;
+		}
+	}
+}
+
+static void run_case(const char *name, const struct guest_case *c,
+		     const struct id_override *ids, const struct expectation *e)
+{
+	struct guest_result r;
+	bool ok, done, partitioned = false;
+	uint64_t expected_total = 0;
+	long injections = -1;
+	char waits[128];
+	struct pmu_vm p;
+	int i;
+
+	if (filter && !strstr(name, filter))
+		return;
+	pin_to_cpu(0);
+	pmu_vm_create_running(&p, guest_main);
+	vm_init_descriptor_tables(p.vm);
+	vcpu_init_descriptor_tables(p.vcpu);
+	vm_install_exception_handler(p.vm, VECTOR_IRQ_CURRENT, guest_irq);
+	if (ids && ids->el0)
+		set_id_field(p.vcpu, SYS_ID_AA64PFR0_EL1,
+			     ARM64_FEATURE_MASK(ID_AA64PFR0_EL1_EL0), ids->el0);
+	if (ids && ids->pmuver)
+		set_id_field(p.vcpu, SYS_ID_AA64DFR0_EL1,
+			     ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), ids->pmuver);
+	gcase = *c;
+	sync_global_to_guest(p.vm, gcase);
+	done = run_vm(&p, &partitioned, &injections);
+	memcpy(&r, addr_gva2hva(p.vm, (vm_vaddr_t)&gres), sizeof(r));
+	pmu_vm_destroy(&p);
+	pin_to_cpu(0);
+
+	ok = done && r.rounds == (uint64_t)e->rounds;
+	for (i = 0; i < e->rounds; i++) {
+		expected_total += e->irqs[i];
+		ok = ok && r.round_irqs[i] == e->irqs[i] && r.round_pmovs[i] == e->pmovs[i];
+		if (e->prompt & BIT(i))
+			ok = ok && r.round_wait[i] <= PROMPT_LIMIT;
+	}
+	ok = ok && r.irqs == expected_total && r.final_irqs == expected_total &&
+	     !r.wrong_bits && !r.stray && !r.storm;
+	ok = ok && (r.pmcr_readback & e->pmcr_set) == e->pmcr_set &&
+	     !(r.pmcr_readback & e->pmcr_clear);
+	if (e->value_above_32)
+		ok = ok && r.round_value[0] >= TWO_32;
+	if (e->counting_across_sync) {
+		uint64_t left = e->counting_across_sync == 64 ? -r.value_after_sync :
+				TWO_32 - (uint32_t)r.value_after_sync;
+
+		/* Else the overflow came before the exit: not this case's rule. */
+		if (left > DISTANCE) {
+			ksft_print_msg("%s: the counter had wrapped before the exit (0x%lx)\n",
+				       name, r.value_after_sync);
+			ok = false;
+		}
+	}
+	if (mode != MODE_STOCK && !partitioned) {
+		ksft_print_msg("%s: the VM was not partitioned\n", name);
+		ok = false;
+	}
+
+	for (i = 0, waits[0] = '\0'; i < (int)r.rounds && i < MAX_ROUNDS; i++)
+		snprintf(waits + strlen(waits), sizeof(waits) - strlen(waits), "%s%lu",
+			 i ? "," : "", r.round_wait[i]);
+	ksft_print_msg("%s: %lu interrupts (expected %lu), after the quiet period %lu; wrong PMOVSSET %lu (last 0x%lx), stray %lu, storm %lu; PMCR_EL0 0x%lx; module injections %ld; waits %s\n",
+		       name, r.irqs, expected_total, r.final_irqs, r.wrong_bits,
+		       r.last_wrong_bits, r.stray, r.storm, r.pmcr_readback, injections,
+		       waits);
+	for (i = 0; !ok && i < (int)r.rounds && i < MAX_ROUNDS; i++)
+		ksft_print_msg("%s: round %d: %lu interrupts (expected %lu) after %lu iterations%s, PMOVSSET 0x%lx (expected 0x%lx), counter 0x%lx\n",
+			       name, i, r.round_irqs[i], i < e->rounds ? e->irqs[i] : 0,
+			       r.round_wait[i],
+			       e->prompt & BIT(i) ? " (due at once)" : "",
+			       r.round_pmovs[i], i < e->rounds ? e->pmovs[i] : 0,
+			       r.round_value[i]);
+	ksft_test_result(ok, "%s\n", name);
+}
+
+static uint64_t long_bit(const struct kind *k)
+{
+	if (!k->long_counter)
+		return 0;
+	return k->counter == CYCLE_COUNTER ? ARMV8_PMU_PMCR_LC : ARMV8_PMU_PMCR_LP;
+}
+
+static struct guest_case case_of(const struct kind *k, enum scenario s,
+				 uint64_t sync_request)
+{
+	struct guest_case c = {
+		.scenario = s,
+		.counter = k->counter,
+		.pmcr = long_bit(k),
+		.sync_request = sync_request,
+	};
+
+	return c;
+}
+
+/* The PMCR_EL0 bits the kind's write must leave as written. */
+static void expect_pmcr(struct expectation *e, const struct kind *k)
+{
+	uint64_t bit = k->counter == CYCLE_COUNTER ? ARMV8_PMU_PMCR_LC :
+						     ARMV8_PMU_PMCR_LP;
+
+	if (k->long_counter)
+		e->pmcr_set = bit;
+	else
+		e->pmcr_clear = bit;
+}
+
+/*
+ * Rule: LP (event counters, FEAT_PMUv3p5) and LC (cycle counter) choose
+ * overflow on unsigned overflow of bit 63 (1) or bit 31 (0). Preloaded at
+ * 2^32 - D, a 32-bit counter overflows once and a 64-bit one carries into
+ * bit 32 without an overflow; preloaded at 2^64 - D both overflow once.
+ */
+static void test_position(const struct kind *k)
+{
+	struct guest_case c = case_of(k, SCENARIO_POSITION, SYNC_STAY);
+	struct expectation e = { .rounds = 2, .irqs = { !k->long_counter, 1 } };
+	char name[64];
+
+	expect_pmcr(&e, k);
+	e.value_above_32 = k->long_counter;
+	snprintf(name, sizeof(name), "%s_overflow_position", k->name);
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: every overflow sets PMOVSSET_EL0.<n> and, with PMCR_EL0.E and
+ * PMINTENSET_EL1.<n> set, requests one interrupt; WRAP_ROUNDS overflows
+ * in one guest run, with no exit to user space between them, give exactly
+ * WRAP_ROUNDS interrupts, each showing only the counter's bit.
+ */
+static void test_wrap(const struct kind *k)
+{
+	struct guest_case c = case_of(k, SCENARIO_WRAP, SYNC_STAY);
+	struct expectation e = { .rounds = WRAP_ROUNDS };
+	char name[64];
+	int i;
+
+	for (i = 0; i < WRAP_ROUNDS; i++)
+		e.irqs[i] = 1;
+	expect_pmcr(&e, k);
+	snprintf(name, sizeof(name), "%s_%d_wraps_%d_interrupts", k->name,
+		 WRAP_ROUNDS, WRAP_ROUNDS);
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: the interrupt request needs PMINTENSET_EL1.<n>: an overflow while
+ * it is clear sets PMOVSSET_EL0.<n> and requests nothing; setting
+ * PMINTENSET_EL1.<n> afterwards requests exactly one interrupt.
+ */
+static void test_inten_later(const struct kind *k)
+{
+	struct guest_case c = case_of(k, SCENARIO_INTEN_LATER, SYNC_STAY);
+	struct expectation e = {
+		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(k->counter), 0 },
+		.prompt = BIT(1),
+	};
+	char name[64];
+
+	expect_pmcr(&e, k);
+	snprintf(name, sizeof(name), "%s_overflow_then_pmintenset_one_interrupt", k->name);
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: PMOVSSET_EL0.<n> and the interrupt request it makes persist until
+ * the guest clears them, whatever the hypervisor does meanwhile. Pending:
+ * the overflow happens with the guest's IRQs masked, before an exit to
+ * user space (and a migration to CPU 1), and is taken after it, once.
+ * Counting: the counter is started D below its wrap just before the exit
+ * and overflows after it, on the same or the other CPU: one interrupt.
+ */
+static void test_across_exit(const struct kind *k, bool pending, bool migrate)
+{
+	struct guest_case c = case_of(k, SCENARIO_COUNTING_ACROSS_EXIT, SYNC_STAY);
+	struct expectation e = { .rounds = 1, .irqs = { 1 } };
+	char name[80];
+
+	if (migrate)
+		c.sync_request = SYNC_MIGRATE;
+	if (pending) {
+		c.scenario = SCENARIO_PENDING_ACROSS_EXIT;
+		e.rounds = 2;
+		e.irqs[0] = 0;
+		e.irqs[1] = 1;
+		e.pmovs[0] = BIT(k->counter);
+		e.prompt = BIT(1);
+	} else {
+		e.counting_across_sync = k->long_counter ? 64 : 32;
+	}
+	expect_pmcr(&e, k);
+	snprintf(name, sizeof(name), "%s_%s_across_%s", k->name,
+		 pending ? "overflow_pending" : "counting",
+		 migrate ? "migration_to_cpu1" : "exit_to_user_space");
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: the interrupt is requested while PMCR_EL0.E, PMOVSSET_EL0.<n> and
+ * PMINTENSET_EL1.<n> are all 1, at whatever moment the last of them is
+ * set. An overflow flag that is pending with PMINTENSET_EL1.<n> clear
+ * (@gate_e false) or with PMCR_EL0.E clear (@gate_e true) across an exit
+ * to user space (and a migration to CPU 1) requests nothing until the
+ * guest sets that enable, then exactly one interrupt, at once.
+ */
+static void test_enable_across_exit(const struct kind *k, bool gate_e, bool migrate)
+{
+	struct guest_case c = case_of(k, SCENARIO_INTEN_ACROSS_EXIT, SYNC_STAY);
+	struct expectation e = {
+		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(k->counter), 0 },
+		.prompt = BIT(1),
+	};
+	char name[96];
+
+	if (migrate)
+		c.sync_request = SYNC_MIGRATE;
+	if (gate_e)
+		c.scenario = SCENARIO_E_ACROSS_EXIT;
+	expect_pmcr(&e, k);
+	snprintf(name, sizeof(name), "%s_overflow_with_%s_clear_across_%s_then_set",
+		 k->name, gate_e ? "pmcr_e" : "pmintenset",
+		 migrate ? "migration_to_cpu1" : "exit_to_user_space");
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: PMOVSSET_EL0 is write-1-to-set; a write sets the flag as an
+ * overflow would, so with PMCR_EL0.E and PMINTENSET_EL1.<n> set each write
+ * (flag cleared by the handler in between) requests one interrupt.
+ */
+static void test_pmovsset_write(uint64_t counter)
+{
+	struct kind k = { counter == CYCLE_COUNTER ? "cycle" : "event", counter, false };
+	struct guest_case c = case_of(&k, SCENARIO_PMOVSSET_WRITE, SYNC_STAY);
+	struct expectation e = { .rounds = WRITE_ROUNDS };
+	char name[64];
+	int i;
+
+	c.pmcr = 0;
+	for (i = 0; i < WRITE_ROUNDS; i++) {
+		e.irqs[i] = 1;
+		e.prompt |= BIT(i);
+	}
+	snprintf(name, sizeof(name), "%s_pmovsset_write_one_interrupt_each", k.name);
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: PMCR_EL0.E gates the interrupt of the cycle counter and of the
+ * event counters below HPMN (CheckPMUOverflowCondition()): a flag set
+ * while E is 0 requests nothing until E is set, then exactly one.
+ */
+static void test_e_gate(void)
+{
+	struct kind k = { "event", 0, false };
+	struct guest_case c = case_of(&k, SCENARIO_E_GATE, SYNC_STAY);
+	struct expectation e = {
+		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(0), 0 },
+		.prompt = BIT(1),
+	};
+
+	c.pmcr = 0;
+	run_case("event_pmovsset_with_e_clear_interrupts_when_e_set", &c, NULL, &e);
+}
+
+/*
+ * Rule: PMCR_EL0.LC is RES1 when AArch32 is supported at no Exception
+ * level; a VM whose ID_AA64PFR0_EL1.EL0 says AArch64 only (KVM guests run
+ * AArch64 at EL1) gets LC = 1 whatever it writes, so its cycle counter
+ * overflows at bit 63 only. Stock KVM 6.12 decides LC on the host's
+ * AArch32 support (kvm_supports_32bit_el0()), not on the VM's ID
+ * register, so the case runs in the module's set-ups only.
+ */
+static void test_lc_res1(void)
+{
+	struct kind k = { "cycle32", CYCLE_COUNTER, false };
+	struct guest_case c = case_of(&k, SCENARIO_POSITION, SYNC_STAY);
+	struct id_override ids = { .el0 = ID_AA64PFR0_EL1_EL0_IMP };
+	struct expectation e = {
+		.rounds = 2, .irqs = { 0, 1 }, .value_above_32 = true,
+		.pmcr_set = ARMV8_PMU_PMCR_LC,
+	};
+
+	if (filter && !strstr("cycle_lc_res1_on_aarch64_only_el0_vm", filter))
+		return;
+	if (mode == MODE_STOCK) {
+		ksft_test_result_skip("cycle_lc_res1_on_aarch64_only_el0_vm: stock KVM keys LC on the host's AArch32 support\n");
+		return;
+	}
+	run_case("cycle_lc_res1_on_aarch64_only_el0_vm", &c, &ids, &e);
+}
+
+/*
+ * Rule: PMCR_EL0.LP is RES0 without FEAT_PMUv3p5; on a VM whose
+ * ID_AA64DFR0_EL1.PMUVer says PMUv3p4, a write of LP = 1 reads back 0 and
+ * the event counter overflows at bit 31.
+ */
+static void test_lp_res0(void)
+{
+	struct kind k = { "event64", 0, true };
+	struct guest_case c = case_of(&k, SCENARIO_POSITION, SYNC_STAY);
+	struct id_override ids = { .pmuver = ID_AA64DFR0_EL1_PMUVer_V3P4 };
+	struct expectation e = {
+		.rounds = 2, .irqs = { 1, 1 }, .pmcr_clear = ARMV8_PMU_PMCR_LP,
+	};
+
+	/*
+	 * A host below PMUv3p4 (Neoverse N1: PMUv3p1) cannot raise PMUVer
+	 * to v3p4; its default VM already lacks LP, so test that VM.
+	 */
+	if (vm_pmuver < ID_AA64DFR0_EL1_PMUVer_V3P4)
+		ids.pmuver = 0;
+	run_case("event_lp_res0_on_pmuv3p4_vm", &c, &ids, &e);
+}
+
+/* Whether the kind exists on a default VM of this host, else a skip. */
+static bool kind_available(const struct kind *k)
+{
+	if (k->counter == CYCLE_COUNTER && !k->long_counter &&
+	    vm_el0 == ID_AA64PFR0_EL1_EL0_IMP) {
+		if (!filter || strstr(k->name, filter))
+			ksft_test_result_skip("%s: LC is RES1 (the VM's EL0 is AArch64-only)\n",
+					      k->name);
+		return false;
+	}
+	if (k->counter != CYCLE_COUNTER && k->long_counter &&
+	    vm_pmuver < ID_AA64DFR0_EL1_PMUVer_V3P5) {
+		if (!filter || strstr(k->name, filter))
+			ksft_test_result_skip("%s: the VM's PMUVer %lu has no PMCR_EL0.LP\n",
+					      k->name, vm_pmuver);
+		return false;
+	}
+	return true;
+}
+
+/* The module's set-up must be the one the mode names. */
+static void check_module(void)
+{
+	char policy[16] = "", fast[8] = "";
+	const char *want_policy = mode == MODE_FGT ? "fgt" : "trap";
+	const char *want_fast = mode == MODE_SLOW ? "0" : "1";
+
+	if (mode == MODE_STOCK) {
+		if (!access(SYSFS, F_OK))
+			ksft_exit_fail_msg("stock mode, but kvm_pmu_partition is loaded\n");
+		return;
+	}
+	if (!read_line(SYSFS "/trap_policy", policy, sizeof(policy)) ||
+	    !read_line(SYSFS "/fast_path", fast, sizeof(fast)))
+		ksft_exit_fail_msg("%s missing: kvm_pmu_partition is not loaded\n", SYSFS);
+	if (strcmp(policy, want_policy) || strcmp(fast, want_fast))
+		ksft_exit_fail_msg("module has trap_policy %s fast_path %s; this mode wants %s and %s\n",
+				   policy, fast, want_policy, want_fast);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = { "stock", "fgt", "trap", "slow" };
+	struct sigaction action = { .sa_handler = on_alarm };
+	struct pmu_vm probe;
+	unsigned int i;
+
+	if (argc < 2 || argc > 3)
+		ksft_exit_fail_msg("usage: %s stock|fgt|trap|slow [FILTER]\n", argv[0]);
+	for (i = 0; i < ARRAY_SIZE(names) && strcmp(argv[1], names[i]); i++)
+		;
+	if (i == ARRAY_SIZE(names))
+		ksft_exit_fail_msg("usage: %s stock|fgt|trap|slow [FILTER]\n", argv[0]);
+	mode = i;
+	filter = argc == 3 ? argv[2] : NULL;
+	sigaction(SIGALRM, &action, NULL);
+
+	ksft_print_header();
+	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
+		ksft_exit_skip("KVM has no PMUv3 on this host\n");
+	check_module();
+
+	pmu_vm_create(&probe);
+	vm_el0 = FIELD_GET(ARM64_FEATURE_MASK(ID_AA64PFR0_EL1_EL0),
+			     id_reg(probe.vcpu, SYS_ID_AA64PFR0_EL1));
+	vm_pmuver = FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer),
+				id_reg(probe.vcpu, SYS_ID_AA64DFR0_EL1));
+	pmu_vm_destroy(&probe);
+	ksft_print_msg("mode %s; a default VM has ID_AA64PFR0_EL1.EL0 %lu, PMUVer %lu; RIG_ICOUNT %s\n",
+		       argv[1], vm_el0, vm_pmuver,
+		       getenv("RIG_ICOUNT") ? getenv("RIG_ICOUNT") : "unset");
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		const struct kind *k = &kinds[i];
+
+		if (!kind_available(k))
+			continue;
+		test_position(k);
+		test_wrap(k);
+		test_inten_later(k);
+		test_across_exit(k, true, false);
+		test_across_exit(k, false, false);
+		test_across_exit(k, true, true);
+		test_across_exit(k, false, true);
+		test_enable_across_exit(k, false, false);
+		test_enable_across_exit(k, false, true);
+		test_enable_across_exit(k, true, false);
+		test_enable_across_exit(k, true, true);
+	}
+	test_pmovsset_write(0);
+	test_pmovsset_write(CYCLE_COUNTER);
+	test_e_gate();
+	test_lc_res1();
+	test_lp_res0();
+	/* The plan depends on FILTER and the host: given at the end (TAP allows it). */
+	ksft_set_plan(ksft_test_num());
+	ksft_finished();
+}
