@@ -17,9 +17,10 @@
  * As in KVM, the guest's count is the saved register (sys_regs[PMCCNTR_EL0])
  * plus what the event counted since it was created.
  *
- * Contexts: attr and sysreg_access run in process context (attr SET under
- * kvm->arch.config_lock); handle_pmcr is preemptible; vcpu_load runs with
- * preemption disabled; the overflow handler in IRQ (or NMI) context.
+ * Contexts: sysreg_access runs in process context, partition_fixed_apply()
+ * under kvm->arch.config_lock; handle_pmcr is preemptible; vcpu_load runs
+ * with preemption disabled; the overflow handler in IRQ (or NMI) context.
+ * vm.c decides which VMs are in this mode.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,18 +44,8 @@
 #define CYCLE_COUNTER		ARMV8_PMU_CYCLE_IDX
 #define CYCLE_COUNTER_BIT	BIT(ARMV8_PMU_CYCLE_IDX)
 #define CYCLE_FILTER_MASK	(ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0)
-/* ID_AA64DFR0_EL1.PMUVer, and its value for FEAT_PMUv3p5 */
-#define DFR0_PMU_VERSION	GENMASK_ULL(11, 8)
-#define PMU_VERSION_V3P5	6
 /* config1 bit 0 of the PMUv3 perf driver ("long"): a 64-bit counter */
 #define PMUV3_CONFIG1_LONG	BIT(0)
-
-/* The VM's ID_AA64DFR0_EL1.PMUVer, as its vCPUs see it. */
-static unsigned int vm_pmu_version(struct kvm *kvm)
-{
-	return FIELD_GET(DFR0_PMU_VERSION,
-			 kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)]);
-}
 
 /* PMU registers, by index into vcpu->arch.ctxt.sys_regs[]. */
 static u64 *pmu_reg(struct kvm_vcpu *vcpu, int reg)
@@ -313,7 +304,7 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
 	/* PMCR.LP only exists from PMUv3p5; C and P are actions, not state. */
-	if (vm_pmu_version(vcpu->kvm) < PMU_VERSION_V3P5)
+	if (partition_vm_pmu_version(vcpu->kvm) < PMU_VERSION_V3P5)
 		value &= ~ARMV8_PMU_PMCR_LP;
 	*pmu_reg(vcpu, PMCR_EL0) = value & ~(ARMV8_PMU_PMCR_C | ARMV8_PMU_PMCR_P);
 
@@ -349,77 +340,14 @@ void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	}
 }
 
-/* Under config_lock, before the VM runs: the guest's PMU becomes N = 0. */
-void partition_fixed_enter(struct kvm *kvm)
+/*
+ * Under config_lock, before the VM runs: the guest's PMU has no event
+ * counters (vm.c sets PMCR_EL0.N = 0) and no PMU version that a host PMU
+ * it may run on lacks.
+ */
+void partition_fixed_apply(struct kvm *kvm)
 {
-	u64 *dfr0 = &kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)];
-	unsigned int pmuver = vm_pmu_version(kvm);
-
 	lockdep_assert_held(&kvm->arch.config_lock);
 	kvm->arch.pmcr_n = 0;
-	/* No PMU version any host PMU lacks. */
-	pmuver = min(pmuver, partition_host_pmus_min_pmuver());
-	*dfr0 &= ~DFR0_PMU_VERSION;
-	*dfr0 |= FIELD_PREP(DFR0_PMU_VERSION, pmuver);
-}
-
-static int fixed_attr_set(struct kvm_vcpu *vcpu)
-{
-	struct partition_vcpu *state = partition_vcpu(vcpu);
-	struct kvm *kvm = vcpu->kvm;
-
-	lockdep_assert_held(&kvm->arch.config_lock);
-	if (!kvm_vcpu_has_pmu(vcpu))
-		return -ENODEV;
-	if (vcpu->arch.pmu.created || kvm_vm_has_ran_once(kvm) ||
-	    kvm->arch.pmu_filter || state->vm->set_pmu_seen)
-		return -EBUSY;
-	if (!partition_host_pmus_cover_all_cpus()) {
-		pr_warn_ratelimited("fixed-counters-only PMU refused: the host PMUs do not cover every CPU\n");
-		return -EOPNOTSUPP;
-	}
-	state->vm->mode = PARTITION_MODE_FIXED;
-	state->vm->mode_chosen = true;
-	partition_fixed_enter(kvm);
-	return 0;
-}
-
-/*
- * The PMU attributes of a VM the module knows. SET of a stock attribute
- * that a fixed VM cannot honour is refused; one chosen by default_mode
- * gives way to the VMM's explicit choice and becomes emulated again.
- */
-int partition_fixed_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
-			 struct kvm_device_attr *attr)
-{
-	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
-
-	if (attr->attr == KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY) {
-		switch (op) {
-		case KVM_PMU_HOOK_ATTR_SET:
-			return fixed_attr_set(vcpu);
-		case KVM_PMU_HOOK_ATTR_GET:
-			return vm->mode == PARTITION_MODE_FIXED ? 0 : -ENXIO;
-		case KVM_PMU_HOOK_ATTR_HAS:
-			return kvm_vcpu_has_pmu(vcpu) ? 0 : -ENXIO;
-		}
-	}
-
-	if (op != KVM_PMU_HOOK_ATTR_SET ||
-	    (attr->attr != KVM_ARM_VCPU_PMU_V3_SET_PMU &&
-	     attr->attr != KVM_ARM_VCPU_PMU_V3_FILTER))
-		return -ENOIOCTLCMD;
-
-	if (attr->attr == KVM_ARM_VCPU_PMU_V3_SET_PMU)
-		vm->set_pmu_seen = true;
-	if (vm->mode != PARTITION_MODE_FIXED)
-		return -ENOIOCTLCMD;
-	if (vm->mode_chosen)
-		return -EBUSY;
-
-	/* default_mode=fixed yields; SET_PMU recomputes PMCR.N itself. */
-	vm->mode = PARTITION_MODE_EMULATED;
-	vcpu->kvm->arch.pmcr_n = bitmap_weight(vcpu->kvm->arch.arm_pmu->cntr_mask,
-					       ARMV8_PMU_MAX_GENERAL_COUNTERS);
-	return -ENOIOCTLCMD;
+	partition_lower_pmu_version(kvm, partition_host_pmus_min_pmuver());
 }

@@ -2,10 +2,12 @@
 /*
  * The host's PMUv3 instances as KVM sees them: name, CPUs, counter count
  * and version, read once at load (KVM never forgets a host PMU). Owns the
- * host PMU table. Process context only.
+ * host PMU table, and the reading and lowering of a VM's PMU version to
+ * what the host PMUs implement. Process context only.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitfield.h>
 #include <linux/bitmap.h>
 #include <linux/kvm_host.h>
 #include <linux/perf/arm_pmu.h>
@@ -101,4 +103,39 @@ unsigned int partition_host_pmus_min_pmuver(void)
 	for (i = 0; i < host_pmu_count; i++)
 		pmuver = min(pmuver, host_pmus[i].pmuver);
 	return pmuver;
+}
+
+#define DFR0_PMU_VERSION	GENMASK_ULL(11, 8)
+
+unsigned int partition_vm_pmu_version(struct kvm *kvm)
+{
+	return FIELD_GET(DFR0_PMU_VERSION,
+			 kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)]);
+}
+
+void partition_lower_pmu_version(struct kvm *kvm, unsigned int pmuver)
+{
+	u64 *dfr0 = &kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)];
+
+	lockdep_assert_held(&kvm->arch.config_lock);
+	if (pmuver >= partition_vm_pmu_version(kvm))
+		return;
+	*dfr0 &= ~DFR0_PMU_VERSION;
+	*dfr0 |= FIELD_PREP(DFR0_PMU_VERSION, pmuver);
+}
+
+/*
+ * KVM's kvm_arm_pmu_get_pmuver_limit() (not exported): the host's
+ * sanitised PMUVer, capped at PMUv3p5, with an IMPLEMENTATION DEFINED PMU
+ * as none; FILTER sizes its bitmap by it.
+ */
+unsigned int partition_filter_size(void)
+{
+	unsigned int pmuver = FIELD_GET(DFR0_PMU_VERSION,
+					read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1));
+
+	if (pmuver == ID_AA64DFR0_EL1_PMUVer_IMP_DEF)
+		pmuver = 0;
+	return partition_filter_events(min_t(unsigned int, pmuver,
+					     ID_AA64DFR0_EL1_PMUVer_V3P5));
 }

@@ -17,7 +17,9 @@
 
 #include <uapi/linux/kvm_pmu_partition.h>
 
+#include "event_filter.h"
 #include "param_parse.h"
+#include "pmu_registers.h"
 
 #define PARTITION_MAX_HOST_PMUS		8
 
@@ -53,47 +55,34 @@ struct partition_host_pmu *partition_host_pmu_smallest(void);
 bool partition_fgt_present(void);
 
 /*
- * A VM that went through the module. vm.c owns the list and the lifetime;
- * the mode is fixed before the VM first runs (under kvm->arch.config_lock).
+ * A VM that went through the module; vm.c owns the list, the lifetime and
+ * the mode. Its PMU mode has one owner, vm.c: before the VM first runs, the
+ * VMM's attribute (or default_mode) sets requested_mode, under
+ * kvm->arch.config_lock; when its first vCPU first runs, vm_commit() fixes
+ * mode, under the same lock, before any vCPU of the VM enters the guest.
+ * From then on mode never changes, and the hooks of the run path read it
+ * without a lock. Until then mode is emulated: nothing the module does to
+ * the hardware happens for a VM that has not run (or that has no PMU, whose
+ * vCPUs never reach the first-run hook).
  */
 struct partition_vm {
 	struct list_head node;
 	struct kvm *kvm;
-	unsigned int vcpus;		/* vCPUs with a partition_vcpu */
-	enum partition_mode mode;
-	bool mode_chosen;		/* by the VMM, not by default_mode */
-	bool set_pmu_seen;		/* KVM_ARM_VCPU_PMU_V3_SET_PMU was used */
+	struct list_head vcpus;		/* partition_vcpu.node */
+	unsigned int vcpu_count;
+	/* Configuration, under kvm->arch.config_lock. */
+	enum partition_mode requested_mode;
+	bool mode_chosen;		/* by the VMM's attribute, not default_mode */
+	bool stock_pmu_choice;		/* the VMM set SET_PMU or FILTER */
 	bool claimed;			/* holds a reference on the counter claim */
-	/* Partitioned PMU, fixed at first run; read by the guest-exit path. */
-	u64 evtyper_mask;		/* PMEVTYPER bits the VM may set */
-	bool copy_el_filters;		/* hardware NSK/NSU := guest P/U */
-	bool long_counters;		/* PMUv3p5 VM: PMCR_EL0.LP exists */
-	bool cycle_overflow_res1;	/* PMCR_EL0.LC is RES1 */
+	bool needs_hpmn0;		/* claimed with HPMN = 0 (partition.c) */
+	/* Fixed at the first run, then read-only. */
+	bool committed;
+	enum partition_mode mode;	/* what the hooks act on */
+	struct partition_event_filter filter;	/* partitioned: event_filter.h */
 	pid_t pid;			/* of the VMM that created it */
 	unsigned int serial;		/* names it in sysfs: <pid>.<serial> */
-	struct kobject kobj;		/* vms/<pid>.<serial>/ */
-};
-
-/* Fields of a sys_reg(op0, op1, crn, crm, op2) encoding. */
-#define ENCODING_CRN(encoding)	(((encoding) >> 12) & 0xf)
-#define ENCODING_CRM(encoding)	(((encoding) >> 8) & 0xf)
-#define ENCODING_OP2(encoding)	(((encoding) >> 5) & 0x7)
-
-/* Register groups of the partitioned PMU's trap statistics. */
-enum partition_register {
-	PARTITION_REGISTER_PMCR,
-	PARTITION_REGISTER_PMCNTEN,
-	PARTITION_REGISTER_PMINTEN,
-	PARTITION_REGISTER_PMOVS,
-	PARTITION_REGISTER_PMSELR,
-	PARTITION_REGISTER_PMCCNTR,
-	PARTITION_REGISTER_PMEVCNTR,	/* and PMXEVCNTR */
-	PARTITION_REGISTER_PMEVTYPER,	/* and PMXEVTYPER, PMCCFILTR */
-	PARTITION_REGISTER_PMUSERENR,
-	PARTITION_REGISTER_PMSWINC,
-	PARTITION_REGISTER_PMCEID,
-	PARTITION_REGISTER_PMMIR,
-	PARTITION_REGISTER_COUNT,
+	struct kobject kobj;		/* vm/<pid>.<serial>/ */
 };
 
 extern const char *const partition_register_names[PARTITION_REGISTER_COUNT];
@@ -101,8 +90,14 @@ extern const char *const partition_register_names[PARTITION_REGISTER_COUNT];
 /* Per-vCPU state, at vcpu->arch.pmu.hook_data; vm.c owns it. */
 struct partition_vcpu {
 	struct partition_vm *vm;
+	struct list_head node;		/* in vm->vcpus */
 	struct kvm_vcpu *vcpu;
-	struct kobject kobj;		/* vms/<vm>/vcpu<id>/ */
+	/*
+	 * vm/<pid>.<serial>/vcpu<id>/; absent for a second vCPU with an id
+	 * already taken, which KVM_CREATE_VCPU is about to refuse (EEXIST).
+	 */
+	struct kobject kobj;
+	bool has_directory;
 	/* Fixed-counters-only PMU, see fixed.c. */
 	struct arm_pmu *backing_pmu;	/* backs the cycle counter's event */
 	bool rebacking_pending;		/* loaded on a CPU of another PMU */
@@ -130,12 +125,15 @@ static inline struct partition_vcpu *partition_vcpu(struct kvm_vcpu *vcpu)
 	return vcpu->arch.pmu.hook_data;
 }
 
-/* The PMU mode of @vcpu's VM; stock (emulated) for VMs the module lacks. */
-static inline enum partition_mode partition_vcpu_mode(struct kvm_vcpu *vcpu)
+/*
+ * The mode the hooks act on for @vcpu's VM: emulated (stock KVM) for VMs
+ * the module lacks and for VMs that have not run yet.
+ */
+static __always_inline enum partition_mode partition_vcpu_mode(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 
-	return state ? state->vm->mode : PARTITION_MODE_EMULATED;
+	return state ? READ_ONCE(state->vm->mode) : PARTITION_MODE_EMULATED;
 }
 
 /* The host PMU whose CPUs include @cpu, or NULL. */
@@ -144,11 +142,18 @@ struct partition_host_pmu *partition_host_pmu_of_cpu(int cpu);
 bool partition_host_pmus_cover_all_cpus(void);
 /* The lowest PMUVer among the host PMUs. */
 unsigned int partition_host_pmus_min_pmuver(void);
+/*
+ * The events KVM's event filter bitmap (kvm->arch.pmu_filter) has: KVM
+ * sizes it by the host's PMU version limit, whatever the VM's.
+ */
+unsigned int partition_filter_size(void);
+/* Lowers the VM's ID_AA64DFR0_EL1.PMUVer to @pmuver; under config_lock. */
+void partition_lower_pmu_version(struct kvm *kvm, unsigned int pmuver);
+/* The VM's ID_AA64DFR0_EL1.PMUVer. */
+unsigned int partition_vm_pmu_version(struct kvm *kvm);
 
 /* Fixed-counters-only PMU; fixed.c. Contexts as the hooks they serve. */
-int partition_fixed_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
-			 struct kvm_device_attr *attr);
-void partition_fixed_enter(struct kvm *kvm);
+void partition_fixed_apply(struct kvm *kvm);
 enum kvm_pmu_hook_result
 partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 			      struct kvm_pmu_sysreg_access *access);
@@ -161,7 +166,7 @@ void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
  * partition_registers.c (noinstr register work).
  */
 
-/* What one CPU's PMU holds; partition.c owns it. */
+/* What one CPU's PMU holds and implements; partition.c owns it. */
 struct partition_cpu {
 	struct kvm_vcpu *owner;		/* guest-owned by this vCPU, or NULL */
 	/* Names the owner for sysfs, which must not follow the pointer. */
@@ -169,21 +174,26 @@ struct partition_cpu {
 	unsigned int owner_serial;
 	int owner_vcpu_id;
 	u64 host_pmcr;			/* host PMCR_EL0 while guest-owned */
-	u64 host_hdfgrtr;		/* host fine-grained traps, likewise */
-	u64 host_hdfgwtr;
-	unsigned int host_counters;	/* PMCR_EL0.N read at EL2 */
+	/*
+	 * HDFGRTR/HDFGWTR_EL2 as KVM left them at vcpu_load (for a VM without
+	 * nested virtualisation, the host's), while guest-owned.
+	 */
+	u64 saved_hdfgrtr;
+	u64 saved_hdfgwtr;
+	/* Read at EL2 when the CPU comes online (partition_cpu_online()). */
+	bool probed;
+	unsigned int host_counters;	/* PMCR_EL0.N */
+	unsigned int pmu_version;	/* ID_AA64DFR0_EL1.PMUVer */
 	bool long_counters;		/* FEAT_PMUv3p5: HPMD/HCCD/HLP scope */
 	bool hpmn0;			/* FEAT_HPMN0 */
+	bool fine_grained;		/* guests' accesses untrapped by FEAT_FGT */
 };
 
 DECLARE_PER_CPU(struct partition_cpu, partition_cpus);
 
-/* Set once at load: the trap policy partitioned guests get. */
-extern bool partition_use_fgt;
-
-static inline bool partition_vcpu_partitioned(struct partition_vcpu *state)
+static __always_inline bool partition_vcpu_partitioned(struct partition_vcpu *state)
 {
-	return state && state->vm->mode == PARTITION_MODE_PARTITIONED;
+	return state && READ_ONCE(state->vm->mode) == PARTITION_MODE_PARTITIONED;
 }
 
 /* Counters a partitioned guest owns: [0, PMCR_EL0.N) and the cycle counter. */
@@ -203,15 +213,18 @@ static __always_inline bool partition_pmu_counting(struct kvm_vcpu *vcpu)
 
 int partition_setup(void);
 void partition_teardown(void);
-int partition_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
-		   struct kvm_device_attr *attr);
-int partition_first_run(struct kvm_vcpu *vcpu);
-u8 partition_max_counters(struct partition_vm *vm, u8 hardware_counters);
-void partition_vm_destroy(struct partition_vm *vm);
-void partition_vm_set_partitioned(struct partition_vm *vm, bool partitioned);
+/* How partitioned guests reach their registers: "fgt", "trap" or "mixed". */
+const char *partition_trap_policy(void);
+const char *partition_host_unavailable(void);
+unsigned int partition_size(void);
+int partition_claim(struct partition_vm *vm);
+void partition_release(struct partition_vm *vm);
+void partition_apply(struct kvm *kvm);
+const char *partition_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu);
 int partition_set_reservation(unsigned int reserved);
 unsigned int partition_partitioned_vms(void);
 bool partition_counters_claimed(void);
+u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1);
 enum kvm_pmu_hook_result
 partition_sysreg_access(struct kvm_vcpu *vcpu,
 			struct kvm_pmu_sysreg_access *access);
@@ -225,9 +238,9 @@ bool partition_host_pmu_irq(void);
 /* noinstr: IRQs masked, on the vCPU's CPU (partition_registers.c). */
 void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
 void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
+void partition_park_overflows(struct kvm_vcpu *vcpu);
 u64 partition_owned_mdcr(struct kvm_vcpu *vcpu, struct partition_cpu *cpu,
 			 u64 mdcr);
-enum partition_register partition_register_of(u32 encoding);
 enum kvm_pmu_hook_result partition_emulate(struct kvm_vcpu *vcpu, u32 encoding,
 					   bool is_write, u64 *value);
 enum kvm_pmu_hook_result partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr);
@@ -290,7 +303,13 @@ void partition_sysfs_exit(void);
 /* vms/<pid>.<serial>/ and its vcpu<id>/ directories; process context. */
 int partition_sysfs_add_vm(struct partition_vm *vm);
 void partition_sysfs_remove_vm(struct partition_vm *vm);
-int partition_sysfs_add_vcpu(struct partition_vcpu *state);
+/*
+ * A vCPU's state lives as long as its kobject: initialised with the state,
+ * added as vcpu<id>/ when the name is free (a failure only loses the
+ * directory), freed by remove.
+ */
+void partition_sysfs_init_vcpu(struct partition_vcpu *state);
+void partition_sysfs_add_vcpu(struct partition_vcpu *state);
 void partition_sysfs_remove_vcpu(struct partition_vcpu *state);
 
 #endif /* KVM_PMU_PARTITION_H */

@@ -20,8 +20,11 @@
 #include "counter_mask.h"
 #include "kvm_pmu_partition.h"
 
-static unsigned int reserved_host_counters;
-module_param(reserved_host_counters, uint, 0444);
+struct partition_config partition_config;
+
+/* The one copy: pmuctl's writes (partition_set_reservation()) show here too. */
+module_param_named(reserved_host_counters,
+		   partition_config.reserved_host_counters, uint, 0444);
 MODULE_PARM_DESC(reserved_host_counters,
 		 "Event counters kept for host perf on every host PMU, 0..N of the smallest (default 0)");
 
@@ -39,8 +42,6 @@ static char *fgt = "auto";
 module_param(fgt, charp, 0444);
 MODULE_PARM_DESC(fgt,
 		 "Fine-grained traps: auto (use FEAT_FGT where present) or off (default auto)");
-
-struct partition_config partition_config;
 
 static int partition_check_params(void)
 {
@@ -65,16 +66,25 @@ static int partition_check_params(void)
 		return -ENODEV;
 	}
 	if (!partition_reservation_fits(smallest->counters,
-					reserved_host_counters)) {
+					partition_config.reserved_host_counters)) {
 		pr_err("reserved_host_counters=%u exceeds the %u event counters of host PMU %s; choose 0..%u\n",
-		       reserved_host_counters, smallest->counters,
-		       smallest->name, smallest->counters);
+		       partition_config.reserved_host_counters,
+		       smallest->counters, smallest->name, smallest->counters);
 		return -EINVAL;
+	}
+	/* A default no VM could get is refused here, not VM by VM. */
+	if (mode == PARTITION_MODE_PARTITIONED && partition_host_unavailable()) {
+		pr_err("default_mode=partitioned is not possible on this host: %s; load with default_mode=emulated\n",
+		       partition_host_unavailable());
+		return -EOPNOTSUPP;
+	}
+	if (mode == PARTITION_MODE_FIXED && !partition_host_pmus_cover_all_cpus()) {
+		pr_err("default_mode=fixed is not possible on this host: the host PMUs do not cover every CPU; load with default_mode=emulated\n");
+		return -EOPNOTSUPP;
 	}
 
 	partition_config.default_mode = mode;
 	partition_config.fgt = fgt_policy;
-	partition_config.reserved_host_counters = reserved_host_counters;
 	partition_config.fast_path = fast_path;
 	return 0;
 }
@@ -118,26 +128,30 @@ static int __init partition_init(void)
 	ret = partition_sysfs_init();
 	if (ret) {
 		pr_err("creating /sys/kernel/%s failed (%d)\n", KBUILD_MODNAME, ret);
-		return ret;
+		goto out_teardown;
 	}
 	partition_stats_init();
 
 	ret = partition_register_hooks();
-	if (ret) {
-		partition_stats_exit();
-		partition_sysfs_exit();
-		return ret;
-	}
+	if (ret)
+		goto out_sysfs;
 
-	pr_info("version %s loaded: default_mode=%s fgt=%s (partitioned guests: %s traps%s) reserved_host_counters=%u, %u host PMU(s)\n",
+	pr_info("version %s loaded: default_mode=%s fgt=%s (trap policy %s%s) reserved_host_counters=%u, %u host PMU(s)\n",
 		KVM_PMU_PARTITION_VERSION,
 		partition_mode_names[partition_config.default_mode],
 		partition_fgt_names[partition_config.fgt],
-		partition_use_fgt ? "fine-grained" : "MDCR_EL2.TPM",
+		partition_trap_policy(),
 		partition_config.fast_path ? "" : ", no fast path",
 		partition_config.reserved_host_counters,
 		partition_host_pmu_count());
 	return 0;
+
+out_sysfs:
+	partition_stats_exit();
+	partition_sysfs_exit();
+out_teardown:
+	partition_teardown();
+	return ret;
 }
 
 static void __exit partition_exit(void)

@@ -6,23 +6,27 @@
  *
  * Owns: the claim of the guest counters from the host PMUv3 driver (taken
  * when the first VM becomes partitioned, given back when the last one is
- * destroyed), the per-CPU record of which vCPU's state is in the CPU's PMU
- * (partition_cpus), the opt-in attribute, and the hooks of partitioned
- * vCPUs outside the guest-exit path: vcpu_load/put (lazy context switch),
- * MDCR_EL2, the slow path of trapped accesses, the guest's overflow
- * interrupt, and the host driver's start/stop and overflow IRQ.
+ * destroyed), what each CPU's PMU implements and holds (partition_cpus,
+ * probed when the CPU comes online), the partitioned VM's configuration
+ * (its counter count, PMU version and event filter, fixed at its first
+ * run), and the hooks of partitioned vCPUs outside the guest-exit path:
+ * vcpu_load/put (lazy context switch), MDCR_EL2, the slow path of trapped
+ * accesses, the guest's overflow interrupt, and the host driver's
+ * start/stop and overflow IRQ.
  *
  * Concurrency: the guest-owned state of a CPU changes only on that CPU
  * with IRQs masked (vcpu_load/put under local_irq_save, the guest-exit
  * path with DAIF masked), and the host driver's hooks run with IRQs masked
  * too, so none of them can see a half-switched PMU. Pseudo-NMIs would
- * break that; partitioning is refused on hosts that use them. The claim
- * and the reservation change under partition_lock.
+ * break that; partitioning is refused on hosts that use them. The claim,
+ * the reservation and the CPUs' features change under partition_lock,
+ * which nests inside kvm->arch.config_lock and vm.c's lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
 #include <linux/bitmap.h>
+#include <linux/cpuhotplug.h>
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
 #include <linux/perf/arm_pmu.h>
@@ -40,28 +44,27 @@
 
 #define DFR0_PMU_VERSION	GENMASK_ULL(11, 8)
 #define DFR0_HPMN0		GENMASK_ULL(63, 60)
-#define DFR1_PMICNTR		GENMASK_ULL(39, 36)
 #define PFR0_EL3		GENMASK_ULL(15, 12)
 #define PFR0_EL0		GENMASK_ULL(3, 0)
 #define PFR0_EL0_AARCH64_ONLY	1
-#define PMU_VERSION_V3		1
-#define PMU_VERSION_V3P5	6
+#define PMU_VERSION_IMP_DEF	0xf
 
 DEFINE_PER_CPU(struct partition_cpu, partition_cpus);
-bool partition_use_fgt;
 
-/* Protects the claim, the reservation and the partitioned VM count. */
+/* Protects the claim, the reservation and the CPUs' probed features. */
 static DEFINE_MUTEX(partition_lock);
 static unsigned int claim_users;
-static unsigned int partitioned_vms;
 static u64 claimed_masks[PARTITION_MAX_HOST_PMUS];
 static struct cpumask claimed_cpus[PARTITION_MAX_HOST_PMUS];
-static bool all_cpus_hpmn0;
+/* Probed CPUs without FEAT_HPMN0, and claims of VMs with HPMN = 0. */
+static unsigned int cpus_without_hpmn0;
+static unsigned int hpmn0_users;
+static enum cpuhp_state partition_cpuhp_state;
 
 unsigned int partition_partitioned_vms(void)
 {
 	guard(mutex)(&partition_lock);
-	return partitioned_vms;
+	return claim_users;
 }
 
 bool partition_counters_claimed(void)
@@ -71,12 +74,12 @@ bool partition_counters_claimed(void)
 }
 
 /* The guest counter count: the smallest host PMU's N minus the reservation. */
-static unsigned int partition_size(void)
+unsigned int partition_size(void)
 {
 	struct partition_host_pmu *smallest = partition_host_pmu_smallest();
 
 	return partition_hpmn(smallest->counters,
-			      partition_config.reserved_host_counters);
+			      READ_ONCE(partition_config.reserved_host_counters));
 }
 
 static unsigned long *used_mask(struct partition_host_pmu *host_pmu, int cpu)
@@ -103,23 +106,25 @@ static void release_claim(void)
 }
 
 /*
- * Takes the guest counters of every host PMU on every CPU from the PMU
- * driver with the driver's own atomic allocation primitive, so host perf
- * no longer schedules events on them. A counter a host event holds fails
- * the claim, and everything taken so far is given back.
+ * Takes the guest counters, [0, HPMN) and the cycle counter, of every host
+ * PMU on every CPU from the PMU driver with the driver's own atomic
+ * allocation primitive, so host perf no longer schedules events on them.
+ * HPMN is the same on every PMU (the smallest one's N minus the
+ * reservation): a larger PMU keeps more counters for the host. A counter
+ * a host event holds fails the claim, and everything taken so far is given
+ * back.
  */
 static int take_claim(void)
 {
+	u64 guest_mask = partition_counter_range(0, partition_size()) |
+			 BIT_ULL(ARMV8_PMU_CYCLE_IDX);
 	unsigned long busy;
 	unsigned int i;
 	int cpu, bit, undo;
 
 	lockdep_assert_held(&partition_lock);
 	for (i = 0; i < partition_host_pmu_count(); i++) {
-		struct partition_host_pmu *host_pmu = partition_host_pmu(i);
-
-		claimed_masks[i] = partition_guest_mask(host_pmu->counters,
-							partition_config.reserved_host_counters);
+		claimed_masks[i] = guest_mask;
 		cpumask_clear(&claimed_cpus[i]);
 	}
 	for (i = 0; i < partition_host_pmu_count(); i++) {
@@ -135,10 +140,10 @@ static int take_claim(void)
 				for_each_set_bit(undo, &mask, bit)
 					clear_bit(undo, used);
 				busy = READ_ONCE(*used) & mask;
-				pr_warn("partitioned PMU refused: CPU %d has host perf events on counters %*pbl of %s (31: the cycle counter); stop them (perf, watchdog) or raise reserved_host_counters\n",
-					cpu, BITS_PER_LONG, &busy, host_pmu->name);
+				pr_warn_ratelimited("partitioned PMU refused: CPU %d has host perf events on counters %*pbl of %s (31: the cycle counter); stop them (perf, watchdog) or raise reserved_host_counters\n",
+						    cpu, BITS_PER_LONG, &busy, host_pmu->name);
 				release_claim();
-				return -EBUSY;
+				return -ENOSPC;
 			}
 			cpumask_set_cpu(cpu, &claimed_cpus[i]);
 		}
@@ -146,61 +151,42 @@ static int take_claim(void)
 	return 0;
 }
 
-static int claim_get(void)
+static int claim_get(struct partition_vm *vm)
 {
-	int ret;
+	int ret = 0;
 
 	lockdep_assert_held(&partition_lock);
-	if (claim_users++)
-		return 0;
-	ret = take_claim();
-	if (ret)
-		claim_users = 0;
-	return ret;
-}
-
-static void claim_put(void)
-{
-	lockdep_assert_held(&partition_lock);
-	if (!--claim_users)
-		release_claim();
-}
-
-/* A VM becomes partitioned (attr SET or first run): take the claim. */
-static int vm_enter(struct partition_vm *vm)
-{
-	int ret;
-
-	guard(mutex)(&partition_lock);
 	if (vm->claimed)
 		return 0;
-	ret = claim_get();
-	if (!ret)
-		vm->claimed = true;
-	return ret;
+	if (!claim_users)
+		ret = take_claim();
+	if (ret)
+		return ret;
+	claim_users++;
+	vm->claimed = true;
+	return 0;
 }
 
-/* The VM is gone (its last vCPU destroyed), or leaves partitioned mode. */
-void partition_vm_destroy(struct partition_vm *vm)
+/* Under config_lock: @vm takes (a reference on) the claim; -ENOSPC. */
+int partition_claim(struct partition_vm *vm)
 {
-	scoped_guard(mutex, &partition_lock) {
-		if (vm->claimed)
-			claim_put();
-		vm->claimed = false;
-	}
-	partition_vm_set_partitioned(vm, false);
-}
-
-void partition_vm_set_partitioned(struct partition_vm *vm, bool partitioned)
-{
-	bool was = vm->mode == PARTITION_MODE_PARTITIONED;
-
 	guard(mutex)(&partition_lock);
-	if (partitioned == was)
+	return claim_get(vm);
+}
+
+/* Under config_lock or vm.c's lock: @vm gives its claim back. */
+void partition_release(struct partition_vm *vm)
+{
+	guard(mutex)(&partition_lock);
+	if (!vm->claimed)
 		return;
-	partitioned_vms += partitioned ? 1 : -1;
-	WRITE_ONCE(vm->mode, partitioned ? PARTITION_MODE_PARTITIONED :
-					   PARTITION_MODE_EMULATED);
+	vm->claimed = false;
+	if (vm->needs_hpmn0) {
+		vm->needs_hpmn0 = false;
+		hpmn0_users--;
+	}
+	if (!--claim_users)
+		release_claim();
 }
 
 int partition_set_reservation(unsigned int reserved)
@@ -208,9 +194,9 @@ int partition_set_reservation(unsigned int reserved)
 	struct partition_host_pmu *smallest = partition_host_pmu_smallest();
 
 	guard(mutex)(&partition_lock);
-	if (partitioned_vms || claim_users) {
+	if (claim_users) {
 		pr_warn("reserved_host_counters can change only while no partitioned VM exists (%u do)\n",
-			max(partitioned_vms, 1U));
+			claim_users);
 		return -EBUSY;
 	}
 	if (!partition_reservation_fits(smallest->counters, reserved)) {
@@ -224,7 +210,7 @@ int partition_set_reservation(unsigned int reserved)
 }
 
 /* Why this host cannot partition, or NULL. */
-static const char *partition_unavailable(void)
+const char *partition_host_unavailable(void)
 {
 	if (system_uses_irq_prio_masking())
 		return "the host uses pseudo-NMIs, which could interrupt a PMU switch";
@@ -233,114 +219,48 @@ static const char *partition_unavailable(void)
 	return NULL;
 }
 
-static unsigned int vm_pmu_version(struct kvm *kvm)
+/*
+ * Under config_lock, whenever the VM is (re)requested partitioned: its
+ * counter count fits the partition, and its PMU version is one every host
+ * PMU it may run on implements.
+ */
+void partition_apply(struct kvm *kvm)
 {
-	return FIELD_GET(DFR0_PMU_VERSION,
-			 kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)]);
+	lockdep_assert_held(&kvm->arch.config_lock);
+	kvm->arch.pmcr_n = min_t(unsigned int, kvm->arch.pmcr_n, partition_size());
+	partition_lower_pmu_version(kvm, partition_host_pmus_min_pmuver());
 }
 
 /*
- * Under config_lock at the VM's first run: what the guest-exit path needs
- * to know about the VM, fixed from now on. The event type mask follows
- * KVM's kvm_pmu_evtyper_mask() (no NSH: KVM offers no EL2).
+ * Under config_lock, at the VM's first run: takes the claim if the VMM did
+ * not (default_mode), checks what only now is final, and fixes what the
+ * guest-exit path needs to know about the VM. Returns why the VM cannot be
+ * partitioned, or NULL.
  */
-static void vm_freeze(struct kvm *kvm, struct partition_vm *vm)
+const char *partition_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu)
 {
-	unsigned int pmuver = vm_pmu_version(kvm);
+	struct kvm *kvm = vm->kvm;
 	u64 pfr0 = kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64PFR0_EL1)];
-	bool vm_el3 = FIELD_GET(PFR0_EL3, pfr0);
-	bool host_el3 = FIELD_GET(PFR0_EL3, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
-
-	vm->evtyper_mask = ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0 |
-			   (pmuver == PMU_VERSION_V3 ? GENMASK(9, 0) : GENMASK(15, 0));
-	if (vm_el3)
-		vm->evtyper_mask |= ARMV8_PMU_EXCLUDE_NS_EL0 |
-				    ARMV8_PMU_EXCLUDE_NS_EL1 |
-				    ARMV8_PMU_EXCLUDE_EL3;
-	vm->copy_el_filters = host_el3 && !vm_el3;
-	vm->long_counters = pmuver >= PMU_VERSION_V3P5;
-	/* LC is RES1 where EL0 cannot run AArch32 (KVM's kvm_supports_32bit_el0()). */
-	vm->cycle_overflow_res1 = FIELD_GET(PFR0_EL0, pfr0) == PFR0_EL0_AARCH64_ONLY;
-}
-
-int partition_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
-		   struct kvm_device_attr *attr)
-{
-	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
-	struct kvm *kvm = vcpu->kvm;
-	const char *reason;
-	int ret;
-
-	switch (op) {
-	case KVM_PMU_HOOK_ATTR_HAS:
-		return kvm_vcpu_has_pmu(vcpu) ? 0 : -ENXIO;
-	case KVM_PMU_HOOK_ATTR_GET:
-		if (vm->mode != PARTITION_MODE_PARTITIONED)
-			return -ENXIO;
-		return put_user((u64)kvm->arch.pmcr_n,
-				(u64 __user *)(unsigned long)attr->addr) ? -EFAULT : 0;
-	case KVM_PMU_HOOK_ATTR_SET:
-		break;
-	}
+	u64 host_pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
 
 	lockdep_assert_held(&kvm->arch.config_lock);
-	if (!kvm_vcpu_has_pmu(vcpu))
-		return -ENODEV;
-	if (vcpu->arch.pmu.created || kvm_vm_has_ran_once(kvm))
-		return -EBUSY;
-	if (vm->mode_chosen && vm->mode != PARTITION_MODE_PARTITIONED)
-		return -EINVAL;
-	if (vcpu_el1_is_32bit(vcpu))
-		return -EINVAL;
-	reason = partition_unavailable();
-	if (reason) {
-		pr_warn_ratelimited("partitioned PMU refused: %s\n", reason);
-		return -EOPNOTSUPP;
+	guard(mutex)(&partition_lock);
+	if (claim_get(vm))
+		return "host perf events hold its counters (the line above names them)";
+	/* The reservation cannot change while the claim is held. */
+	partition_apply(kvm);
+	if (!kvm->arch.pmcr_n && cpus_without_hpmn0)
+		return "it has no event counters (PMCR_EL0.N = 0) and a CPU lacks FEAT_HPMN0";
+	if (!kvm->arch.pmcr_n && !vm->needs_hpmn0) {
+		vm->needs_hpmn0 = true;
+		hpmn0_users++;
 	}
-	ret = vm_enter(vm);
-	if (ret)
-		return ret;
-	partition_vm_set_partitioned(vm, true);
-	vm->mode_chosen = true;
-	kvm->arch.pmcr_n = min_t(unsigned int, kvm->arch.pmcr_n,
-				 partition_size());
-	return 0;
-}
-
-/* Process context, no locks held: the last point VM-wide state may change. */
-int partition_first_run(struct kvm_vcpu *vcpu)
-{
-	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
-	struct kvm *kvm = vcpu->kvm;
-	const char *reason = partition_unavailable();
-	int ret;
-
-	if (!reason && vcpu_el1_is_32bit(vcpu))
-		reason = "its vCPUs run AArch32 at EL1";
-	if (!reason && !all_cpus_hpmn0 && !kvm->arch.pmcr_n)
-		reason = "it has no event counters and the CPUs lack FEAT_HPMN0";
-	if (reason) {
-		/* default_mode only: an explicit opt-in was checked already. */
-		pr_info_ratelimited("VM of process %d runs with KVM's trapping PMU emulation: %s\n",
-				    vm->pid, reason);
-		partition_vm_destroy(vm);
-		return 0;
-	}
-
-	ret = vm_enter(vm);
-	if (ret)
-		return ret;
-	guard(mutex)(&kvm->arch.config_lock);
-	/* The reservation may have changed since KVM_ARM_VCPU_INIT. */
-	kvm->arch.pmcr_n = min_t(unsigned int, kvm->arch.pmcr_n, partition_size());
-	vm_freeze(kvm, vm);
-	return 0;
-}
-
-/* Under config_lock: the default PMCR_EL0.N and the limit for the VMM. */
-u8 partition_max_counters(struct partition_vm *vm, u8 hardware_counters)
-{
-	return min_t(unsigned int, hardware_counters, partition_size());
+	partition_event_filter_init(&vm->filter, partition_vm_pmu_version(kvm),
+				    FIELD_GET(PFR0_EL3, pfr0),
+				    FIELD_GET(PFR0_EL3, host_pfr0),
+				    FIELD_GET(PFR0_EL0, pfr0) == PFR0_EL0_AARCH64_ONLY);
+	vm->filter.filter_events = partition_filter_size();
+	return NULL;
 }
 
 /*
@@ -348,11 +268,12 @@ u8 partition_max_counters(struct partition_vm *vm, u8 hardware_counters)
  * implements (the guest may run on any of them), minus what the VM's filter
  * denies and the STALL_SLOT events (PMMIR_EL1 reads as zero), as KVM does.
  */
-static u64 sanitised_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
+u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 {
 	DECLARE_BITMAP(common, ARMV8_PMUV3_MAX_COMMON_EVENTS);
 	DECLARE_BITMAP(extended, ARMV8_PMUV3_MAX_COMMON_EVENTS);
 	const unsigned long *filter = vcpu->kvm->arch.pmu_filter;
+	unsigned int filter_events = partition_vcpu(vcpu)->vm->filter.filter_events;
 	unsigned int base = pmceid1 ? 32 : 0, i;
 	u64 value = 0;
 
@@ -368,13 +289,15 @@ static u64 sanitised_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 	}
 	for (i = 0; i < 32; i++) {
 		unsigned int event = base + i;
+		unsigned int extended_event = ARMV8_PMUV3_EXT_COMMON_EVENT_BASE + event;
 
 		if (test_bit(event, common) &&
-		    (!filter || test_bit(event, filter)))
+		    (!filter || (event < filter_events && test_bit(event, filter))))
 			value |= BIT_ULL(i);
+		/* A PMUv3 VM's filter is too small to name extended events. */
 		if (test_bit(event, extended) &&
-		    (!filter || vm_pmu_version(vcpu->kvm) == PMU_VERSION_V3 ||
-		     test_bit(ARMV8_PMUV3_EXT_COMMON_EVENT_BASE + event, filter)))
+		    (!filter || (extended_event < filter_events &&
+				 test_bit(extended_event, filter))))
 			value |= BIT_ULL(32 + i);
 	}
 	if (pmceid1)
@@ -384,15 +307,16 @@ static u64 sanitised_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 	return value;
 }
 
-/* Guest EL0 access allowed by its PMUSERENR_EL0 (as KVM's checks). */
-static bool el0_allowed(struct kvm_vcpu *vcpu, u32 encoding, bool is_write)
+/*
+ * Whether the guest's PMUSERENR_EL0 @userenr lets EL0 make this access (the
+ * checks of KVM's pmu_access_*_el0_disabled()); EL1 always may.
+ */
+static bool el0_allowed(struct kvm_vcpu *vcpu, u64 userenr,
+			enum partition_register group, bool is_write)
 {
-	u64 userenr = read_sysreg_s(SYS_PMUSERENR_EL0);
-
-	if ((*vcpu_cpsr(vcpu) & PSR_MODE_MASK) != PSR_MODE_EL0t ||
-	    (userenr & ARMV8_PMU_USERENR_EN))
+	if (vcpu_mode_priv(vcpu) || (userenr & ARMV8_PMU_USERENR_EN))
 		return true;
-	switch (partition_register_of(encoding)) {
+	switch (group) {
 	case PARTITION_REGISTER_PMSWINC:
 		return userenr & ARMV8_PMU_USERENR_SW;
 	case PARTITION_REGISTER_PMCCNTR:
@@ -412,17 +336,16 @@ static bool el0_allowed(struct kvm_vcpu *vcpu, u32 encoding, bool is_write)
  */
 static u32 aarch64_encoding(u32 encoding)
 {
-	if (ENCODING_CRN(encoding) == 0 && ENCODING_CRM(encoding) == 9)
+	u32 crn = sys_reg_CRn(encoding), crm = sys_reg_CRm(encoding);
+	u32 op2 = sys_reg_Op2(encoding);
+
+	if (crn == 0 && crm == 9)
 		return SYS_PMCCNTR_EL0;
-	if (ENCODING_CRN(encoding) == 9 && ENCODING_CRM(encoding) == 14 &&
-	    (ENCODING_OP2(encoding) == 1 || ENCODING_OP2(encoding) == 2 ||
-	     ENCODING_OP2(encoding) == 6))
-		return sys_reg(3, 0, 9, 14, ENCODING_OP2(encoding));
-	if (ENCODING_CRN(encoding) == 9 && ENCODING_CRM(encoding) == 14 &&
-	    (ENCODING_OP2(encoding) == 4 || ENCODING_OP2(encoding) == 5))
+	if (crn == 9 && crm == 14 && (op2 == 1 || op2 == 2 || op2 == 6))
+		return sys_reg(3, 0, 9, 14, op2);
+	if (crn == 9 && crm == 14 && (op2 == 4 || op2 == 5))
 		return 0;	/* PMCEID2/3: the upper halves, unsupported */
-	return sys_reg(3, 3, ENCODING_CRN(encoding), ENCODING_CRM(encoding),
-		       ENCODING_OP2(encoding));
+	return sys_reg(3, 3, crn, crm, op2);
 }
 
 /*
@@ -434,6 +357,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 			struct kvm_pmu_sysreg_access *access)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
+	struct partition_cpu *cpu;
 	u32 encoding = access->encoding;
 	enum kvm_pmu_hook_result result;
 	enum partition_register group;
@@ -446,22 +370,27 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 			return KVM_PMU_HOOK_UNDEF;
 	}
 	group = partition_register_of(encoding);
-	if (encoding == SYS_PMMIR_EL1 || group == PARTITION_REGISTER_PMCEID) {
-		if (access->is_write)
-			return KVM_PMU_HOOK_UNDEF;
-		access->value = encoding == SYS_PMMIR_EL1 ? 0 :
-				sanitised_pmceid(vcpu, encoding == SYS_PMCEID1_EL0);
-		goto done;
-	}
+	if (group == PARTITION_REGISTER_NONE)
+		return KVM_PMU_HOOK_STOCK;
 
 	local_irq_save(flags);
-	if (raw_cpu_read(partition_cpus.owner) != vcpu) {
-		partition_swap_in(vcpu, this_cpu_ptr(&partition_cpus));
+	cpu = this_cpu_ptr(&partition_cpus);
+	if (cpu->owner != vcpu) {
+		partition_swap_in(vcpu, cpu);
 		trace_kvm_pmu_partition_swap(vcpu, true, "first access");
 	}
-	if (!el0_allowed(vcpu, encoding, access->is_write)) {
+	if (!el0_allowed(vcpu, read_sysreg_s(SYS_PMUSERENR_EL0), group,
+			 access->is_write)) {
 		local_irq_restore(flags);
 		return KVM_PMU_HOOK_UNDEF;
+	}
+	if (group == PARTITION_REGISTER_PMMIR || group == PARTITION_REGISTER_PMCEID) {
+		local_irq_restore(flags);
+		if (access->is_write)
+			return KVM_PMU_HOOK_UNDEF;
+		access->value = group == PARTITION_REGISTER_PMMIR ? 0 :
+				partition_pmceid(vcpu, encoding == SYS_PMCEID1_EL0);
+		goto done;
 	}
 	result = partition_emulate(vcpu, encoding, access->is_write, &value);
 	local_irq_restore(flags);
@@ -542,15 +471,20 @@ void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
  * level while its PMU is guest-owned on this CPU (otherwise memory holds
  * it all and KVM computes it). Overflow flags are the ones in memory
  * (taken by the IRQ hook) plus the hardware's; PMCR_EL0 and PMINTENSET_EL1
- * are the hardware's. Hardware first: an IRQ moving bits to memory in
- * between is then still seen.
+ * are the hardware's. Flags in memory that cannot request the interrupt go
+ * back to the hardware first (partition_park_overflows()). Hardware first:
+ * an IRQ moving bits to memory in between is then still seen.
  */
 bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	u64 pmcr, enabled, overflow, status;
+	unsigned long flags;
 
 	trace_fast_path(vcpu, state);
+	local_irq_save(flags);
+	partition_park_overflows(vcpu);
+	local_irq_restore(flags);
 	overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
 	pmcr = read_sysreg_s(SYS_PMCR_EL0);
 	enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
@@ -614,44 +548,85 @@ bool partition_host_pmu_irq(void)
 	return true;
 }
 
-/* On each CPU at load: what its PMU implements, read at EL2. */
-static void probe_cpu(void *unused)
+/*
+ * What a CPU's PMU implements, read at EL2 on the CPU itself when it comes
+ * online (cpuhp, before tasks can run there), so that a CPU onlined after
+ * the module loaded has its real counter count, PMU version and
+ * FEAT_HPMN0 before any vCPU is loaded on it. A CPU that lacks FEAT_HPMN0
+ * may not come online while a VM with HPMN = 0 exists.
+ */
+static int partition_cpu_online(unsigned int cpu_number)
 {
-	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
+	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus, cpu_number);
 	u64 dfr0 = read_sysreg_s(SYS_ID_AA64DFR0_EL1);
+	u64 dfr1 = read_sysreg_s(SYS_ID_AA64DFR1_EL1);
+	unsigned int pmu_version = FIELD_GET(DFR0_PMU_VERSION, dfr0);
+	bool hpmn0 = FIELD_GET(DFR0_HPMN0, dfr0);
 
-	cpu->host_counters = FIELD_GET(ARMV8_PMU_PMCR_N,
-				       read_sysreg_s(SYS_PMCR_EL0));
-	cpu->long_counters = FIELD_GET(DFR0_PMU_VERSION, dfr0) >= PMU_VERSION_V3P5 &&
-			     FIELD_GET(DFR0_PMU_VERSION, dfr0) != 0xf;
-	cpu->hpmn0 = FIELD_GET(DFR0_HPMN0, dfr0);
+	if (pmu_version == PMU_VERSION_IMP_DEF)
+		pmu_version = 0;
+	guard(mutex)(&partition_lock);
+	if (!hpmn0 && hpmn0_users) {
+		pr_err("CPU %u cannot come online: it lacks FEAT_HPMN0, which %u partitioned VM(s) with no event counters need; stop them first\n",
+		       cpu_number, hpmn0_users);
+		return -EOPNOTSUPP;
+	}
+	if (cpu->probed && !cpu->hpmn0)
+		cpus_without_hpmn0--;
+	WRITE_ONCE(cpu->host_counters,
+		   FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg_s(SYS_PMCR_EL0)));
+	cpu->pmu_version = pmu_version;
+	cpu->long_counters = pmu_version >= PMU_VERSION_V3P5;
+	cpu->hpmn0 = hpmn0;
+	if (!hpmn0)
+		cpus_without_hpmn0++;
+	WRITE_ONCE(cpu->fine_grained,
+		   partition_config.fgt == PARTITION_FGT_AUTO &&
+		   partition_fgt_present() &&
+		   partition_untrapping_is_safe(dfr0, dfr1));
+	WRITE_ONCE(cpu->probed, true);
+	return 0;
+}
+
+/* "fgt", "trap", or "mixed" when the probed CPUs differ. */
+const char *partition_trap_policy(void)
+{
+	bool fine_grained = false, trapped = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct partition_cpu *state = per_cpu_ptr(&partition_cpus, cpu);
+
+		if (!READ_ONCE(state->probed))
+			continue;
+		if (READ_ONCE(state->fine_grained))
+			fine_grained = true;
+		else
+			trapped = true;
+	}
+	if (fine_grained && trapped)
+		return "mixed";
+	return fine_grained ? "fgt" : "trap";
 }
 
 int partition_setup(void)
 {
-	u64 dfr1 = read_sanitised_ftr_reg(SYS_ID_AA64DFR1_EL1);
-	int cpu;
+	int ret;
 
-	on_each_cpu(probe_cpu, NULL, 1);
-	all_cpus_hpmn0 = true;
-	for_each_online_cpu(cpu)
-		all_cpus_hpmn0 &= per_cpu(partition_cpus, cpu).hpmn0;
-
-	partition_use_fgt = partition_config.fgt == PARTITION_FGT_AUTO &&
-			    partition_fgt_present();
-	/*
-	 * FEAT_PMUv3_ICNTR with FEAT_FGT2: EL2 boot code untraps PMICNTR for
-	 * EL1, and only MDCR_EL2.TPM would trap it again.
-	 */
-	if (partition_use_fgt && FIELD_GET(DFR1_PMICNTR, dfr1)) {
-		pr_info("the PMU has an instruction counter that fine-grained traps would expose; partitioned guests use MDCR_EL2.TPM traps\n");
-		partition_use_fgt = false;
+	/* Runs partition_cpu_online() on every online CPU before it returns. */
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "kvm_pmu_partition:online",
+				partition_cpu_online, NULL);
+	if (ret < 0) {
+		pr_err("registering the CPU hotplug callback failed (%d)\n", ret);
+		return ret;
 	}
+	partition_cpuhp_state = ret;
 	return 0;
 }
 
 void partition_teardown(void)
 {
+	cpuhp_remove_state(partition_cpuhp_state);
 	/* rmmod got here: no VM, so no claim and no guest-owned CPU. */
 	guard(mutex)(&partition_lock);
 	WARN_ON(claim_users);

@@ -16,6 +16,12 @@
  * Counter n is reached through PMSELR_EL0.SEL = n and PMXEVCNTR_EL0 /
  * PMXEVTYPER_EL0 (at EL2 every counter is accessible), with the guest's
  * PMSELR_EL0 put back afterwards.
+ *
+ * Every event type and PMCR_EL0 value that reaches the guest's hardware
+ * registers goes through event_filter.h, whether the guest wrote it or
+ * the VMM stored it with KVM_SET_ONE_REG; the guest's counter values and
+ * PMSELR_EL0 leave the hardware with it (zeroed at swap out), so neither
+ * host user space (perf user access) nor the next guest can read them.
  */
 #include <linux/bitfield.h>
 #include <linux/kvm_host.h>
@@ -26,16 +32,8 @@
 
 #include "kvm_pmu_partition.h"
 
-#define PMCR_GUEST_BITS	(ARMV8_PMU_PMCR_E | ARMV8_PMU_PMCR_D | \
-			 ARMV8_PMU_PMCR_X | ARMV8_PMU_PMCR_DP | \
-			 ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_LP)
 #define CYCLE_COUNTER	ARMV8_PMU_CYCLE_IDX
-#define SELECT_MASK	GENMASK(4, 0)
-/* PMEVTYPER filter bits that exclude counting at EL1 and EL0. */
-#define EXCLUDE_EL1_EL0	(ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0)
-#define EXCLUDE_NS	(ARMV8_PMU_EXCLUDE_NS_EL1 | ARMV8_PMU_EXCLUDE_NS_EL0)
-/* Counts nowhere: EL1, EL0 excluded in both Security states, no EL2. */
-#define COUNT_NOWHERE	(EXCLUDE_EL1_EL0 | EXCLUDE_NS)
+#define SELECT_MASK	PMSELR_EL0_SEL_MASK
 #define MDCR_PARTITION	(MDCR_EL2_HPMN_MASK | MDCR_EL2_HPME | MDCR_EL2_HPMD | \
 			 MDCR_EL2_HCCD | MDCR_EL2_HLP | MDCR_EL2_TPM | \
 			 MDCR_EL2_TPMCR)
@@ -48,7 +46,13 @@
 #define FGT_PMEVTYPER	BIT_ULL(13)
 #define FGT_PMEVCNTR	BIT_ULL(12)
 
-/* Fine-grained traps a guest-owned PMU keeps (1 = trap). */
+/*
+ * Fine-grained traps a guest-owned PMU keeps (1 = trap). PMCR_EL0 writes
+ * stay trapped: the hardware register has bits the guest may not set
+ * (X, which exports events beyond the guest's counters; LP, FZO, FZS
+ * where the CPU is newer than the VM), so they go through
+ * event_filter.h; its reads are untrapped.
+ */
 #define FGT_READ_TRAPPED	(HDFGRTR_EL2_PMOVS | FGT_PMEVTYPER | \
 				 HDFGRTR_EL2_PMCCFILTR_EL0 | \
 				 FGT_PMCEID | HDFGRTR_EL2_PMMIR_EL1)
@@ -57,9 +61,9 @@
 				 HDFGRTR_EL2_PMCNTEN | HDFGRTR_EL2_PMCCNTR_EL0 | \
 				 FGT_PMEVCNTR)
 #define FGT_WRITE_TRAPPED	(HDFGWTR_EL2_PMOVS | FGT_PMEVTYPER | \
-				 HDFGWTR_EL2_PMCCFILTR_EL0)
+				 HDFGWTR_EL2_PMCCFILTR_EL0 | HDFGWTR_EL2_PMCR_EL0)
 #define FGT_WRITE_UNTRAPPED	(HDFGWTR_EL2_PMUSERENR_EL0 | \
-				 HDFGWTR_EL2_PMCR_EL0 | HDFGWTR_EL2_PMSWINC_EL0 | \
+				 HDFGWTR_EL2_PMSWINC_EL0 | \
 				 HDFGWTR_EL2_PMSELR_EL0 | HDFGWTR_EL2_PMINTEN | \
 				 HDFGWTR_EL2_PMCNTEN | HDFGWTR_EL2_PMCCNTR_EL0 | \
 				 FGT_PMEVCNTR)
@@ -96,49 +100,22 @@ static __always_inline void select_counter(unsigned int counter)
 }
 
 /* Whether the VM's event filter lets it count @event. */
-static __always_inline bool event_allowed(struct kvm *kvm, u64 event)
+static __always_inline bool event_allowed(struct kvm_vcpu *vcpu, u64 event)
 {
-	const unsigned long *filter = kvm->arch.pmu_filter;
+	const unsigned long *filter = vcpu->kvm->arch.pmu_filter;
 
 	if (!filter)
 		return true;
+	/* The VM's event numbers fit; a bound against a surprise, not a rule. */
+	if (event >= partition_vcpu(vcpu)->vm->filter.filter_events)
+		return false;
 	return (filter[event / BITS_PER_LONG] >> (event % BITS_PER_LONG)) & 1;
 }
 
-/*
- * What the hardware counts for the guest's (already masked) event type:
- * never at EL2 (the mask has no NSH), only events the VM's filter allows,
- * and, where the host has EL3 but the VM does not, Non-secure EL1/EL0 as
- * the guest's P/U say.
- */
-static __always_inline u64 hardware_event_type(struct kvm_vcpu *vcpu,
-					       unsigned int counter, u64 type)
+static __always_inline const struct partition_event_filter *
+vm_filter(struct kvm_vcpu *vcpu)
 {
-	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
-	u64 event = counter == CYCLE_COUNTER ? ARMV8_PMUV3_PERFCTR_CPU_CYCLES :
-			(type & vm->evtyper_mask & ARMV8_PMU_EVTYPE_EVENT);
-
-	if (!event_allowed(vcpu->kvm, event))
-		return (type & ~(u64)(EXCLUDE_EL1_EL0 | EXCLUDE_NS |
-				      ARMV8_PMU_INCLUDE_EL2)) | COUNT_NOWHERE;
-	if (vm->copy_el_filters) {
-		type &= ~(u64)EXCLUDE_NS;
-		if (type & ARMV8_PMU_EXCLUDE_EL1)
-			type |= ARMV8_PMU_EXCLUDE_NS_EL1;
-		if (type & ARMV8_PMU_EXCLUDE_EL0)
-			type |= ARMV8_PMU_EXCLUDE_NS_EL0;
-	}
-	return type;
-}
-
-static __always_inline u64 event_type_mask(struct kvm_vcpu *vcpu,
-					   unsigned int counter)
-{
-	u64 mask = partition_vcpu(vcpu)->vm->evtyper_mask;
-
-	/* PMCCFILTR_EL0 has no event number. */
-	return counter == CYCLE_COUNTER ? mask & ~(u64)ARMV8_PMU_EVTYPE_EVENT :
-					  mask;
+	return &partition_vcpu(vcpu)->vm->filter;
 }
 
 static __always_inline int event_type_reg(unsigned int counter)
@@ -147,23 +124,41 @@ static __always_inline int event_type_reg(unsigned int counter)
 					  PMEVTYPER0_EL0 + counter;
 }
 
+/*
+ * Programs counter @counter's hardware event type from the guest's type
+ * @type (what the guest reads back): event_filter.h decides what counts.
+ * The counter is selected (PMSELR_EL0) unless it is the cycle counter.
+ */
+static __always_inline void program_event_type(struct kvm_vcpu *vcpu,
+					       unsigned int counter, u64 type)
+{
+	bool cycle_counter = counter == CYCLE_COUNTER;
+	u64 event = cycle_counter ? ARMV8_PMUV3_PERFCTR_CPU_CYCLES :
+				    type & EVENT_NUMBER_V3P1;
+	u64 hardware = partition_hardware_event_type(vm_filter(vcpu),
+						     cycle_counter, type,
+						     event_allowed(vcpu, event));
+
+	if (cycle_counter)
+		write_sysreg_s(hardware, SYS_PMCCFILTR_EL0);
+	else
+		write_sysreg_s(hardware, SYS_PMXEVTYPER_EL0);
+}
+
 /* PMEVTYPER<counter> or PMCCFILTR write: remember it, program the filter. */
 static __always_inline void write_event_type(struct kvm_vcpu *vcpu,
 					     unsigned int counter, u64 value)
 {
-	u64 type = value & event_type_mask(vcpu, counter);
-	u64 selected;
+	u64 type = partition_guest_event_type(vm_filter(vcpu),
+					      counter == CYCLE_COUNTER, value);
+	u64 selected = read_sysreg_s(SYS_PMSELR_EL0);
 
 	*guest_reg(vcpu, event_type_reg(counter)) = type;
-	type = hardware_event_type(vcpu, counter, type);
-	if (counter == CYCLE_COUNTER) {
-		write_sysreg_s(type, SYS_PMCCFILTR_EL0);
-		return;
-	}
-	selected = read_sysreg_s(SYS_PMSELR_EL0);
-	select_counter(counter);
-	write_sysreg_s(type, SYS_PMXEVTYPER_EL0);
-	write_sysreg_s(selected, SYS_PMSELR_EL0);
+	if (counter != CYCLE_COUNTER)
+		select_counter(counter);
+	program_event_type(vcpu, counter, type);
+	if (counter != CYCLE_COUNTER)
+		write_sysreg_s(selected, SYS_PMSELR_EL0);
 }
 
 static __always_inline u64 read_counter(unsigned int counter)
@@ -201,7 +196,7 @@ noinstr u64 partition_owned_mdcr(struct kvm_vcpu *vcpu,
 	mdcr |= guest_counters(vcpu);
 	if (cpu->host_pmcr & ARMV8_PMU_PMCR_E)
 		mdcr |= MDCR_EL2_HPME;
-	if (!partition_use_fgt)
+	if (!cpu->fine_grained)
 		mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR;
 	if (cpu->long_counters) {
 		/* Scoped to the guest's range from PMUv3p5 on. */
@@ -217,6 +212,46 @@ static __always_inline u64 free_mdcr(struct partition_cpu *cpu, u64 mdcr)
 {
 	mdcr &= ~(u64)MDCR_PARTITION;
 	return mdcr | cpu->host_counters | MDCR_EL2_TPM | MDCR_EL2_TPMCR;
+}
+
+/*
+ * The guest's view of counter @counter's event type, from memory, where
+ * KVM_SET_ONE_REG may have put any value: what a guest write of it would
+ * leave, stored back so that the guest reads what it would read.
+ */
+static __always_inline u64 saved_event_type(struct kvm_vcpu *vcpu,
+					    unsigned int counter)
+{
+	u64 *saved = guest_reg(vcpu, event_type_reg(counter));
+
+	*saved = partition_guest_event_type(vm_filter(vcpu),
+					    counter == CYCLE_COUNTER, *saved);
+	return *saved;
+}
+
+/*
+ * Overflow flags in memory that cannot request the guest's interrupt now
+ * (PMCR_EL0.E or their PMINTENSET_EL1 bit clear) go back to the hardware,
+ * which requests it when the guest sets that enable, trapped or not (Arm
+ * ARM: a counter's overflow interrupt request is PMCR_EL0.E && PMOVSSET<n>
+ * && PMINTENSET<n>). Memory keeps the flags that can request it, which KVM
+ * injects (partition_overflow_status()). Without this, a flag the host's
+ * PMU interrupt handler or a swap took into memory while it could not
+ * request the interrupt would wait for an unrelated full exit. The vCPU
+ * owns this CPU's PMU; IRQs masked.
+ */
+noinstr void partition_park_overflows(struct kvm_vcpu *vcpu)
+{
+	u64 *overflow = guest_reg(vcpu, PMOVSSET_EL0);
+	u64 requesting = 0, parked;
+
+	if (read_sysreg_s(SYS_PMCR_EL0) & ARMV8_PMU_PMCR_E)
+		requesting = read_sysreg_s(SYS_PMINTENSET_EL1);
+	parked = *overflow & ~requesting & partition_guest_counters(vcpu);
+	if (!parked)
+		return;
+	*overflow &= ~parked;
+	write_sysreg_s(parked, SYS_PMOVSSET_EL0);
 }
 
 /*
@@ -239,15 +274,12 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 
 	for (counter = 0; counter < counters; counter++) {
 		select_counter(counter);
-		write_sysreg_s(hardware_event_type(vcpu, counter,
-						   *guest_reg(vcpu, PMEVTYPER0_EL0 + counter)),
-			       SYS_PMXEVTYPER_EL0);
+		program_event_type(vcpu, counter, saved_event_type(vcpu, counter));
 		write_sysreg_s(*guest_reg(vcpu, PMEVCNTR0_EL0 + counter),
 			       SYS_PMXEVCNTR_EL0);
 	}
-	write_sysreg_s(hardware_event_type(vcpu, CYCLE_COUNTER,
-					   *guest_reg(vcpu, PMCCFILTR_EL0)),
-		       SYS_PMCCFILTR_EL0);
+	program_event_type(vcpu, CYCLE_COUNTER,
+			   saved_event_type(vcpu, CYCLE_COUNTER));
 	write_sysreg_s(*guest_reg(vcpu, PMCCNTR_EL0), SYS_PMCCNTR_EL0);
 	write_sysreg_s(*guest_reg(vcpu, PMSELR_EL0) & SELECT_MASK, SYS_PMSELR_EL0);
 	write_sysreg_s(*guest_reg(vcpu, PMUSERENR_EL0) & ARMV8_PMU_USERENR_MASK,
@@ -255,22 +287,24 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 	write_sysreg_s(valid, SYS_PMINTENCLR_EL1);
 	write_sysreg_s(*guest_reg(vcpu, PMINTENSET_EL1) & valid,
 		       SYS_PMINTENSET_EL1);
-	/* Overflow flags stay in memory; the hardware adds new ones. */
+	/* Flags stay in memory (parked below); the hardware adds new ones. */
 	write_sysreg_s(valid, SYS_PMOVSCLR_EL0);
 
-	if (partition_use_fgt) {
-		cpu->host_hdfgrtr = read_sysreg_s(SYS_HDFGRTR_EL2);
-		cpu->host_hdfgwtr = read_sysreg_s(SYS_HDFGWTR_EL2);
-		write_sysreg_s((cpu->host_hdfgrtr & ~FGT_READ_UNTRAPPED) |
+	if (cpu->fine_grained) {
+		cpu->saved_hdfgrtr = read_sysreg_s(SYS_HDFGRTR_EL2);
+		cpu->saved_hdfgwtr = read_sysreg_s(SYS_HDFGWTR_EL2);
+		write_sysreg_s((cpu->saved_hdfgrtr & ~FGT_READ_UNTRAPPED) |
 			       FGT_READ_TRAPPED, SYS_HDFGRTR_EL2);
-		write_sysreg_s((cpu->host_hdfgwtr & ~FGT_WRITE_UNTRAPPED) |
+		write_sysreg_s((cpu->saved_hdfgwtr & ~FGT_WRITE_UNTRAPPED) |
 			       FGT_WRITE_TRAPPED, SYS_HDFGWTR_EL2);
 	}
 
-	write_sysreg_s(*guest_reg(vcpu, PMCR_EL0) & PMCR_GUEST_BITS,
+	write_sysreg_s(partition_hardware_pmcr(vm_filter(vcpu),
+					       *guest_reg(vcpu, PMCR_EL0)),
 		       SYS_PMCR_EL0);
 	write_sysreg_s(*guest_reg(vcpu, PMCNTENSET_EL0) & valid,
 		       SYS_PMCNTENSET_EL0);
+	partition_park_overflows(vcpu);
 	isb();
 
 	cpu->owner_pid = state->vm->pid;
@@ -282,10 +316,11 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 }
 
 /*
- * Saves the guest's PMU state to memory, stops and clears its counters'
- * enables, and gives the PMU back to the host: its PMCR_EL0, MDCR_EL2 with
- * HPMN = N and every access trapped (what vcpu_load writes next time too),
- * and its fine-grained traps.
+ * Saves the guest's PMU state to memory, stops its counters and clears
+ * their enables, values and PMSELR_EL0 (host user space may read counters
+ * directly: perf_user_access), and gives the PMU back to the host: its
+ * PMCR_EL0, MDCR_EL2 with HPMN = N and every access trapped (what
+ * vcpu_load writes next time too), and its fine-grained traps.
  */
 noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 {
@@ -305,8 +340,11 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 		select_counter(counter);
 		*guest_reg(vcpu, PMEVCNTR0_EL0 + counter) =
 			read_sysreg_s(SYS_PMXEVCNTR_EL0);
+		write_sysreg_s(0, SYS_PMXEVCNTR_EL0);
 	}
+	write_sysreg_s(0, SYS_PMSELR_EL0);
 	*guest_reg(vcpu, PMCCNTR_EL0) = read_sysreg_s(SYS_PMCCNTR_EL0);
+	write_sysreg_s(0, SYS_PMCCNTR_EL0);
 	*guest_reg(vcpu, PMINTENSET_EL1) = read_sysreg_s(SYS_PMINTENSET_EL1) & valid;
 	*guest_reg(vcpu, PMOVSSET_EL0) |= read_sysreg_s(SYS_PMOVSSET_EL0) & valid;
 	write_sysreg_s(valid, SYS_PMINTENCLR_EL1);
@@ -317,9 +355,9 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 	mdcr = free_mdcr(cpu, vcpu->arch.mdcr_el2);
 	write_sysreg(mdcr, mdcr_el2);
 	vcpu->arch.mdcr_el2 = mdcr;
-	if (partition_use_fgt) {
-		write_sysreg_s(cpu->host_hdfgrtr, SYS_HDFGRTR_EL2);
-		write_sysreg_s(cpu->host_hdfgwtr, SYS_HDFGWTR_EL2);
+	if (cpu->fine_grained) {
+		write_sysreg_s(cpu->saved_hdfgrtr, SYS_HDFGRTR_EL2);
+		write_sysreg_s(cpu->saved_hdfgwtr, SYS_HDFGWTR_EL2);
 	}
 	isb();
 
@@ -328,53 +366,12 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 	state->swaps_out++;
 }
 
-static __always_inline enum partition_register register_of(u32 encoding)
-{
-	if ((encoding & ~sys_reg(0, 0, 0, 3, 7)) == sys_reg(3, 3, 14, 8, 0))
-		return PARTITION_REGISTER_PMEVCNTR;
-	if ((encoding & ~sys_reg(0, 0, 0, 3, 7)) == sys_reg(3, 3, 14, 12, 0))
-		return PARTITION_REGISTER_PMEVTYPER;
-	switch (encoding) {
-	case SYS_PMCR_EL0:
-		return PARTITION_REGISTER_PMCR;
-	case SYS_PMCNTENSET_EL0:
-	case SYS_PMCNTENCLR_EL0:
-		return PARTITION_REGISTER_PMCNTEN;
-	case SYS_PMINTENSET_EL1:
-	case SYS_PMINTENCLR_EL1:
-		return PARTITION_REGISTER_PMINTEN;
-	case SYS_PMOVSSET_EL0:
-	case SYS_PMOVSCLR_EL0:
-		return PARTITION_REGISTER_PMOVS;
-	case SYS_PMSELR_EL0:
-		return PARTITION_REGISTER_PMSELR;
-	case SYS_PMCCNTR_EL0:
-		return PARTITION_REGISTER_PMCCNTR;
-	case SYS_PMXEVCNTR_EL0:
-		return PARTITION_REGISTER_PMEVCNTR;
-	case SYS_PMXEVTYPER_EL0:
-		return PARTITION_REGISTER_PMEVTYPER;
-	case SYS_PMUSERENR_EL0:
-		return PARTITION_REGISTER_PMUSERENR;
-	case SYS_PMSWINC_EL0:
-		return PARTITION_REGISTER_PMSWINC;
-	case SYS_PMCEID0_EL0:
-	case SYS_PMCEID1_EL0:
-		return PARTITION_REGISTER_PMCEID;
-	default:
-		return PARTITION_REGISTER_PMMIR;
-	}
-}
-
-noinstr enum partition_register partition_register_of(u32 encoding)
-{
-	return register_of(encoding);
-}
-
-/* PMCR_EL0 write: P and C emulated, so that EL2 does not reset the host's. */
+/*
+ * PMCR_EL0 write: P and C are emulated, on the guest's counters only, so
+ * that EL2 does not reset the host's; the rest through event_filter.h.
+ */
 static __always_inline void write_guest_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
-	struct partition_vm *vm = partition_vcpu(vcpu)->vm;
 	unsigned int counter;
 
 	if (value & ARMV8_PMU_PMCR_P)
@@ -382,12 +379,26 @@ static __always_inline void write_guest_pmcr(struct kvm_vcpu *vcpu, u64 value)
 			write_counter(counter, 0);
 	if (value & ARMV8_PMU_PMCR_C)
 		write_sysreg_s(0, SYS_PMCCNTR_EL0);
-	value &= PMCR_GUEST_BITS;
-	if (vm->cycle_overflow_res1)
-		value |= ARMV8_PMU_PMCR_LC;
-	if (!vm->long_counters)
-		value &= ~(u64)ARMV8_PMU_PMCR_LP;
-	write_sysreg_s(value, SYS_PMCR_EL0);
+	write_sysreg_s(partition_hardware_pmcr(vm_filter(vcpu), value),
+		       SYS_PMCR_EL0);
+}
+
+/*
+ * PMCR_EL0 as the guest reads it: what an untrapped read at EL1 gives (the
+ * hardware's, N = HPMN, P and C read as zero), so that a read gives one
+ * value whether FEAT_FGT leaves it untrapped or MDCR_EL2.TPMCR traps it.
+ */
+static __always_inline u64 read_guest_pmcr(struct kvm_vcpu *vcpu)
+{
+	u64 pmcr = read_sysreg_s(SYS_PMCR_EL0);
+
+	pmcr &= ~(u64)(ARMV8_PMU_PMCR_N | ARMV8_PMU_PMCR_P | ARMV8_PMU_PMCR_C);
+	return pmcr | FIELD_PREP(ARMV8_PMU_PMCR_N, guest_counters(vcpu));
+}
+
+static __always_inline bool guest_at_el0(struct kvm_vcpu *vcpu)
+{
+	return (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t;
 }
 
 /*
@@ -398,11 +409,11 @@ static __always_inline void write_guest_pmcr(struct kvm_vcpu *vcpu, u64 value)
 static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 {
 	u64 pmcr = read_sysreg_s(SYS_PMCR_EL0);
-	u64 exclude = (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t ?
-		      ARMV8_PMU_EXCLUDE_EL0 : ARMV8_PMU_EXCLUDE_EL1;
+	bool kernel = !guest_at_el0(vcpu);
 	unsigned int counter;
 
-	if (!(pmcr & ARMV8_PMU_PMCR_E))
+	if (!(pmcr & ARMV8_PMU_PMCR_E) ||
+	    !event_allowed(vcpu, ARMV8_PMUV3_PERFCTR_SW_INCR))
 		return;
 	value &= read_sysreg_s(SYS_PMCNTENSET_EL0) &
 		 (partition_guest_counters(vcpu) & ~BIT_ULL(CYCLE_COUNTER));
@@ -410,9 +421,8 @@ static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 		u64 type = *guest_reg(vcpu, PMEVTYPER0_EL0 + counter), count;
 
 		if (!(value & BIT_ULL(counter)) ||
-		    (type & ARMV8_PMU_EVTYPE_EVENT) != ARMV8_PMUV3_PERFCTR_SW_INCR ||
-		    (type & exclude) ||
-		    !event_allowed(vcpu->kvm, ARMV8_PMUV3_PERFCTR_SW_INCR))
+		    (type & EVENT_NUMBER_V3P1) != ARMV8_PMUV3_PERFCTR_SW_INCR ||
+		    !partition_guest_counts_at(vm_filter(vcpu), type, kernel))
 			continue;
 		count = read_counter(counter) + 1;
 		write_counter(counter, count);
@@ -437,9 +447,8 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 
 	switch (group) {
 	case PARTITION_REGISTER_PMEVCNTR:
-		counter = encoding == SYS_PMXEVCNTR_EL0 ?
-			  read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK :
-			  (ENCODING_CRM(encoding) & 3) << 3 | ENCODING_OP2(encoding);
+		counter = partition_counter_of(encoding,
+					       read_sysreg_s(SYS_PMSELR_EL0));
 		if (counter >= counters)
 			return KVM_PMU_HOOK_STOCK;
 		if (is_write)
@@ -448,9 +457,8 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 			*value = read_counter(counter);
 		return KVM_PMU_HOOK_DONE;
 	case PARTITION_REGISTER_PMEVTYPER:
-		counter = encoding == SYS_PMXEVTYPER_EL0 ?
-			  read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK :
-			  (ENCODING_CRM(encoding) & 3) << 3 | ENCODING_OP2(encoding);
+		counter = partition_counter_of(encoding,
+					       read_sysreg_s(SYS_PMSELR_EL0));
 		if (counter >= counters && counter != CYCLE_COUNTER)
 			return KVM_PMU_HOOK_STOCK;
 		if (is_write)
@@ -462,8 +470,7 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 		if (is_write)
 			write_guest_pmcr(vcpu, *value);
 		else
-			*value = (read_sysreg_s(SYS_PMCR_EL0) & PMCR_GUEST_BITS) |
-				 FIELD_PREP(ARMV8_PMU_PMCR_N, counters);
+			*value = read_guest_pmcr(vcpu);
 		return KVM_PMU_HOOK_DONE;
 	case PARTITION_REGISTER_PMCNTEN:
 		if (!is_write)
@@ -525,20 +532,19 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 noinstr enum kvm_pmu_hook_result
 partition_emulate(struct kvm_vcpu *vcpu, u32 encoding, bool is_write, u64 *value)
 {
-	return emulate(vcpu, register_of(encoding), encoding, is_write, value);
-}
-
-static __always_inline bool guest_at_el0(struct kvm_vcpu *vcpu)
-{
-	return (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t;
+	return emulate(vcpu, partition_register_of(encoding), encoding,
+		       is_write, value);
 }
 
 /*
- * The shim's VHE early-exit hook, for SYS64 traps with a PMU encoding. A
- * partitioned vCPU's first PMU access since vcpu_load makes its PMU
- * guest-owned here; an access from guest EL0 is then retried, so that the
- * hardware applies the guest's PMUSERENR_EL0 (KVM's all-ones value let it
- * trap here). Anything emulate() leaves alone takes the full exit.
+ * The shim's VHE early-exit hook, for SYS64 traps with an encoding in the
+ * PMU's space. Only the PMU registers partition_register_of() knows are the
+ * module's: SPE, TRBE and newer PMU registers go to KVM untouched, without
+ * loading the PMU. A partitioned vCPU's first PMU access since vcpu_load
+ * makes its PMU guest-owned here; an access from guest EL0 is then retried,
+ * so that the hardware applies the guest's PMUSERENR_EL0 (KVM's all-ones
+ * value let it trap here). Anything emulate() leaves alone takes the full
+ * exit.
  */
 noinstr enum kvm_pmu_hook_result
 partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
@@ -548,12 +554,13 @@ partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 	bool is_write = !(esr & ESR_ELx_SYS64_ISS_DIR_READ);
 	u32 encoding = esr_sys64_to_sysreg(esr);
 	u8 rt = ESR_ELx_SYS64_ISS_RT(esr);
-	enum partition_register group;
+	enum partition_register group = partition_register_of(encoding);
 	u64 value;
 
 	/* Owned implies partitioned: the common case first. */
 	if (unlikely(cpu->owner != vcpu)) {
-		if (!partition_vcpu_partitioned(state) ||
+		if (group == PARTITION_REGISTER_NONE ||
+		    !partition_vcpu_partitioned(state) ||
 		    !partition_config.fast_path) {
 			partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
 			return KVM_PMU_HOOK_STOCK;
@@ -562,11 +569,11 @@ partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 		state->swap_in_untraced = true;
 		if (guest_at_el0(vcpu))
 			return KVM_PMU_HOOK_RETRY;
-	} else if (unlikely(!partition_config.fast_path)) {
+	} else if (unlikely(!partition_config.fast_path ||
+			    group == PARTITION_REGISTER_NONE)) {
 		return KVM_PMU_HOOK_STOCK;
 	}
 
-	group = register_of(encoding);
 	value = is_write ? vcpu_get_reg(vcpu, rt) : 0;
 	if (emulate(vcpu, group, encoding, is_write, &value) != KVM_PMU_HOOK_DONE) {
 		partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);

@@ -40,7 +40,7 @@ PARTITION_ATTR_RO(default_mode, "%s",
 PARTITION_ATTR_RO(fgt, "%s", partition_fgt_names[partition_config.fgt]);
 PARTITION_ATTR_RO(fgt_present, "%d", partition_fgt_present());
 PARTITION_ATTR_RO(vms, "%u", partition_vm_count());
-PARTITION_ATTR_RO(trap_policy, "%s", partition_use_fgt ? "fgt" : "trap");
+PARTITION_ATTR_RO(trap_policy, "%s", partition_trap_policy());
 PARTITION_ATTR_RO(fast_path, "%d", partition_config.fast_path);
 PARTITION_ATTR_RO(partitioned_vms, "%u", partition_partitioned_vms());
 PARTITION_ATTR_RO(counters_claimed, "%d", partition_counters_claimed());
@@ -172,12 +172,56 @@ static ssize_t cpu_owner_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  READ_ONCE(cpu->owner_vcpu_id));
 }
 
+/* What the CPU's PMU has, read at EL2 when it came online; -1 before. */
+static ssize_t cpu_counters_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus,
+						kobject_cpu(kobj));
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(cpu->probed) ?
+			  (int)READ_ONCE(cpu->host_counters) : -1);
+}
+
+/* Whether the CPU has FEAT_HPMN0 (MDCR_EL2.HPMN may be 0); -1 before. */
+static ssize_t cpu_hpmn0_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus,
+						kobject_cpu(kobj));
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(cpu->probed) ?
+			  (int)READ_ONCE(cpu->hpmn0) : -1);
+}
+
+/* How a partitioned guest reaches its registers on this CPU. */
+static ssize_t cpu_trap_policy_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus,
+						kobject_cpu(kobj));
+
+	if (!READ_ONCE(cpu->probed))
+		return sysfs_emit(buf, "unknown\n");
+	return sysfs_emit(buf, "%s\n", READ_ONCE(cpu->fine_grained) ? "fgt" : "trap");
+}
+
 static struct kobj_attribute cpu_pmu_attribute = __ATTR(pmu, 0444, cpu_pmu_show, NULL);
-static struct kobj_attribute cpu_owner_attribute = __ATTR(owner, 0444, cpu_owner_show, NULL);
+/* The owner names a VMM process: root only, as vm/. */
+static struct kobj_attribute cpu_owner_attribute = __ATTR(owner, 0400, cpu_owner_show, NULL);
+static struct kobj_attribute cpu_counters_attribute =
+	__ATTR(counters, 0444, cpu_counters_show, NULL);
+static struct kobj_attribute cpu_trap_policy_attribute =
+	__ATTR(trap_policy, 0444, cpu_trap_policy_show, NULL);
+static struct kobj_attribute cpu_hpmn0_attribute =
+	__ATTR(hpmn0, 0444, cpu_hpmn0_show, NULL);
 
 static struct attribute *cpu_attrs[] = {
 	&cpu_pmu_attribute.attr,
 	&cpu_owner_attribute.attr,
+	&cpu_counters_attribute.attr,
+	&cpu_trap_policy_attribute.attr,
+	&cpu_hpmn0_attribute.attr,
 	NULL,
 };
 
@@ -195,6 +239,7 @@ static void cpus_sysfs_exit(void)
 	kfree(partition_cpu_kobjs);
 	partition_cpu_kobjs = NULL;
 	kobject_put(partition_cpus_kobj);
+	partition_cpus_kobj = NULL;
 }
 
 static int cpus_sysfs_init(void)
@@ -243,11 +288,18 @@ static ssize_t vm_##name##_show(struct kobject *kobj,			\
 	return sysfs_emit(buf, format "\n", value);			\
 }									\
 static struct kobj_attribute vm_##name##_attribute =			\
-	__ATTR(name, 0444, vm_##name##_show, NULL)
+	__ATTR(name, 0400, vm_##name##_show, NULL)
 
 VM_ATTR_RO(pid, "%d", vm->pid);
-VM_ATTR_RO(mode, "%s", partition_mode_names[READ_ONCE(vm->mode)]);
-VM_ATTR_RO(hpmn, "%d", READ_ONCE(vm->mode) == PARTITION_MODE_PARTITIONED ?
+/* Before the VM runs, the mode it asked for (or default_mode gave it). */
+static enum partition_mode vm_shown_mode(struct partition_vm *vm)
+{
+	return READ_ONCE(vm->committed) ? READ_ONCE(vm->mode) :
+					  READ_ONCE(vm->requested_mode);
+}
+
+VM_ATTR_RO(mode, "%s", partition_mode_names[vm_shown_mode(vm)]);
+VM_ATTR_RO(hpmn, "%d", vm_shown_mode(vm) == PARTITION_MODE_PARTITIONED ?
 			(int)READ_ONCE(vm->kvm->arch.pmcr_n) : -1);
 
 static struct attribute *vm_attrs[] = {
@@ -278,7 +330,7 @@ static ssize_t vcpu_##name##_show(struct kobject *kobj,		\
 	return sysfs_emit(buf, format "\n", value);			\
 }									\
 static struct kobj_attribute vcpu_##name##_attribute =			\
-	__ATTR(name, 0444, vcpu_##name##_show, NULL)
+	__ATTR(name, 0400, vcpu_##name##_show, NULL)
 
 /* The PMU whose perf event backs the cycle counter; "none" before any. */
 static const char *vcpu_backing_name(struct partition_vcpu *state)
@@ -313,7 +365,7 @@ static ssize_t vcpu_traps_show(struct kobject *kobj,
 }
 
 static struct kobj_attribute vcpu_traps_attribute =
-	__ATTR(traps, 0444, vcpu_traps_show, NULL);
+	__ATTR(traps, 0400, vcpu_traps_show, NULL);
 
 static struct attribute *vcpu_attrs[] = {
 	&vcpu_backing_pmu_attribute.attr,
@@ -358,22 +410,29 @@ void partition_sysfs_remove_vm(struct partition_vm *vm)
 	kobject_put(&vm->kobj);
 }
 
-/* On failure the vCPU state is freed. */
-int partition_sysfs_add_vcpu(struct partition_vcpu *state)
+void partition_sysfs_init_vcpu(struct partition_vcpu *state)
 {
-	int ret = kobject_init_and_add(&state->kobj, &vcpu_ktype,
-				       &state->vm->kobj, "vcpu%d",
-				       state->vcpu->vcpu_id);
-
-	if (ret)
-		kobject_put(&state->kobj);
-	return ret;
+	kobject_init(&state->kobj, &vcpu_ktype);
 }
 
-/* Removes the directory and frees the vCPU state. */
+void partition_sysfs_add_vcpu(struct partition_vcpu *state)
+{
+	int ret = kobject_add(&state->kobj, &state->vm->kobj, "vcpu%d",
+			      state->vcpu->vcpu_id);
+
+	if (ret) {
+		pr_warn_ratelimited("no sysfs directory for vCPU %d of the VM of process %d (%d); its statistics are not shown\n",
+				    state->vcpu->vcpu_id, state->vm->pid, ret);
+		return;
+	}
+	state->has_directory = true;
+}
+
 void partition_sysfs_remove_vcpu(struct partition_vcpu *state)
 {
-	kobject_del(&state->kobj);
+	if (state->has_directory)
+		kobject_del(&state->kobj);
+	state->has_directory = false;
 	kobject_put(&state->kobj);
 }
 
