@@ -86,6 +86,9 @@ static int sysfs_read_raw(const char *dir, const char *name, char *buf, size_t s
 			return SYSFS_GONE;
 		if (errno == ENOENT)
 			sysfs_err(flags, "required file %s is missing", path);
+		else if (errno == EACCES)
+			sysfs_err(flags, "cannot open %s: %s (the module's per-VM state is root's: run pmuctl as root)",
+				  path, strerror(errno));
 		else
 			sysfs_err(flags, "cannot open %s: %s", path, strerror(errno));
 		return -1;

@@ -1179,6 +1179,27 @@ done
 run "$one" -j --version
 check "'-j --version': JSON version" json_is "{\"pmuctl_version\":\"$expected_version\"}"
 
+### Per-VM files are root's (mode 0400 since 0.2.0's isolation fixes).
+
+restricted=$tmp/restricted
+make_module "$restricted" vms=1
+add_vm "$restricted" 100.0 100 partitioned 4
+chmod 0400 "$restricted/vm/100.0/pid" "$restricted/vm/100.0/mode" "$restricted/vm/100.0/hpmn"
+chmod a+x "$tmp"
+chmod -R a+rX "$restricted"
+chmod 0400 "$restricted/vm/100.0/pid" "$restricted/vm/100.0/mode" "$restricted/vm/100.0/hpmn"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	PMUCTL_SYSFS_ROOT=$restricted setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$PMUCTL" vm show >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "vm show as a user: exit 1, says the per-VM state is root's" \
+		expect_error 1 "run pmuctl as root"
+else
+	tests=$((tests + 1))
+	echo "ok $tests - vm show as a user # SKIP needs root and setpriv to become a user"
+fi
+
 ### Output errors.
 
 if [ -w /dev/full ]; then
