@@ -8,7 +8,8 @@
 # then the rig (tests/rig/plans/check.plan) booted in the patched QEMU, then
 # the rig again as a host without FEAT_FGT, FEAT_HPMN0 or PMUv3p5
 # (-cpu neoverse-n1: tests/rig/plans/neoverse.plan), with EL3 present
-# (run-qemu.sh --el3: tests/rig/plans/el3.plan), the split-PMU rig
+# (run-qemu.sh --el3: tests/rig/plans/el3.plan), both at once
+# (tests/rig/plans/neoverse-el3.plan), the split-PMU rig
 # (tests/rig/plans/split.plan: two host PMUs, as on big.LITTLE) and an
 # uncovered-PMU rig (a PMU for only some CPUs: tests/rig/plans/uncovered.plan),
 # then one verdict line "N passed, N failed" over all of it.
@@ -150,11 +151,22 @@ el3_log=$out/rig-el3.log
 echo "# EL3 rig: run-qemu.sh --el3 (tests/rig/el3-firmware), -smp 2"
 boot_rig "EL3 rig" el3 "$el3_log" --smp 2 --timeout 2400 --el3 --append slub_debug=FZPU
 
+# Both at once, the production shape of Graviton2 / Altra hosts: no FGT,
+# no HPMD, EL3 present, every guest PMU access through the trap path.
+neoverse_el3_log=$out/rig-neoverse-n1-el3.log
+echo "# neoverse-n1 EL3 rig: -cpu neoverse-n1 --el3, -smp 2"
+RIG_QEMU_EXTRA="-cpu neoverse-n1" boot_rig "neoverse-n1 EL3 rig" neoverse-el3 \
+	"$neoverse_el3_log" --smp 2 --timeout 2400 --el3 --append slub_debug=FZPU
+
 # The split-PMU rig: the same host kernel with -smp 4 and a device tree
-# whose PMU is split in two (CPUs 0-1, CPUs 2-3), as on big.LITTLE.
+# whose PMU is split in two (CPUs 0-1, CPUs 2-3), as on big.LITTLE, with
+# PMUs of different sizes: 6 event counters on CPUs 0-1, 4 on CPUs 2-3
+# (QEMU patch 0009's x-pmu-event-counters).
 split_log=$out/rig-split-pmu.log
-echo "# split-PMU rig: $build/split-pmu.dtb, -smp 4"
-boot_rig "split-PMU rig" split "$split_log" --smp 4 --timeout 2400 \
+split_counters=6:6:4:4
+echo "# split-PMU rig: $build/split-pmu.dtb, -smp 4, event counters $split_counters"
+RIG_QEMU_EXTRA="-global max-arm-cpu.x-pmu-event-counters=$split_counters" \
+	boot_rig "split-PMU rig" split "$split_log" --smp 4 --timeout 2400 \
 	--dtb "$build/split-pmu.dtb"
 
 # A host whose only PMU covers CPUs 0-1 of 4: the mode must be refused.
@@ -164,4 +176,4 @@ boot_rig "uncovered-PMU rig" uncovered "$uncovered_log" --smp 4 --timeout 600 \
 	--dtb "$build/uncovered-pmu.dtb"
 
 "$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$neoverse_log" \
-	"$el3_log" "$split_log" "$uncovered_log"
+	"$el3_log" "$neoverse_el3_log" "$split_log" "$uncovered_log"
