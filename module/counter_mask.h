@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #define PARTITION_CYCLE_COUNTER		31
+#define PARTITION_INSTRUCTION_COUNTER	32	/* FEAT_PMUv3_ICNTR's PMICNTR_EL0 */
 #define PARTITION_MAX_EVENT_COUNTERS	31
 
 /* Mask of event counters [first, first + count); count may be 0. */
@@ -44,6 +45,21 @@ static inline u64 partition_guest_mask(unsigned int counters,
 {
 	return partition_counter_range(0, partition_hpmn(counters, reserved)) |
 	       BIT_ULL(PARTITION_CYCLE_COUNTER);
+}
+
+/*
+ * Counters the partition takes from a host PMU's driver: the guest's
+ * [0, @hpmn) and cycle counter, and the instruction counter where the PMU
+ * has one. A guest's PMCR_EL0.E starts and stops PMICNTR_EL0 as it does
+ * PMCCNTR_EL0 (both are outside HPMN's reach), so host perf may not keep
+ * an event there; guests get no instruction counter (KVM hides it).
+ */
+static inline u64 partition_claim_mask(unsigned int hpmn,
+				       bool instruction_counter)
+{
+	return partition_counter_range(0, hpmn) |
+	       BIT_ULL(PARTITION_CYCLE_COUNTER) |
+	       (instruction_counter ? BIT_ULL(PARTITION_INSTRUCTION_COUNTER) : 0);
 }
 
 /* Counters host perf keeps while a partitioned guest is loaded. */

@@ -99,6 +99,25 @@ static void everything_reserved_leaves_the_guest_the_cycle_counter(struct kunit 
 	KUNIT_EXPECT_EQ(test, partition_host_mask(6, 6), 0x3fULL);
 }
 
+/*
+ * Heterogeneous hosts (issue 11 defect 12): the claim is HPMN, from the
+ * smallest PMU, on every PMU, so a larger PMU keeps [HPMN, N) for host
+ * perf; the instruction counter, which a guest's PMCR_EL0.E drives, is
+ * taken wherever the PMU has one.
+ */
+static void claim_is_hpmn_on_every_pmu_with_the_instruction_counter(struct kunit *test)
+{
+	unsigned int hpmn = partition_hpmn(4, 2);	/* the smaller PMU: N = 4 */
+	u64 larger_host = partition_counter_range(hpmn, 6 - hpmn);	/* N = 6 */
+
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(hpmn, false), 0x80000003ULL);
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(hpmn, false) & larger_host, 0ULL);
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(hpmn, true), 0x180000003ULL);
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(0, false), BIT_ULL(31));
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(6, false),
+			partition_guest_mask(6, 0));
+}
+
 /* Every register the module emulates, with its statistics group. */
 struct known_register {
 	u32 encoding;
@@ -240,6 +259,7 @@ static struct kunit_case partition_helper_cases[] = {
 	KUNIT_CASE(masks_split_six_counters_at_hpmn),
 	KUNIT_CASE(masks_never_overlap_and_cover_the_pmu),
 	KUNIT_CASE(everything_reserved_leaves_the_guest_the_cycle_counter),
+	KUNIT_CASE(claim_is_hpmn_on_every_pmu_with_the_instruction_counter),
 	KUNIT_CASE(register_of_matches_the_pmu_registers_exactly),
 	KUNIT_CASE(counter_of_decodes_the_counter_number),
 	KUNIT_CASE(untrapping_is_safe_only_for_known_pmu_features),

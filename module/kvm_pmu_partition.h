@@ -186,6 +186,7 @@ struct partition_cpu {
 	unsigned int pmu_version;	/* ID_AA64DFR0_EL1.PMUVer */
 	bool long_counters;		/* FEAT_PMUv3p5: HPMD/HCCD/HLP scope */
 	bool hpmn0;			/* FEAT_HPMN0 */
+	bool instruction_counter;	/* FEAT_PMUv3_ICNTR: PMICNTR_EL0 */
 	bool fine_grained;		/* guests' accesses untrapped by FEAT_FGT */
 };
 

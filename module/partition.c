@@ -106,8 +106,9 @@ static void release_claim(void)
 }
 
 /*
- * Takes the guest counters, [0, HPMN) and the cycle counter, of every host
- * PMU on every CPU from the PMU driver with the driver's own atomic
+ * Takes the guest counters, [0, HPMN) and the cycle counter (and the
+ * instruction counter: partition_claim_mask()), of every host PMU on every
+ * CPU from the PMU driver with the driver's own atomic
  * allocation primitive, so host perf no longer schedules events on them.
  * HPMN is the same on every PMU (the smallest one's N minus the
  * reservation): a larger PMU keeps more counters for the host. A counter
@@ -116,15 +117,17 @@ static void release_claim(void)
  */
 static int take_claim(void)
 {
-	u64 guest_mask = partition_counter_range(0, partition_size()) |
-			 BIT_ULL(ARMV8_PMU_CYCLE_IDX);
+	unsigned int i, hpmn = partition_size();
 	unsigned long busy;
-	unsigned int i;
 	int cpu, bit, undo;
 
 	lockdep_assert_held(&partition_lock);
 	for (i = 0; i < partition_host_pmu_count(); i++) {
-		claimed_masks[i] = guest_mask;
+		struct arm_pmu *pmu = partition_host_pmu(i)->pmu;
+
+		claimed_masks[i] =
+			partition_claim_mask(hpmn, test_bit(ARMV8_PMU_INSTR_IDX,
+							    pmu->cntr_mask));
 		cpumask_clear(&claimed_cpus[i]);
 	}
 	for (i = 0; i < partition_host_pmu_count(); i++) {
@@ -578,6 +581,7 @@ static int partition_cpu_online(unsigned int cpu_number)
 	cpu->pmu_version = pmu_version;
 	cpu->long_counters = pmu_version >= PMU_VERSION_V3P5;
 	cpu->hpmn0 = hpmn0;
+	cpu->instruction_counter = FIELD_GET(DFR1_PMICNTR, dfr1);
 	if (!hpmn0)
 		cpus_without_hpmn0++;
 	WRITE_ONCE(cpu->fine_grained,

@@ -317,10 +317,11 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 
 /*
  * Saves the guest's PMU state to memory, stops its counters and clears
- * their enables, values and PMSELR_EL0 (host user space may read counters
- * directly: perf_user_access), and gives the PMU back to the host: its
- * PMCR_EL0, MDCR_EL2 with HPMN = N and every access trapped (what
- * vcpu_load writes next time too), and its fine-grained traps.
+ * their enables, values, PMSELR_EL0 and the claimed instruction counter
+ * (host user space may read counters directly: perf_user_access), and
+ * gives the PMU back to the host: its PMCR_EL0, MDCR_EL2 with HPMN = N and
+ * every access trapped (what vcpu_load writes next time too), and its
+ * fine-grained traps.
  */
 noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 {
@@ -345,6 +346,9 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 	write_sysreg_s(0, SYS_PMSELR_EL0);
 	*guest_reg(vcpu, PMCCNTR_EL0) = read_sysreg_s(SYS_PMCCNTR_EL0);
 	write_sysreg_s(0, SYS_PMCCNTR_EL0);
+	/* Claimed, never the guest's: it counted what the guest's E allowed. */
+	if (cpu->instruction_counter)
+		write_sysreg_s(0, SYS_PMICNTR_EL0);
 	*guest_reg(vcpu, PMINTENSET_EL1) = read_sysreg_s(SYS_PMINTENSET_EL1) & valid;
 	*guest_reg(vcpu, PMOVSSET_EL0) |= read_sysreg_s(SYS_PMOVSSET_EL0) & valid;
 	write_sysreg_s(valid, SYS_PMINTENCLR_EL1);

@@ -111,12 +111,14 @@ static struct kobj_attribute pmu_##name##_attribute =			\
 HOST_PMU_ATTR_RO(cpus, "%*pbl", cpumask_pr_args(host_pmu->cpus));
 HOST_PMU_ATTR_RO(counters, "%u", host_pmu->counters);
 HOST_PMU_ATTR_RO(cycle_counter, "%d", host_pmu->cycle_counter);
+/*
+ * HPMN is one for every PMU (the smallest PMU's N minus the reservation),
+ * so a larger PMU keeps more than the reservation for host perf.
+ */
 HOST_PMU_ATTR_RO(reserved_host_counters, "%u",
-		 min(READ_ONCE(partition_config.reserved_host_counters),
-		     host_pmu->counters));
+		 host_pmu->counters - min(partition_size(), host_pmu->counters));
 HOST_PMU_ATTR_RO(guest_counters, "%u",
-		 partition_hpmn(host_pmu->counters,
-				READ_ONCE(partition_config.reserved_host_counters)));
+		 min(partition_size(), host_pmu->counters));
 HOST_PMU_ATTR_RO(pmuver, "%u", host_pmu->pmuver);
 
 static struct attribute *host_pmu_attrs[] = {

@@ -69,12 +69,6 @@ static struct partition_vm *vm_find(struct kvm *kvm)
 	return NULL;
 }
 
-static struct partition_vm *vm_lookup(struct kvm *kvm)
-{
-	guard(mutex)(&partition_vms_lock);
-	return vm_find(kvm);
-}
-
 /* The record of @kvm, created with its first vCPU. */
 static struct partition_vm *vm_get(struct kvm *kvm)
 {
@@ -326,6 +320,8 @@ static int vm_commit(struct partition_vm *vm, struct kvm_vcpu *vcpu)
 	if (reason && vm->mode_chosen) {
 		pr_warn_ratelimited("the %s the VMM (process %d) chose cannot run: %s; KVM_RUN fails with EINVAL\n",
 				    mode_titles[mode], vm->pid, reason);
+		/* A VM that does not run holds no counters; a retry claims again. */
+		partition_release(vm);
 		return -EINVAL;
 	}
 	if (reason) {
@@ -355,17 +351,27 @@ static int hook_vcpu_first_run(struct kvm_vcpu *vcpu)
 
 	partition_count_hook(PARTITION_HOOK_VCPU_FIRST_RUN);
 	lockdep_assert_held(&kvm->arch.config_lock);
-	vm = state ? state->vm : vm_lookup(kvm);
+	if (state) {
+		vm = state->vm;	/* pinned by this vCPU */
+		return vm->committed ? 0 : vm_commit(vm, vcpu);
+	}
+
+	/*
+	 * A vCPU without module state (created before the load, or its
+	 * allocation failed) pins no record: a vCPU with a duplicate id
+	 * that KVM refuses may free it at any time, so it is only used
+	 * under partition_vms_lock.
+	 */
+	guard(mutex)(&partition_vms_lock);
+	vm = vm_find(kvm);
 	if (!vm)
 		return 0;	/* no vCPU of this VM went through the module */
-
 	if (!vm->committed) {
 		ret = vm_commit(vm, vcpu);
 		if (ret)
 			return ret;
 	}
-	/* Only a vCPU whose state allocation failed can get here. */
-	if (vm->mode != PARTITION_MODE_EMULATED && !state) {
+	if (vm->mode != PARTITION_MODE_EMULATED) {
 		pr_warn_ratelimited("vCPU %d of the VM of process %d has no module state and cannot join its %s; KVM_RUN fails with EINVAL\n",
 				    vcpu->vcpu_id, vm->pid, mode_titles[vm->mode]);
 		return -EINVAL;
@@ -552,7 +558,9 @@ static u8 hook_max_counters(struct kvm *kvm, u8 hardware_counters)
 
 	partition_count_hook(PARTITION_HOOK_MAX_COUNTERS);
 	lockdep_assert_held(&kvm->arch.config_lock);
-	vm = vm_lookup(kvm);
+	/* Only under the lock: a refused duplicate vCPU may free the record. */
+	guard(mutex)(&partition_vms_lock);
+	vm = vm_find(kvm);
 	if (!vm)
 		return hardware_counters;
 	return vm_max_counters(vm->committed ? vm->mode : vm->requested_mode,

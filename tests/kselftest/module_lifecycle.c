@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -550,6 +552,91 @@ static void test_vm_with_stock_vcpus_is_not_partitioned(void)
 	ensure_unloaded();
 }
 
+/* The duplicate-id creator of the race below. */
+struct duplicate_creator {
+	int vm_fd;
+	unsigned int attempts, eexist, other;
+	volatile bool stop;
+};
+
+static void *create_duplicates(void *arg)
+{
+	struct duplicate_creator *creator = arg;
+	int fd;
+
+	while (!creator->stop) {
+		fd = ioctl(creator->vm_fd, KVM_CREATE_VCPU, 0);
+		creator->attempts++;
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0 && errno == EEXIST)
+			creator->eexist++;
+		else
+			creator->other++;
+	}
+	return NULL;
+}
+
+/*
+ * Rule: the module's record of a VM is used only while something pins it.
+ * A vCPU created before the load has no module state and pins nothing,
+ * while each refused KVM_CREATE_VCPU of a duplicate id creates the VM's
+ * record (kvm_arch_vcpu_create runs before KVM checks the id) and frees
+ * it again. v0.2.0 looked the record up for the stateless vCPU's
+ * KVM_SET_ONE_REG(PMCR_EL0) (KVM asks the hook for the counter limit) and
+ * its first KVM_RUN, then used it after dropping the lock: a use after
+ * free. This races the two from two threads. It proves the rule only
+ * where a use after free shows: the debug rig (make check-debug: KASAN,
+ * MTTCG without -icount, so the threads really run at once); on the main
+ * rig it checks that every call still gets KVM's answer and nothing
+ * leaks.
+ */
+static void test_stateless_vcpu_races_refused_duplicates(void)
+{
+	struct duplicate_creator creator = {};
+	struct kvm_vcpu_init init;
+	struct kvm_vcpu *stateless;
+	struct kvm_vm *vm;
+	unsigned int sets = 0, set_errors = 0;
+	uint64_t pmcr;
+	pthread_t thread;
+	time_t end;
+	int kmsg;
+	bool ok;
+
+	ensure_unloaded();
+	vm = vm_create(1);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	stateless = aarch64_vcpu_add(vm, 0, &init, guest_sync_forever);
+	vcpu_get_reg(stateless, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+	ok = load("default_mode=partitioned reserved_host_counters=2") == 0;
+	kmsg = kmsg_mark();
+	creator.vm_fd = vm->fd;
+	ok = ok && !pthread_create(&thread, NULL, create_duplicates, &creator);
+	for (end = time(NULL) + 2; ok && time(NULL) < end && sets < 20000; sets++)
+		if (__vcpu_set_reg(stateless, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), pmcr))
+			set_errors++;
+	creator.stop = true;
+	if (ok)
+		pthread_join(thread, NULL);
+	ksft_print_msg("%u PMCR_EL0 writes (%u failed) against %u duplicate creations (%u EEXIST)\n",
+		       sets, set_errors, creator.attempts, creator.eexist);
+	ok = ok && sets > 0 && !set_errors && creator.attempts > 0 &&
+	     creator.eexist == creator.attempts && !creator.other;
+	kvm_vm_free(vm);
+	ok = !kmsg_warnings(kmsg) && ok;
+	{
+		char claimed[8] = "", vms[8] = "";
+
+		ok = ok && read_sysfs("counters_claimed", claimed, sizeof(claimed)) &&
+		     !strcmp(claimed, "0") && read_sysfs("vms", vms, sizeof(vms)) &&
+		     !strcmp(vms, "0");
+	}
+	ok = ok && unload() == 0;
+	ksft_test_result(ok, "stateless_vcpu_races_refused_duplicate_vcpus\n");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -560,7 +647,7 @@ int main(int argc, char **argv)
 	find_smallest_host_pmu();
 	ksft_print_msg("smallest host PMU: %s with %u event counters\n",
 		       smallest_pmu, smallest_counters);
-	ksft_set_plan(11 + 1 + (failslab_set_up() ? 2 : 0));
+	ksft_set_plan(11 + 1 + 1 + (failslab_set_up() ? 2 : 0));
 
 	test_bad_parameters();
 	test_default_mode_fixed_loads();
@@ -569,6 +656,7 @@ int main(int argc, char **argv)
 	test_unload_refused_while_a_vm_went_through_the_module();
 	test_vm_created_before_load_stays_stock();
 	test_vm_with_stock_vcpus_is_not_partitioned();
+	test_stateless_vcpu_races_refused_duplicates();
 	if (failslab_set_up()) {
 		test_load_survives_every_failed_allocation();
 		test_vcpu_creation_survives_every_failed_allocation();

@@ -19,16 +19,21 @@
  *    an explicit choice fails and a default one runs emulated;
  *  - a nested-virtualisation vCPU is refused;
  *  - HAS says what SET can do; the module parameter follows pmuctl's
- *    writes; the per-VM sysfs files are root's.
+ *    writes; the per-VM sysfs files are root's;
+ *  - on a host whose PMUs differ in size, HPMN is the smallest PMU's N
+ *    minus the reservation on every PMU, and host perf keeps [HPMN, N)
+ *    of each (issue 11 defect 12).
  *
  * Usage: partition_isolation fgt|trap  (kvm_pmu_partition loaded with
  *        default_mode=partitioned reserved_host_counters=2; trap: fgt=off,
  *        with or without fast_path)
  * Host kinds: every rig variant of check.plan (-cpu max: FGT, FEAT_HPMN0,
- * PMUv3p5; -cpu neoverse-n1: no FGT, no FEAT_HPMN0, PMUv3p1; EL3 present).
+ * PMUv3p5; -cpu neoverse-n1: no FGT, no FEAT_HPMN0, PMUv3p1; EL3 present)
+ * and the split rig (two PMUs, 6 and 4 event counters).
  * Each check says which host kind can make it fail.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <glob.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -91,6 +96,8 @@ static void guest_sync_forever(void)
 
 /* -------------------------------------------------- event filters by EL */
 
+#define FILTER_ROUNDS	3	/* loops counted per filter case */
+
 /* The counter-0 type and PMCCFILTR each round uses, set by the host. */
 static uint64_t filter_type, cycle_filter;
 
@@ -147,6 +154,7 @@ static void test_el_filters(bool hide_el3)
 	struct ucall uc;
 	bool vm_el3;
 	size_t i;
+	int round;
 
 	vcpu = tvm_add(&t, guest_filtered_loop, true);
 	pfr0 = get_reg(vcpu, SYS_ID_AA64PFR0_EL1);
@@ -171,9 +179,21 @@ static void test_el_filters(bool hide_el3)
 		cycle_filter = c->type & ~(uint64_t)ARMV8_PMU_EVTYPE_EVENT;
 		sync_global_to_guest(t.vm, filter_type);
 		sync_global_to_guest(t.vm, cycle_filter);
-		ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC;
-		inst = uc.args[0];
-		cycles = uc.args[1];
+		/*
+		 * The least of FILTER_ROUNDS for a counting filter, the most
+		 * for one that excludes: QEMU's INST_RETIRED under -icount is
+		 * the instruction count of every CPU, so another CPU's work
+		 * during one loop only ever adds.
+		 */
+		ok = true;
+		inst = c->counts ? ~0ULL : 0;
+		cycles = inst;
+		for (round = 0; round < FILTER_ROUNDS; round++) {
+			ok = ok && run_to_ucall(vcpu, &uc) == UCALL_SYNC;
+			inst = c->counts ? min_u64(inst, uc.args[0]) : inst | uc.args[0];
+			cycles = c->counts ? min_u64(cycles, uc.args[1]) :
+					     cycles | uc.args[1];
+		}
 		vm_el3 = FIELD_GET(PFR0_EL3, uc.args[4]);
 		if (hide_el3 && i != 1 && i != 2)
 			continue;	/* without EL3 the first three say it all */
@@ -423,6 +443,12 @@ static void *first_run_thread(void *arg)
  * vCPUs' first KVM_RUN at the same time count the VM once (v0.2.0 read
  * the mode before its lock and could count it twice, making
  * partitioned_vms underflow).
+ * Where it can fail: the race needs both threads in the kernel at once.
+ * Under make check's -icount QEMU runs the rig's CPUs one at a time, so
+ * there it mostly checks the outcome; make check-debug runs it without
+ * -icount (host threads in parallel) and with lockdep, whose
+ * lockdep_assert_held() in the first-run hook proves the decision is
+ * made under config_lock.
  */
 static void test_concurrent_first_runs(void)
 {
@@ -471,14 +497,23 @@ static void test_concurrent_first_runs(void)
 
 /* --------------------------------------------------------- N = 0, NV */
 
+/*
+ * Guest: PMCR_EL0.N, and the cycles of a 1000-nop loop counted from a
+ * reset (PMCR_EL0.C), so that only a counting cycle counter reads
+ * 1000 or more and a reset one below 2^32.
+ */
 static void guest_reads_n_and_cycles(void)
 {
 	write_sysreg(0, pmccfiltr_el0);
 	write_sysreg(BIT(31), pmcntenset_el0);
+	write_sysreg(ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_C, pmcr_el0);
+	isb();
 	write_sysreg(ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_E, pmcr_el0);
 	isb();
 	for (int i = 0; i < 1000; i++)
 		asm volatile("nop");
+	write_sysreg(ARMV8_PMU_PMCR_LC, pmcr_el0);
+	isb();
 	ucall(UCALL_SYNC, 5, FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg(pmcr_el0)),
 			read_sysreg(pmccntr_el0), 0, 0, 0);
 	GUEST_DONE();
@@ -514,15 +549,23 @@ static void test_zero_counters(bool chosen)
 	if (hpmn0 == 1) {
 		close(kmsg);
 		ok = !err && get_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 0 &&
-		     uc.args[1] >= 1000 &&
+		     uc.args[1] >= 1000 && uc.args[1] < BIT_ULL(32) &&
 		     !pmu_attr(vcpu, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) &&
 		     n == 0;
 		ksft_print_msg("%s N = 0 with FEAT_HPMN0: run %s, guest N %lu, cycles %lu\n",
 			       name, err ? strerror(err) : "ok", uc.args[0], uc.args[1]);
 		ksft_test_result(ok, "%s_partition_with_n_0_runs_with_hpmn0\n", name);
+		if (chosen)
+			ksft_test_result_skip("retried_kvm_run_of_that_vm_fails_and_claims_nothing (FEAT_HPMN0)\n");
 	} else if (chosen) {
-		ok = err == EINVAL && kmsg_has(kmsg, "KVM_RUN fails with EINVAL");
+		/* A VM that cannot run holds no counters from host perf. */
+		ok = err == EINVAL && kmsg_has(kmsg, "KVM_RUN fails with EINVAL") &&
+		     read_sysfs_long("counters_claimed") == 0;
 		ksft_test_result(ok, "chosen_partition_with_n_0_without_hpmn0_fails_kvm_run\n");
+		/* A retry fails the same way, and claims nothing either. */
+		err = _vcpu_run(vcpu) ? errno : 0;
+		ksft_test_result(err == EINVAL && read_sysfs_long("counters_claimed") == 0,
+				 "retried_kvm_run_of_that_vm_fails_and_claims_nothing\n");
 	} else {
 		ok = !err && kmsg_has(kmsg, "FEAT_HPMN0") &&
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) == ENXIO;
@@ -566,6 +609,224 @@ static void test_nested_refused(void)
 	kvm_vm_free(vm);
 	ksft_test_result(refused && read_sysfs_long("counters_claimed") == 0,
 			 "nested_virtualisation_vm_is_not_partitioned\n");
+}
+
+/* ------------------------------------------------ heterogeneous hosts */
+
+struct het_pmu {
+	char name[64];		/* the module's pmus/<name>, perf's name */
+	int type;		/* perf type */
+	int cpu;		/* its first CPU */
+	long counters;		/* its PMCR_EL0.N */
+};
+
+/* The module's pmus/ in directory order; how many. */
+static int read_host_pmus(struct het_pmu *pmus, int size)
+{
+	DIR *dir = opendir(SYSFS "/pmus");
+	char file[96], path[160], buf[64];
+	struct dirent *d;
+	int count = 0;
+
+	if (!dir)
+		ksft_exit_fail_msg("no %s/pmus\n", SYSFS);
+	while ((d = readdir(dir)) && count < size) {
+		struct het_pmu *p = &pmus[count];
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(p->name, sizeof(p->name), "%.63s", d->d_name);
+		snprintf(file, sizeof(file), "pmus/%s/counters", p->name);
+		p->counters = read_sysfs_long(file);
+		snprintf(path, sizeof(path), SYSFS "/pmus/%s/cpus", p->name);
+		p->cpu = read_line(path, buf, sizeof(buf)) ? atoi(buf) : -1;
+		snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", p->name);
+		p->type = read_line(path, buf, sizeof(buf)) ? atoi(buf) : -1;
+		count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+/* The guest's PMCR_EL0.N: the smallest PMU's guest_counters (HPMN). */
+static uint64_t partition_n(void)
+{
+	struct het_pmu pmus[8];
+	long n, least = -1;
+	char file[96];
+	int i, count = read_host_pmus(pmus, 8);
+
+	for (i = 0; i < count; i++) {
+		snprintf(file, sizeof(file), "pmus/%.63s/guest_counters", pmus[i].name);
+		n = read_sysfs_long(file);
+		if (least < 0 || n < least)
+			least = n;
+	}
+	if (least < 0)
+		ksft_exit_fail_msg("no host PMU in %s/pmus\n", SYSFS);
+	return least;
+}
+
+/*
+ * Pinned CPU-wide events of @p on its first CPU (INST_RETIRED at host
+ * EL0, which never takes the cycle counter), @count of them: how many got
+ * a counter and ran all the time they were enabled. The armv8 PMU driver
+ * gives each the lowest free event counter.
+ */
+static int pinned_events_running(const struct het_pmu *p, int count)
+{
+	struct host_pmu perf_pmu = { .type = p->type };
+	int fds[32], i, running = 0;
+	struct perf_count c;
+
+	for (i = 0; i < count; i++) {
+		fds[i] = open_host_el0_event(&perf_pmu, ARMV8_PMUV3_PERFCTR_INST_RETIRED,
+					     -1, p->cpu, false);
+		if (fds[i] < 0)
+			ksft_exit_fail_msg("perf_event_open of %s on CPU %d: %s\n",
+					   p->name, p->cpu, strerror(errno));
+	}
+	/* CPU-wide events are enabled, and run if they can, all the time. */
+	usleep(2000);
+	for (i = 0; i < count; i++) {
+		c = read_event(fds[i]);
+		if (c.read_ok && c.enabled > 0 && c.running == c.enabled)
+			running++;
+	}
+	while (count--)
+		close(fds[count]);
+	return running;
+}
+
+static void guest_reports_n(void)
+{
+	for (;;)
+		ucall(UCALL_SYNC, 1, FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg(pmcr_el0)));
+}
+
+/* vm/<pid>.<serial>/hpmn of this process's one VM, or -1. */
+static long vm_hpmn(void)
+{
+	char path[256], buf[16];
+	long hpmn = -1;
+	glob_t g;
+
+	snprintf(path, sizeof(path), SYSFS "/vm/%d.*/hpmn", getpid());
+	if (!glob(path, 0, NULL, &g) && g.gl_pathc == 1 &&
+	    read_line(g.gl_pathv[0], buf, sizeof(buf)))
+		hpmn = atol(buf);
+	globfree(&g);
+	return hpmn;
+}
+
+/*
+ * Rule (issue 11 defect 12, docs/partition.md): on a host whose PMUs have
+ * different numbers of event counters, HPMN is the same on every PMU, the
+ * smallest PMU's N minus the reservation; a guest owns [0, HPMN) and the
+ * cycle counter on every CPU, and host perf keeps [HPMN, N) of each PMU,
+ * so a larger PMU keeps more than the reservation. v0.2.0 claimed
+ * [0, N - reserved) of every PMU, so on a larger PMU the counters from
+ * HPMN up to N - reserved belonged to nobody: neither the guest (N =
+ * HPMN) nor host perf could use them.
+ * Host kind: heterogeneous PMUs of different sizes (the split rig, with
+ * QEMU's x-pmu-event-counters giving CPUs 0-1 six event counters and
+ * CPUs 2-3 four); skipped where every host PMU has the same N.
+ */
+static void test_heterogeneous_host_keeps_hpmn_to_n(void)
+{
+	static const char *const names[] = {
+		"heterogeneous_host_sysfs_shows_each_pmu_n_and_one_hpmn",
+		"heterogeneous_host_guest_n_is_hpmn_on_every_pmu",
+		"heterogeneous_host_perf_keeps_hpmn_to_n_of_every_pmu",
+	};
+	struct het_pmu pmus[8], *big, *small;
+	long reserved = read_sysfs_long("reserved_host_counters"), hpmn, n, vm;
+	int count = read_host_pmus(pmus, 8), i, want, running, baseline;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	struct tvm t;
+	char path[128];
+	bool ok;
+
+	big = &pmus[0];
+	small = &pmus[0];
+	for (i = 1; i < count; i++) {
+		if (pmus[i].counters > big->counters)
+			big = &pmus[i];
+		if (pmus[i].counters < small->counters)
+			small = &pmus[i];
+	}
+	if (!count || big->counters == small->counters) {
+		ksft_print_msg("%d host PMU(s), all with %ld event counters: only a host whose PMUs differ in size (the split rig) shows the rule\n",
+			       count, count ? big->counters : 0L);
+		for (i = 0; i < (int)ARRAY_SIZE(names); i++)
+			ksft_test_result_skip("%s (host PMUs of one size)\n", names[i]);
+		return;
+	}
+	hpmn = small->counters - reserved;
+	if (hpmn < 0)
+		hpmn = 0;
+
+	/*
+	 * cpus/cpu<n>/counters is PMCR_EL0.N as the CPU's EL2 reads it;
+	 * pmus/<name>/guest_counters is HPMN on every PMU and
+	 * reserved_host_counters the rest of each PMU's N.
+	 */
+	ok = true;
+	for (i = 0; i < count; i++) {
+		long guest, host;
+
+		snprintf(path, sizeof(path), "cpus/cpu%d/counters", pmus[i].cpu);
+		n = read_sysfs_long(path);
+		snprintf(path, sizeof(path), "pmus/%.63s/guest_counters", pmus[i].name);
+		guest = read_sysfs_long(path);
+		snprintf(path, sizeof(path), "pmus/%.63s/reserved_host_counters", pmus[i].name);
+		host = read_sysfs_long(path);
+		ksft_print_msg("%s: CPUs from %d, %ld event counters (CPU %d reads N = %ld), perf type %d; sysfs: guest %ld, host %ld\n",
+			       pmus[i].name, pmus[i].cpu, pmus[i].counters,
+			       pmus[i].cpu, n, pmus[i].type, guest, host);
+		ok = ok && n == pmus[i].counters && pmus[i].type >= 0 &&
+		     guest == hpmn && host == pmus[i].counters - hpmn;
+	}
+	ksft_test_result(ok, "%s\n", names[0]);
+
+	/* Before any partitioned VM, host perf has all N of the larger PMU. */
+	baseline = pinned_events_running(big, big->counters + 1);
+	ksft_print_msg("no partitioned VM: %d of %ld pinned events of %s run on CPU %d\n",
+		       baseline, big->counters + 1, big->name, big->cpu);
+
+	/* The first run claims the partition's counters (default_mode). */
+	vcpu = tvm_add(&t, guest_reports_n, true);
+	pmu_vcpu_init(vcpu);
+	pin_to_cpu(big->cpu);
+	ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == (uint64_t)hpmn;
+	ksft_print_msg("the guest reads PMCR_EL0.N = %lu on CPU %d (%s)\n",
+		       uc.args[0], big->cpu, big->name);
+	pin_to_cpu(small->cpu);
+	ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == (uint64_t)hpmn && ok;
+	ksft_print_msg("the guest reads PMCR_EL0.N = %lu on CPU %d (%s)\n",
+		       uc.args[0], small->cpu, small->name);
+	vm = vm_hpmn();
+	ksft_print_msg("vm/%d.*/hpmn %ld; HPMN expected %ld (%ld - %ld reserved)\n",
+		       getpid(), vm, hpmn, small->counters, reserved);
+	ksft_test_result(ok && vm == hpmn, "%s\n", names[1]);
+
+	/*
+	 * With the claim held, each PMU's CPU schedules exactly N - HPMN
+	 * pinned events: one more finds only claimed counters.
+	 */
+	ok = read_sysfs_long("counters_claimed") == 1 && baseline == big->counters;
+	for (i = 0; i < count; i++) {
+		want = pmus[i].counters - hpmn;
+		running = pinned_events_running(&pmus[i], want + 1);
+		ksft_print_msg("partitioned VM: %d of %d pinned events of %s run on CPU %d (host keeps [%ld, %ld))\n",
+			       running, want + 1, pmus[i].name, pmus[i].cpu, hpmn,
+			       pmus[i].counters);
+		ok = ok && running == want;
+	}
+	tvm_destroy(&t);
+	pin_to_cpu(0);
+	ksft_test_result(ok, "%s\n", names[2]);
 }
 
 /* ---------------------------------------------------------- UAPI, sysfs */
@@ -694,7 +955,6 @@ static void test_sysfs_state(void)
 int main(int argc, char **argv)
 {
 	const char *icount_env = getenv("RIG_ICOUNT");
-	char path[256], pmu[64];
 
 	if (argc != 2 || (strcmp(argv[1], "fgt") && strcmp(argv[1], "trap")))
 		ksft_exit_fail_msg("usage: %s fgt|trap\n", argv[0]);
@@ -702,12 +962,9 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	if (access(SYSFS, F_OK))
 		ksft_exit_fail_msg("%s missing: kvm_pmu_partition is not loaded\n", SYSFS);
-	snprintf(path, sizeof(path), SYSFS "/cpus/cpu0/pmu");
-	if (!read_line(path, pmu, sizeof(pmu)))
-		ksft_exit_fail_msg("no %s\n", path);
-	snprintf(path, sizeof(path), "pmus/%s/guest_counters", pmu);
-	expected_n = read_sysfs_long(path);
-	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1);
+	expected_n = partition_n();
+	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1 + 3 +
+		      1 /* retried_kvm_run_of_that_vm_fails_and_claims_nothing */);
 	pin_to_cpu(0);
 
 	test_el_filters(false);
@@ -723,5 +980,6 @@ int main(int argc, char **argv)
 	test_has_matches_set();
 	test_explicit_partition_needs_perfmon();
 	test_sysfs_state();
+	test_heterogeneous_host_keeps_hpmn_to_n();
 	ksft_finished();
 }

@@ -71,6 +71,7 @@ static bool module_mode;
 static bool icount;			/* RIG_ICOUNT=1: QEMU counts exactly */
 static struct host_pmu pmu;		/* the host's armv8 PMU */
 static unsigned int host_counters;	/* event counters of the host PMU */
+static unsigned int smallest_counters;	/* of the smallest host PMU (HPMN's base) */
 static uint64_t expected_n;		/* PMCR_EL0.N of a partitioned guest */
 
 /* ---------------------------------------------------------------- host side */
@@ -445,7 +446,8 @@ static uint64_t share_type(uint64_t tag, int i)
 static void guest_static_pattern(void)
 {
 	uint64_t tag = READ_ONCE(share_tag), n = guest_pmcr_n(), bad, first_bad, value;
-	uint64_t inten = tag == 0xa ? (BIT(0) | BIT(2)) : (BIT(1) | BIT(31));
+	/* Only the guest's counters' bits exist: N is 2 on the split rig. */
+	uint64_t inten = tag == 0xa ? (BIT(0) | (n > 2 ? BIT(2) : 0)) : (BIT(1) | BIT(31));
 	uint64_t sel = tag == 0xa ? 1 : 2;
 	uint64_t cycles = (tag << 40) | 0xcc;
 	int round, i;
@@ -909,7 +911,7 @@ static void test_module_config(void)
 		       ok ? "partitioned" : "?", value, read_sysfs_long("reserved_host_counters"),
 		       expected_n, host_counters);
 	ksft_test_result(ok && read_sysfs_long("reserved_host_counters") == 2 &&
-			 expected_n == host_counters - 2,
+			 expected_n == smallest_counters - 2,
 			 "module_loaded_partitioned_with_trap_policy_%s\n", expected_policy);
 }
 
@@ -1120,7 +1122,7 @@ static void test_claim(void)
 static void test_reservation_writes(void)
 {
 	char value[16], guest_counters[256], log[128];
-	int kmsg, err, reserved = host_counters - expected_n;
+	int kmsg, err, reserved = smallest_counters - expected_n;
 	struct ucall uc;
 	uint64_t n = 0;
 	struct tvm t;
@@ -1141,19 +1143,19 @@ static void test_reservation_writes(void)
 			 "reserved_host_counters_write_with_a_partitioned_vm_is_ebusy\n");
 	tvm_destroy(&t);
 
-	snprintf(value, sizeof(value), "%u\n", host_counters + 1);
+	snprintf(value, sizeof(value), "%u\n", smallest_counters + 1);
 	expect_errno("reserved_host_counters_write_above_n_is_einval",
 		     write_sysfs("reserved_host_counters", value), EINVAL);
 
 	err = write_sysfs("reserved_host_counters", "3\n");
 	ok = !err && read_sysfs_long("reserved_host_counters") == 3 &&
-	     read_sysfs_long(guest_counters) == (long)host_counters - 3;
+	     read_sysfs_long(guest_counters) == (long)smallest_counters - 3;
 	if (!err) {
 		tvm_add(&t, guest_sync_forever, true);
 		err = set_partitioned(t.vcpu);
 		ok = ok && !err && !pmu_attr(t.vcpu, KVM_GET_DEVICE_ATTR,
 					     KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) &&
-		     n == host_counters - 3 &&
+		     n == smallest_counters - 3 &&
 		     FIELD_GET(ARMV8_PMU_PMCR_N, get_reg(t.vcpu, SYS_PMCR_EL0)) == n;
 		tvm_destroy(&t);
 	}
@@ -1189,12 +1191,14 @@ int main(int argc, char **argv)
 		host_counters = read_sysfs_long(path);
 		snprintf(path, sizeof(path), "pmus/%s/guest_counters", pmu.name);
 		expected_n = read_sysfs_long(path);
+		smallest_counters = smallest_pmu_counters();
 	} else {
 		/* Stock KVM gives a VM all the host PMU's counters. */
 		struct tvm t;
 
 		tvm_create(&t, guest_sync_forever, NULL);
 		host_counters = FIELD_GET(ARMV8_PMU_PMCR_N, get_reg(t.vcpu, SYS_PMCR_EL0));
+		smallest_counters = host_counters;
 		tvm_destroy(&t);
 	}
 	ksft_print_msg("mode %s; host PMU %s (type %d, %u event counters, INST_RETIRED %s); icount %d\n",

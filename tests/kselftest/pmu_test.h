@@ -12,6 +12,7 @@
 #define PMU_TEST_H
 
 #include <dirent.h>
+#include <glob.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
@@ -120,6 +121,31 @@ static inline long read_sysfs_long(const char *file)
 	if (!read_line(path, buf, sizeof(buf)))
 		return -1;
 	return strtol(buf, NULL, 0);
+}
+
+/*
+ * The event counters of the module's smallest host PMU (pmus/<name>/
+ * counters), which HPMN and the reservation are measured against on
+ * every PMU; -1 without the module.
+ */
+static inline long smallest_pmu_counters(void)
+{
+	long counters, least = -1;
+	char buf[32];
+	glob_t g;
+	size_t i;
+
+	if (glob(KVM_PMU_PARTITION_SYSFS_DIR "/pmus/*/counters", 0, NULL, &g))
+		return -1;
+	for (i = 0; i < g.gl_pathc; i++) {
+		if (!read_line(g.gl_pathv[i], buf, sizeof(buf)))
+			continue;
+		counters = strtol(buf, NULL, 0);
+		if (least < 0 || counters < least)
+			least = counters;
+	}
+	globfree(&g);
+	return least;
 }
 
 struct host_pmu {
