@@ -423,6 +423,7 @@ static void test_refused_set_changes_nothing(void)
 struct first_run {
 	struct kvm_vcpu *vcpu;
 	pthread_barrier_t *barrier;
+	int cpu;		/* each thread on a CPU of its own */
 	int err;
 };
 
@@ -431,6 +432,8 @@ static void *first_run_thread(void *arg)
 	struct first_run *f = arg;
 	struct ucall uc;
 
+	/* main() pinned the process to CPU 0; threads inherit that. */
+	pin_to_cpu(f->cpu);
 	pthread_barrier_wait(f->barrier);
 	f->err = _vcpu_run(f->vcpu) ? errno : 0;
 	if (!f->err && get_ucall(f->vcpu, &uc) != UCALL_SYNC)
@@ -443,12 +446,12 @@ static void *first_run_thread(void *arg)
  * vCPUs' first KVM_RUN at the same time count the VM once (v0.2.0 read
  * the mode before its lock and could count it twice, making
  * partitioned_vms underflow).
- * Where it can fail: the race needs both threads in the kernel at once.
- * Under make check's -icount QEMU runs the rig's CPUs one at a time, so
- * there it mostly checks the outcome; make check-debug runs it without
- * -icount (host threads in parallel) and with lockdep, whose
- * lockdep_assert_held() in the first-run hook proves the decision is
- * made under config_lock.
+ * Where it can fail: the race needs both threads in the kernel at once,
+ * on CPUs 0 and 1. Under make check's -icount QEMU runs the rig's CPUs
+ * one at a time, so there it mostly checks the outcome; make check-debug
+ * runs it alone ("races") without -icount (host threads in parallel) and
+ * with lockdep, whose lockdep_assert_held() in the first-run hook proves
+ * the decision is made under config_lock.
  */
 static void test_concurrent_first_runs(void)
 {
@@ -471,6 +474,7 @@ static void test_concurrent_first_runs(void)
 		for (i = 0; i < 2; i++) {
 			runs[i].vcpu = aarch64_vcpu_add(vm, i, &init, guest_sync_forever);
 			runs[i].barrier = &barrier;
+			runs[i].cpu = i < sysconf(_SC_NPROCESSORS_ONLN) ? i : 0;
 		}
 		gic_fd = vgic_v3_setup(vm, 2, 64);
 		for (i = 0; i < 2; i++)
@@ -956,13 +960,21 @@ int main(int argc, char **argv)
 {
 	const char *icount_env = getenv("RIG_ICOUNT");
 
-	if (argc != 2 || (strcmp(argv[1], "fgt") && strcmp(argv[1], "trap")))
-		ksft_exit_fail_msg("usage: %s fgt|trap\n", argv[0]);
+	if (argc < 2 || argc > 3 || (strcmp(argv[1], "fgt") && strcmp(argv[1], "trap")) ||
+	    (argc == 3 && strcmp(argv[2], "races")))
+		ksft_exit_fail_msg("usage: %s fgt|trap [races]\n", argv[0]);
 	icount = icount_env && !strcmp(icount_env, "1");
 	ksft_print_header();
 	if (access(SYSFS, F_OK))
 		ksft_exit_fail_msg("%s missing: kvm_pmu_partition is not loaded\n", SYSFS);
 	expected_n = partition_n();
+	/* races: only the case that needs threads in parallel (check-debug). */
+	if (argc == 3) {
+		ksft_set_plan(1);
+		pin_to_cpu(0);
+		test_concurrent_first_runs();
+		ksft_finished();
+	}
 	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1 + 3 +
 		      1 /* retried_kvm_run_of_that_vm_fails_and_claims_nothing */);
 	pin_to_cpu(0);
