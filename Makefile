@@ -10,6 +10,10 @@
 #   make bench   benchmarks on the rig under -icount (not tests); writes
 #                bench-results.json
 #   make shell   boot the rig to an interactive shell
+#   make check-debug  the module's paths on a lockdep + KASAN kernel
+#                (build/kernel-debug), with and without -icount; not part
+#                of check
+#   make rootfs  the rig's Debian arm64 userland image (build/rootfs.ext4)
 #
 # Everything built goes to build/ (the module's objects to module/).
 
@@ -26,9 +30,15 @@ export QEMU := $(BUILD)/qemu/qemu-system-aarch64
 CROSS := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 JOBS ?= $(shell nproc)
 RIG_ARGS ?= --smp 2 --memory 1024 --icount
+# make check-debug: the same source with tests/rig/kernel-debug.config, the
+# module built from a copy of its sources (module/*.ko stay the normal ones).
+DEBUG_KOUT := $(BUILD)/kernel-debug
+DEBUG_TREE := $(BUILD)/debug-tree
+INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
-	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean
+	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
+	kernel-debug module-debug initramfs-debug check-debug rootfs
 
 all: initramfs
 
@@ -60,6 +70,12 @@ probe: setup
 el3-firmware: setup
 	$(MAKE) -C tests/rig/el3-firmware O=$(BUILD)/el3-firmware
 
+# The Debian 12 arm64 userland for the rig's KVM host (issue 12), cached
+# under ~/.cache/kvm-pmu-partition/rootfs/: build/rootfs.ext4 and
+# build/rootfs.manifest (tests/rig/build-rootfs.sh).
+rootfs: setup
+	@tests/rig/build-rootfs.sh $(BUILD)/rootfs.ext4
+
 selftests: kernel
 	@tests/rig/build-selftests.sh $(KSRC) $(SELFTEST_OUT)
 
@@ -67,30 +83,34 @@ kselftests: selftests
 	$(MAKE) -C tests/kselftest KSRC=$(KSRC) SELFTEST_OUT=$(SELFTEST_OUT) \
 		OUTDIR=$(BUILD)/tests
 
+# What both initramfs images carry besides the modules: tests, checks, plans.
+RIG_TEST_FILES = \
+	--add $(KVM_TESTS)/aarch64/vpmu_counter_access:/rig/tests/kvm/ \
+	--add $(KVM_TESTS)/get-reg-list:/rig/tests/kvm/ \
+	--add $(KVM_TESTS)/arch_timer:/rig/tests/kvm/ \
+	--add $(BUILD)/tests/module_lifecycle:/rig/tests/ \
+	--add $(BUILD)/tests/hooks_reached:/rig/tests/ \
+	--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
+	--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
+	--add $(BUILD)/tests/partitioned_pmu:/rig/tests/ \
+	--add $(BUILD)/tests/partition_isolation:/rig/tests/ \
+	--add $(BUILD)/tests/partition_hotplug:/rig/tests/ \
+	--add $(BUILD)/tests/el3_visible:/rig/tests/ \
+	--add $(BUILD)/tests/hostile_vmm:/rig/tests/ \
+	--add $(BUILD)/tests/host_counter_leak:/rig/tests/ \
+	--add $(BUILD)/tests/overflow_delivery:/rig/tests/ \
+	--add $(BUILD)/tests/backing_switch:/rig/tests/ \
+	--add $(BUILD)/tests/pmu_ops:/rig/tests/ \
+	--add $(TOP)/tests/rig/checks:/rig/tests \
+	--add $(BUILD)/pmuctl-arm64/pmuctl:/rig/bin/ \
+	--plans $(TOP)/tests/rig/plans
+
 initramfs: module pmuctl kselftests
 	@tests/rig/build-initramfs.sh $(INITRAMFS) \
-		--add $(KVM_TESTS)/aarch64/vpmu_counter_access:/rig/tests/kvm/ \
-		--add $(KVM_TESTS)/get-reg-list:/rig/tests/kvm/ \
-		--add $(KVM_TESTS)/arch_timer:/rig/tests/kvm/ \
-		--add $(BUILD)/tests/module_lifecycle:/rig/tests/ \
-		--add $(BUILD)/tests/hooks_reached:/rig/tests/ \
-		--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
-		--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
-		--add $(BUILD)/tests/partitioned_pmu:/rig/tests/ \
-		--add $(BUILD)/tests/partition_isolation:/rig/tests/ \
-		--add $(BUILD)/tests/partition_hotplug:/rig/tests/ \
-		--add $(BUILD)/tests/el3_visible:/rig/tests/ \
-		--add $(BUILD)/tests/hostile_vmm:/rig/tests/ \
-		--add $(BUILD)/tests/host_counter_leak:/rig/tests/ \
-		--add $(BUILD)/tests/overflow_delivery:/rig/tests/ \
-		--add $(BUILD)/tests/backing_switch:/rig/tests/ \
-		--add $(BUILD)/tests/pmu_ops:/rig/tests/ \
-		--add $(TOP)/tests/rig/checks:/rig/tests \
+		$(RIG_TEST_FILES) \
 		--add $(TOP)/module/kvm_pmu_partition.ko:/rig/modules/ \
 		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
-		--add $(KOUT)/lib/kunit/kunit.ko:/rig/modules/ \
-		--add $(BUILD)/pmuctl-arm64/pmuctl:/rig/bin/ \
-		--plans $(TOP)/tests/rig/plans
+		--add $(KOUT)/lib/kunit/kunit.ko:/rig/modules/
 
 check: initramfs qemu probe split-dtb el3-firmware
 	@tests/run-check.sh
@@ -99,6 +119,33 @@ demo: initramfs qemu
 	@echo "== kvm-pmu-partition demo: $$(cat $(BUILD)/kernel-source-version)"
 	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
 		--plan demo $(RIG_ARGS) --timeout 900 --log $(BUILD)/demo.log
+
+# The debug kernel (lockdep, atomic sleep, KASAN, ...; docs/rig.md), not
+# part of make check: the module's Kbuild wants ../include and
+# ../tests/model next to module/, so build/debug-tree/ mirrors those sources.
+kernel-debug: setup
+	@JOBS=$(JOBS) tests/rig/build-kernel.sh --out $(DEBUG_KOUT) \
+		--fragment $(TOP)/tests/rig/kernel-debug.config
+
+module-debug: kernel-debug
+	@mkdir -p $(DEBUG_TREE)/tests
+	@for d in module include tests/model; do \
+		rsync -a --delete --prune-empty-dirs --exclude='*.mod.c' \
+			--include='*/' --include='*.[ch]' --include=Kbuild \
+			--exclude='*' $(TOP)/$$d/ $(DEBUG_TREE)/$$d/ || exit 1; \
+	done
+	$(MAKE) -C $(DEBUG_KOUT) $(CROSS) M=$(DEBUG_TREE)/module -j$(JOBS) modules
+
+# The initramfs target's files, with the debug kernel's modules.
+initramfs-debug: module-debug pmuctl kselftests
+	@tests/rig/build-initramfs.sh $(INITRAMFS_DEBUG) \
+		$(RIG_TEST_FILES) \
+		--add $(DEBUG_TREE)/module/kvm_pmu_partition.ko:/rig/modules/ \
+		--add $(DEBUG_TREE)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
+		--add $(DEBUG_KOUT)/lib/kunit/kunit.ko:/rig/modules/
+
+check-debug: initramfs-debug qemu
+	@tests/run-check-debug.sh
 
 # Benchmarks: deterministic figures under -icount, not part of make check.
 bench: initramfs qemu split-dtb

@@ -8,6 +8,13 @@
 # modules under build/kernel/ with ccache. Re-extracts only when the
 # source package or a patch changed; records the source version in
 # build/kernel-source-version.
+#
+# build-kernel.sh [--out DIR] [--fragment FILE]...
+#   --out DIR        build into DIR instead of build/kernel (same source tree)
+#   --fragment FILE  a further config fragment, applied after kernel.config
+#                    (make check-debug: tests/rig/kernel-debug.config); every
+#                    line of every fragment is checked in the final .config
+# Without options it builds build/kernel from kernel.config alone.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +24,19 @@ tarball=/usr/src/linux-source-6.12.tar.xz
 src=$build/src/linux-source-6.12
 out=$build/kernel
 fragment=$top/tests/rig/kernel.config
+fragments=("$fragment")
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=${2:?--out wants a directory}; shift 2 ;;
+	--fragment)
+		[ -r "${2:?--fragment wants a file}" ] ||
+			{ echo "build-kernel: cannot read $2" >&2; exit 2; }
+		fragments+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")")
+		shift 2 ;;
+	*) echo "usage: $0 [--out DIR] [--fragment FILE]..." >&2; exit 2 ;;
+	esac
+done
+case "$out" in /*) ;; *) out=$PWD/$out ;; esac
 jobs=${JOBS:-$(nproc)}
 make_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- O="$out")
 
@@ -50,17 +70,26 @@ echo "linux-source-6.12 $version + shim-patch ($(grep -c . "$top/shim-patch/seri
 	> "$build/kernel-source-version"
 
 mkdir -p "$out"
-config_fingerprint=$(cat "$fragment" "$build/src/.fingerprint" | sha256sum | cut -d' ' -f1)
+# (With kernel.config alone, the fingerprint is that of kernel.config.)
+config_fingerprint=$(cat "${fragments[@]}" "$build/src/.fingerprint" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$out/.config-fingerprint" 2>/dev/null)" != "$config_fingerprint" ]; then
-	make -s -C "$src" "${make_args[@]}" KCONFIG_ALLCONFIG="$fragment" allnoconfig
+	allconfig=$fragment
+	if [ ${#fragments[@]} -gt 1 ]; then
+		# KCONFIG_ALLCONFIG takes one file: the fragments in order.
+		allconfig=$out/.config-fragments
+		cat "${fragments[@]}" > "$allconfig"
+	fi
+	make -s -C "$src" "${make_args[@]}" KCONFIG_ALLCONFIG="$allconfig" allnoconfig
 	missing=0
-	while read -r line; do
-		case "$line" in ''|'#'*) continue ;; esac
-		if ! grep -qx "$line" "$out/.config"; then
-			echo "build-kernel: $line from kernel.config did not survive Kconfig" >&2
-			missing=1
-		fi
-	done < "$fragment"
+	for f in "${fragments[@]}"; do
+		while read -r line; do
+			case "$line" in ''|'#'*) continue ;; esac
+			if ! grep -qx "$line" "$out/.config"; then
+				echo "build-kernel: $line from $(basename "$f") did not survive Kconfig" >&2
+				missing=1
+			fi
+		done < "$f"
+	done
 	[ "$missing" = 0 ] || exit 1
 	echo "$config_fingerprint" > "$out/.config-fingerprint"
 fi

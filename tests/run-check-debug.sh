@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The body of `make check-debug`, run once everything is built: boots the
+# debug rig (build/kernel-debug: tests/rig/kernel.config plus
+# tests/rig/kernel-debug.config, lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT,
+# KASAN, DEBUG_LIST, UBSAN) with build/initramfs-debug.cpio.gz (the module
+# built against that kernel) and runs tests/rig/plans/debug.plan twice,
+# then checks both console logs for a kernel report, and prints one verdict
+# line "N passed, N failed" over all of it. Exits non-zero on any failure.
+#
+#  1. without -icount: with it QEMU runs both vCPUs round-robin on one host
+#     thread; without it (MTTCG) each vCPU has its own host thread and the
+#     module's per-CPU paths really run in parallel, which races need. The
+#     tests see RIG_ICOUNT=0 and skip the cases that need exact counts; the
+#     plan skips or filters the entries that need -icount.
+#  2. with -icount: every case of every entry.
+# Both boot with loglevel=5: the console gets the kernel's warnings and
+# errors (every report the checkers print) but not KUnit's KTAP, whose
+# "ok N suite" lines would count as results of the plan (the plan's KUnit
+# entry prints them as diagnostics); dmesg keeps everything.
+# Not part of make check: it takes longer than make check's whole budget
+# (docs/rig.md, "Debug kernel: make check-debug").
+#
+# Owns build/check-debug/ (rig-debug.log, rig-debug-icount.log: the
+# consoles; host.tap). Environment: RIG_DEBUG_TIMEOUT (seconds per boot,
+# default 3600).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+out=$build/check-debug
+kernel=$build/kernel-debug/arch/arm64/boot/Image
+initrd=$build/initramfs-debug.cpio.gz
+rig_log=$out/rig-debug.log
+icount_log=$out/rig-debug-icount.log
+host_tap=$out/host.tap
+mkdir -p "$out"
+
+for f in "$kernel" "$initrd" "$build/qemu/qemu-system-aarch64"; do
+	[ -r "$f" ] || { echo "run-check-debug: no $f (make check-debug builds it)" >&2; exit 2; }
+done
+
+echo "# kernel: $(cat "$build/kernel-source-version") + tests/rig/kernel-debug.config"
+sed 's/^/# qemu: /' "$build/qemu/VERSION"
+
+# boot_debug_rig NAME LOG [run-qemu.sh options]
+boot_debug_rig() {
+	local name=$1 log=$2
+
+	shift 2
+	QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" \
+		--kernel "$kernel" --initrd "$initrd" --plan debug --smp 2 \
+		--memory 2048 --timeout "${RIG_DEBUG_TIMEOUT:-3600}" --log "$log" \
+		--append loglevel=5 "$@"
+	echo "# $name exit status $?"
+}
+
+echo "# debug rig without -icount (MTTCG: a host thread per vCPU), -smp 2"
+boot_debug_rig "debug rig" "$rig_log"
+echo "# debug rig with -icount, -smp 2"
+boot_debug_rig "debug rig (icount)" "$icount_log" --icount
+
+# The plan's last entry reads dmesg; the consoles also have what came
+# after it, and everything when a kernel died mid-plan. Kernel lines only:
+# the runner prefixes test output with "# " (a test's copy of a kernel
+# record is not a second report).
+reports='BUG:|WARNING:|Internal error|Oops|kernel BUG|UBSAN:|KASAN:'
+reports+='|sleeping function called from invalid context|suspicious RCU usage'
+reports+='|circular locking dependency|recursive locking|inconsistent lock state'
+reports+='|lock held when returning|bad unlock balance|held lock freed|non-static key'
+reports+='|list_[a-z_]* corruption|detected stall|scheduling while atomic'
+grep -a -n -E "$reports" "$rig_log" "$icount_log" |
+	grep -a -v -E '^[^:]*:[0-9]+:(# |ok |not ok )' > "$out/console-reports.txt"
+{
+	echo "TAP version 13"
+	echo "1..1"
+	sed 's/^/# /' "$out/console-reports.txt"
+	if [ -s "$out/console-reports.txt" ]; then
+		echo "not ok 1 - debug_rig_console_has_no_kernel_report"
+	else
+		echo "ok 1 - debug_rig_console_has_no_kernel_report"
+	fi
+} | tee "$host_tap"
+
+"$top/tests/rig/tap-summary.sh" "$rig_log" "$icount_log" "$host_tap"
