@@ -14,6 +14,8 @@
 #                (build/kernel-debug), with and without -icount; not part
 #                of check
 #   make rootfs  the rig's Debian arm64 userland image (build/rootfs.ext4)
+#   make deb     Debian packages of the DKMS module and pmuctl (arm64,
+#                amd64) in build/debs-out/
 #
 # Everything built goes to build/ (the module's objects to module/).
 
@@ -38,7 +40,7 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
 	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
-	kernel-debug module-debug initramfs-debug check-debug rootfs
+	kernel-debug module-debug initramfs-debug check-debug rootfs deb
 
 all: initramfs
 
@@ -75,6 +77,12 @@ el3-firmware: setup
 # build/rootfs.manifest (tests/rig/build-rootfs.sh).
 rootfs: setup
 	@tests/rig/build-rootfs.sh $(BUILD)/rootfs.ext4
+
+# Debian packages (issue 12): kvm-pmu-partition-dkms (all) and pmuctl
+# (arm64, amd64), version from dkms.conf, in build/debs-out/
+# (tools/packaging/build-debs.sh; build/debs/ is the rig's download cache).
+deb: pmuctl
+	@tools/packaging/build-debs.sh $(BUILD)/debs-out
 
 selftests: kernel
 	@tests/rig/build-selftests.sh $(KSRC) $(SELFTEST_OUT)
