@@ -169,7 +169,10 @@ void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
 /* What one CPU's PMU holds and implements; partition.c owns it. */
 struct partition_cpu {
 	struct kvm_vcpu *owner;		/* guest-owned by this vCPU, or NULL */
-	/* Names the owner for sysfs, which must not follow the pointer. */
+	/*
+	 * Names the owner for sysfs, which must not follow the pointer; kept
+	 * after swap-out: the last owner (cpus/cpu<n>/last_owner).
+	 */
 	pid_t owner_pid;
 	unsigned int owner_serial;
 	int owner_vcpu_id;

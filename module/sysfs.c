@@ -2,10 +2,11 @@
 /*
  * State for tools, under /sys/kernel/kvm_pmu_partition/: the module's
  * configuration and counts, pmus/<name>/ per host PMU, cpus/cpu<n>/ (its
- * PMU, and which partitioned vCPU owns it), and vm/<pid>.<serial>/ per VM
- * with vcpu<id>/ (mode, HPMN, swaps, traps, overflows, the fixed mode's
- * backing PMU). Read-only but reserved_host_counters, which pmuctl writes.
- * docs/sysfs.md documents the layout. Process context.
+ * PMU, and which partitioned vCPU owns it now and owned it last), and
+ * vm/<pid>.<serial>/ per VM with vcpu<id>/ (mode, HPMN, swaps, traps,
+ * overflows, the fixed mode's backing PMU). Read-only but
+ * reserved_host_counters, which pmuctl writes. docs/sysfs.md documents the
+ * layout. Process context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,7 +54,7 @@ static ssize_t reserved_host_counters_show(struct kobject *kobj,
 			  READ_ONCE(partition_config.reserved_host_counters));
 }
 
-/* pmuctl reserve N: only while no partitioned VM exists. */
+/* pmuctl pmu reserve N: only while no partitioned VM exists. */
 static ssize_t reserved_host_counters_store(struct kobject *kobj,
 					    struct kobj_attribute *attr,
 					    const char *buf, size_t count)
@@ -174,6 +175,27 @@ static ssize_t cpu_owner_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  READ_ONCE(cpu->owner_vcpu_id));
 }
 
+/*
+ * The partitioned vCPU whose PMU state this CPU held last: the owner while
+ * there is one, and after vcpu_put, when owner is free again, until another
+ * vCPU's state is loaded here. partition_swap_in() writes the name and
+ * partition_swap_out() leaves it; "none" before any (a VMM's pid is never
+ * 0). It may name a vCPU that is gone.
+ */
+static ssize_t cpu_last_owner_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus,
+						kobject_cpu(kobj));
+	pid_t pid = READ_ONCE(cpu->owner_pid);
+
+	if (!pid)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%d.%u/vcpu%d\n", pid,
+			  READ_ONCE(cpu->owner_serial),
+			  READ_ONCE(cpu->owner_vcpu_id));
+}
+
 /* What the CPU's PMU has, read at EL2 when it came online; -1 before. */
 static ssize_t cpu_counters_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
@@ -211,6 +233,8 @@ static ssize_t cpu_trap_policy_show(struct kobject *kobj,
 static struct kobj_attribute cpu_pmu_attribute = __ATTR(pmu, 0444, cpu_pmu_show, NULL);
 /* The owner names a VMM process: root only, as vm/. */
 static struct kobj_attribute cpu_owner_attribute = __ATTR(owner, 0400, cpu_owner_show, NULL);
+static struct kobj_attribute cpu_last_owner_attribute =
+	__ATTR(last_owner, 0400, cpu_last_owner_show, NULL);
 static struct kobj_attribute cpu_counters_attribute =
 	__ATTR(counters, 0444, cpu_counters_show, NULL);
 static struct kobj_attribute cpu_trap_policy_attribute =
@@ -221,6 +245,7 @@ static struct kobj_attribute cpu_hpmn0_attribute =
 static struct attribute *cpu_attrs[] = {
 	&cpu_pmu_attribute.attr,
 	&cpu_owner_attribute.attr,
+	&cpu_last_owner_attribute.attr,
 	&cpu_counters_attribute.attr,
 	&cpu_trap_policy_attribute.attr,
 	&cpu_hpmn0_attribute.attr,

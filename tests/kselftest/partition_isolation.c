@@ -923,6 +923,7 @@ static void test_sysfs_state(void)
 	const char *param = "/sys/module/kvm_pmu_partition/parameters/reserved_host_counters";
 	long reserved = read_sysfs_long("reserved_host_counters");
 	char path[256], buf[16], value[16];
+	struct ucall uc;
 	struct tvm t;
 	struct stat st;
 	glob_t g;
@@ -952,8 +953,35 @@ static void test_sysfs_state(void)
 	}
 	globfree(&g);
 	ok = ok && !stat(SYSFS "/cpus/cpu0/owner", &st) && (st.st_mode & 0777) == 0400;
+	ok = ok && !stat(SYSFS "/cpus/cpu0/last_owner", &st) && (st.st_mode & 0777) == 0400;
 	tvm_destroy(&t);
 	ksft_test_result(ok, "vm_and_owner_files_are_root_only\n");
+
+	/*
+	 * Rule: cpus/cpu<n>/owner is free once the vCPU is put; last_owner
+	 * still names it (pmuctl cpu show), until another vCPU loads there.
+	 * This process runs on CPU 0; the guest reads PMCR_EL0, which loads
+	 * its PMU state there.
+	 */
+	tvm_add(&t, guest_reports_n, true);
+	pmu_vcpu_init(t.vcpu);
+	snprintf(path, sizeof(path), SYSFS "/vm/%d.*", getpid());
+	ok = run_to_ucall(t.vcpu, &uc) == UCALL_SYNC && !glob(path, 0, NULL, &g) &&
+	     g.gl_pathc == 1;
+	if (ok) {
+		char expected[64], owner[64], last[64];
+
+		snprintf(expected, sizeof(expected), "%s/vcpu0",
+			 strrchr(g.gl_pathv[0], '/') + 1);
+		ok = read_line(SYSFS "/cpus/cpu0/owner", owner, sizeof(owner)) &&
+		     read_line(SYSFS "/cpus/cpu0/last_owner", last, sizeof(last));
+		ksft_print_msg("after KVM_RUN returned: cpu0 owner %s, last_owner %s (expected %s)\n",
+			       owner, last, expected);
+		ok = ok && !strcmp(owner, "free") && !strcmp(last, expected);
+	}
+	globfree(&g);
+	tvm_destroy(&t);
+	ksft_test_result(ok, "cpu_last_owner_names_the_vcpu_after_it_was_put\n");
 }
 
 int main(int argc, char **argv)
@@ -975,7 +1003,7 @@ int main(int argc, char **argv)
 		test_concurrent_first_runs();
 		ksft_finished();
 	}
-	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1 + 3 +
+	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1 + 3 + 1 +
 		      1 /* retried_kvm_run_of_that_vm_fails_and_claims_nothing */);
 	pin_to_cpu(0);
 

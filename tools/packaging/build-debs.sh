@@ -13,15 +13,18 @@
 #       Debian 12) generates; Depends: dkms (>= 2.1.0.0), as dh_dkms adds.
 #   pmuctl_<V>-<R>_<arch>.deb, for each arch in PMUCTL_ARCHES: pmuctl built
 #       with Debian's build flags (dpkg-buildflags, hardening=+all),
-#       dynamically linked and stripped, in /usr/sbin (a root-run admin
-#       tool, manual section 8), its man page, Depends: libc6 (>= the
-#       highest GLIBC_x.y symbol version the binary uses).
+#       dynamically linked and stripped, installed by its own
+#       `make install DESTDIR=... PREFIX=/usr`: /usr/sbin/pmuctl (a root-run
+#       admin tool, manual section 8), its man page (gzipped here) and its
+#       bash completion in /usr/share/bash-completion/completions/pmuctl;
+#       Depends: libc6 (>= the highest GLIBC_x.y symbol version the binary
+#       uses).
 #   Both: /usr/share/doc/<package>/copyright (DEP-5) and changelog.Debian.gz,
 #   DEBIAN/md5sums, Installed-Size.
 # Inputs: dkms.conf (PACKAGE_NAME and PACKAGE_VERSION: V, the one version of
 #   the project; tools/pmuctl/Makefile's PMUCTL_VERSION must agree), the git
 #   index (which files are sources) and work tree (their contents),
-#   tools/pmuctl/ (sources, pmuctl.8), the last commit (SOURCE_DATE_EPOCH,
+#   tools/pmuctl/ (sources, pmuctl.8, bash-completion/), the last commit (SOURCE_DATE_EPOCH,
 #   copyright years, changelog). Environment:
 #     DEB_REVISION    Debian revision R (default 1)
 #     DEB_MAINTAINER  Maintainer field (default: the project's commit identity)
@@ -266,11 +269,19 @@ for arch in $arches; do
 	command -v "$triplet-gcc" >/dev/null ||
 		die "needs $triplet-gcc for pmuctl ($arch): install $gccpkg, or set PMUCTL_ARCHES"
 	obj=$work/pmuctl-build-$arch
+	pkg=pmuctl
+	root=$work/$pkg-$arch
+	mkdir -p "$root/DEBIAN"
 	make -s -C tools/pmuctl O="$obj" CC="$triplet-gcc" PMUCTL_VERSION="$version" \
 		CFLAGS="$(buildflags "$arch" CFLAGS) -Wall -Wextra -Werror" \
 		CPPFLAGS="$(buildflags "$arch" CPPFLAGS)" \
-		LDFLAGS="$(buildflags "$arch" LDFLAGS)" >/dev/null
-	bin=$obj/pmuctl
+		LDFLAGS="$(buildflags "$arch" LDFLAGS)" \
+		DESTDIR="$root" PREFIX=/usr install >/dev/null
+	bin=$root/usr/sbin/pmuctl
+	for f in "$bin" "$root/usr/share/man/man8/pmuctl.8" \
+		 "$root/usr/share/bash-completion/completions/pmuctl"; do
+		[ -f "$f" ] || die "make install put no ${f#"$root"} in the package"
+	done
 	# Only libc6's libraries (libc, the dynamic loader): then Depends is
 	# libc6 (>= the newest GLIBC_x.y symbol version the binary uses).
 	for lib in $("$triplet-objdump" -p "$bin" | awk '$1 == "NEEDED" { print $2 }'); do
@@ -290,13 +301,9 @@ for arch in $arches; do
 		esac
 	fi
 
-	pkg=pmuctl
-	root=$work/$pkg-$arch
-	mkdir -p "$root/DEBIAN" "$root/usr/sbin" "$root/usr/share/man/man8"
-	install -m 0755 "$bin" "$root/usr/sbin/pmuctl"
-	# dh_strip's options for an executable.
-	"$triplet-strip" --remove-section=.comment --remove-section=.note "$root/usr/sbin/pmuctl"
-	gzip -9n < tools/pmuctl/pmuctl.8 > "$root/usr/share/man/man8/pmuctl.8.gz"
+	# dh_strip's options for an executable; dh_installman's gzip.
+	"$triplet-strip" --remove-section=.comment --remove-section=.note "$bin"
+	gzip -9n "$root/usr/share/man/man8/pmuctl.8"
 	install_docs "$root" "$pkg"
 	build_deb "$root" "$pkg" "Package: $pkg
 Source: $name

@@ -3,7 +3,8 @@
  * cpu.c - the "cpu" object: each host CPU's PMU and who owns it.
  *
  * Owns: listing ROOT/cpus/ (a missing cpus/ is a module older than 0.2.0:
- * no CPUs), reading each cpu<n>/ directory (pmu, owner) in number order,
+ * no CPUs), reading each cpu<n>/ directory (pmu, owner, and last_owner,
+ * which older modules do not have) in number order,
  * skipping a CPU whose files vanish while they are read, printing them as a
  * table or as the JSON "cpus" array, and what "pmuctl cpu" shows and its
  * help text (pmuctl.c runs the verbs).
@@ -32,6 +33,21 @@ static int cpu_compare(const void *a, const void *b)
 	return (x->cpu > y->cpu) - (x->cpu < y->cpu);
 }
 
+/*
+ * The vCPU whose PMU state the CPU at PATH held last, which modules before
+ * it do not publish: absent unless the CPU itself is gone.  0, SYSFS_GONE
+ * or -1.
+ */
+static int cpu_read_last_owner(const char *path, struct cpu_info *cpu)
+{
+	bool is_dir;
+
+	if (sysfs_read_optional_string(path, "last_owner", cpu->last_owner,
+				       sizeof(cpu->last_owner)))
+		return -1;
+	return cpu->last_owner[0] ? 0 : sysfs_stat_dir(path, &is_dir);
+}
+
 /* sysfs_read_dir() reader: the cpu<n>/ directory NAME, at PATH, into ELEMENT. */
 static int cpu_read(const char *path, const char *name, void *element, void *context)
 {
@@ -43,6 +59,8 @@ static int cpu_read(const char *path, const char *name, void *element, void *con
 	ret = sysfs_try_read_string(path, "pmu", cpu->pmu, sizeof(cpu->pmu));
 	if (!ret)
 		ret = sysfs_try_read_string(path, "owner", cpu->owner, sizeof(cpu->owner));
+	if (!ret)
+		ret = cpu_read_last_owner(path, cpu);
 	return ret;
 }
 
@@ -81,13 +99,14 @@ int cpu_list_read(const char *root, struct cpu_list *list)
 	return 0;
 }
 
-#define CPU_COLUMNS 3
+#define CPU_COLUMNS 4
 
 /* The strings the cells of one table row point to. */
 struct cpu_row_text {
 	char cpu[24];
 	char pmu[sizeof(((struct cpu_info *)0)->pmu)];
 	char owner[sizeof(((struct cpu_info *)0)->owner)];
+	char last_owner[sizeof(((struct cpu_info *)0)->last_owner)];
 };
 
 /* Fill CELLS, with TEXT, for CPU. */
@@ -98,11 +117,16 @@ static void cpu_fill_row(const struct cpu_info *cpu, struct cpu_row_text *text,
 	cells[0] = text->cpu;
 	cells[1] = sanitize(cpu->pmu, text->pmu, sizeof(text->pmu));
 	cells[2] = sanitize(cpu->owner, text->owner, sizeof(text->owner));
+	cells[3] = cpu->last_owner[0] ?
+		   sanitize(cpu->last_owner, text->last_owner, sizeof(text->last_owner)) :
+		   "-";
 }
 
 void cpu_list_print_plain(const struct cpu_list *list)
 {
-	static const char *const headers[CPU_COLUMNS] = { "CPU", "PMU", "OWNER" };
+	static const char *const headers[CPU_COLUMNS] = {
+		"CPU", "PMU", "OWNER", "LAST OWNER",
+	};
 	int widths[CPU_COLUMNS] = { 0 };
 	const char *cells[CPU_COLUMNS];
 	struct cpu_row_text text;
@@ -138,6 +162,8 @@ void cpu_list_write_json(struct json_writer *w, const struct cpu_list *list)
 		json_uint_field(w, "cpu", cpu->cpu);
 		json_string_field(w, "pmu", cpu->pmu);
 		json_string_field(w, "owner", cpu->owner);
+		json_string_or_null_field(w, "last_owner",
+					  cpu->last_owner[0] ? cpu->last_owner : NULL);
 		json_end_object(w);
 	}
 	json_end_array(w);
@@ -148,21 +174,26 @@ static int do_cpu_show(int argc, char **argv)
 	return pmuctl_show(PMUCTL_SHOW_CPUS, 0, argc, argv);
 }
 
-static const struct pmuctl_object cpu_object = {
+static const struct pmuctl_cmd cpu_verbs[] = {
+	{ "show",	do_cpu_show },
+	{ NULL,		NULL },
+};
+
+const struct pmuctl_object cpu_object = {
 	.name = "cpu",
-	.show = do_cpu_show,
+	.verbs = cpu_verbs,
 	.help = "Usage: pmuctl [OPTIONS] cpu { show | help }\n"
 		"\n"
-		"  pmuctl cpu show   list the host CPUs: the host PMU of each, and its owner:\n"
+		"  pmuctl cpu show   list the host CPUs: the host PMU of each, its owner:\n"
 		"                    \"free\", or the partitioned vCPU whose PMU state is in\n"
-		"                    the CPU's registers (<pid>.<serial>/vcpu<id>)\n"
+		"                    the CPU's registers now (<pid>.<serial>/vcpu<id>), and\n"
+		"                    its last owner: the partitioned vCPU whose PMU state\n"
+		"                    it held last, or \"none\"\n"
 		"  pmuctl cpu help   show this help\n"
 		"\n"
+		"A vCPU owns a CPU only while it is loaded there (in KVM_RUN, and from its\n"
+		"first PMU access while its PMU is idle): between two runs every CPU is\n"
+		"free, and LAST OWNER says which vCPU ran there.\n"
 		"\"pmuctl cpu\" alone is \"pmuctl cpu show\".\n"
 		"OPTIONS := { -j|--json | -p|--pretty }\n",
 };
-
-int do_cpu(int argc, char **argv)
-{
-	return pmuctl_run_object(&cpu_object, argc, argv);
-}

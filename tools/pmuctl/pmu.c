@@ -5,16 +5,20 @@
  * Owns: listing ROOT/pmus/ in name order, reading each PMU's files (cpus,
  * counters, cycle_counter, reserved_host_counters, guest_counters, pmuver),
  * printing them as a table or as the JSON "pmus" array, what "pmuctl pmu"
- * shows and its help text (pmuctl.c runs the verbs), and finding the
- * smallest PMU for the error of "pmuctl reserve".
+ * shows and its help text (pmuctl.c runs the verbs), and "pmuctl pmu
+ * reserve N": writing reserved_host_counters, which applies to every host
+ * PMU, and explaining why the module refused it (with the smallest PMU's
+ * counters).  The test build (PMUCTL_TEST_HOOKS) can fake the refusal.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pmuctl.h"
 #include "sysfs.h"
@@ -38,7 +42,7 @@ static int pmu_read(const char *path, const char *name, void *element, void *con
 		p_err("path too long: %s", path);
 		return -1;
 	}
-	strcpy(pmu->name, name);
+	memcpy(pmu->name, name, strlen(name) + 1);
 
 	if (sysfs_read_cpulist(path, "cpus", pmu->cpus, sizeof(pmu->cpus),
 			       &pmu->cpu_list, &pmu->nr_cpus))
@@ -205,7 +209,7 @@ void pmu_list_write_json(struct json_writer *w, const struct pmu_list *list)
 
 		json_start_object(w);
 		json_string_field(w, "name", pmu->name);
-		json_string_field(w, "cpus", pmu->cpus);
+		json_string_field(w, "cpulist", pmu->cpus);
 		json_name(w, "cpu_list");
 		json_start_array(w);
 		for (cpu = 0; cpu < pmu->nr_cpus; cpu++)
@@ -226,21 +230,192 @@ static int do_pmu_show(int argc, char **argv)
 	return pmuctl_show(PMUCTL_SHOW_PMUS, 0, argc, argv);
 }
 
-static const struct pmuctl_object pmu_object = {
+#ifdef PMUCTL_TEST_HOOKS
+/*
+ * Test hook, only in the test build (make test): under a fake tree
+ * (PMUCTL_SYSFS_ROOT set), the errno named by PMUCTL_FAKE_WRITE_ERRNO
+ * replaces the result of writing reserved_host_counters, since a plain file
+ * cannot refuse a value as the module does.  Returns 0 when there is none,
+ * the errno, or -1 after an error.
+ */
+static int reserve_fake_errno(void)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} errnos[] = {
+		{ "EBUSY",	EBUSY },
+		{ "EINVAL",	EINVAL },
+		{ "EACCES",	EACCES },
+		{ "EPERM",	EPERM },
+		{ "EIO",	EIO },
+	};
+	const char *root = getenv("PMUCTL_SYSFS_ROOT");
+	const char *name = getenv("PMUCTL_FAKE_WRITE_ERRNO");
+	char shown[64];
+	size_t i;
+
+	if (!root || !*root || !name || !*name)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(errnos); i++)
+		if (!strcmp(name, errnos[i].name))
+			return errnos[i].value;
+	p_err("invalid PMUCTL_FAKE_WRITE_ERRNO '%s' (expected EBUSY, EINVAL, EACCES, EPERM or EIO)",
+	      sanitize(name, shown, sizeof(shown)));
+	return -1;
+}
+#else
+/* The shipped binary has no test hook. */
+static int reserve_fake_errno(void)
+{
+	return 0;
+}
+#endif
+
+/* Report, on one line, why writing COUNT to PATH failed with ERROR. */
+static void reserve_report(const char *root, const char *path, unsigned long count,
+			   int error)
+{
+	unsigned long value;
+
+	switch (error) {
+	case EBUSY:
+		if (!sysfs_peek_ulong(root, "partitioned_vms", &value))
+			p_err("reserved_host_counters can change only while no partitioned VM exists (%lu do); stop them first",
+			      value);
+		else
+			p_err("reserved_host_counters can change only while no partitioned VM exists; stop them first");
+		break;
+	case EINVAL:
+	case ERANGE:
+		if (!pmu_smallest_counters(root, &value) && count > value)
+			p_err("%lu exceeds the smallest host PMU's counters (%lu)", count, value);
+		else
+			p_err("kvm_pmu_partition refused %lu reserved host counters: %s",
+			      count, strerror(error));
+		break;
+	case EACCES:
+	case EPERM:
+		p_err("changing reserved_host_counters needs root (%s: %s)",
+		      path, strerror(error));
+		break;
+	default:
+		p_err("cannot write %lu to %s: %s", count, path, strerror(error));
+		break;
+	}
+}
+
+/*
+ * Write "COUNT\n" to PATH in one write(), as sysfs needs: 0, the errno of
+ * the failure, or -1 after reporting an error of the test hook.
+ */
+static int reserve_write(const char *path, unsigned long count)
+{
+	char text[24];
+	int length, fd, error;
+	ssize_t n;
+
+	error = reserve_fake_errno();
+	if (error)
+		return error;
+
+	length = snprintf(text, sizeof(text), "%lu\n", count);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	do {
+		n = write(fd, text, length);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		error = errno;
+	else if (n != length)
+		error = EIO;
+	if (close(fd) && !error)
+		error = errno;
+	return error;
+}
+
+int do_pmu_reserve(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	unsigned long count;
+	struct json_writer w;
+	const char *root;
+	struct stat st;
+	int error;
+
+	if (argc < 1) {
+		p_err("missing N, the number of counters to reserve for host perf (try: pmuctl pmu help)");
+		return EXIT_USAGE;
+	}
+	/* The module takes an unsigned int; it refuses more than a PMU has. */
+	if (pmuctl_parse_number("N", "a number of counters", argv[0], 0, UINT_MAX, &count))
+		return EXIT_USAGE;
+	if (pmuctl_no_more_args(argc - 1, argv + 1))
+		return EXIT_USAGE;
+	root = pmuctl_sysfs_root();
+	if (!root)
+		return EXIT_FAIL;
+	if (snprintf(path, sizeof(path), "%s/reserved_host_counters", root) >=
+	    (int)sizeof(path)) {
+		p_err("path too long: %s/reserved_host_counters", root);
+		return EXIT_FAIL;
+	}
+
+	/* Modules older than 0.2.0 publish the parameter read-only. */
+	if (stat(path, &st)) {
+		if (errno == ENOENT)
+			p_err("required file %s is missing", path);
+		else
+			p_err("cannot stat %s: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (!(st.st_mode & 0222)) {
+		p_err("%s is read-only: this kvm_pmu_partition cannot change the reservation (0.2.0 and later can)",
+		      path);
+		return EXIT_FAIL;
+	}
+
+	error = reserve_write(path, count);
+	if (error < 0)
+		return EXIT_FAIL;
+	if (error) {
+		reserve_report(root, path, count, error);
+		return EXIT_FAIL;
+	}
+
+	if (json_output) {
+		json_writer_init(&w, stdout, pretty_output);
+		json_start_object(&w);
+		json_uint_field(&w, "reserved_host_counters", count);
+		json_end_object(&w);
+		json_writer_finish(&w);
+	}
+	return pmuctl_finish_output();
+}
+
+static const struct pmuctl_cmd pmu_verbs[] = {
+	{ "show",	do_pmu_show },
+	{ "reserve",	do_pmu_reserve },
+	{ NULL,		NULL },
+};
+
+const struct pmuctl_object pmu_object = {
 	.name = "pmu",
-	.show = do_pmu_show,
-	.help = "Usage: pmuctl [OPTIONS] pmu { show | help }\n"
+	.verbs = pmu_verbs,
+	.help = "Usage: pmuctl [OPTIONS] pmu { show | reserve N | help }\n"
 		"\n"
-		"  pmuctl pmu show   list the host PMUv3 instances: CPUs, event counters,\n"
-		"                    cycle counter, counters reserved for the host,\n"
-		"                    counters a partitioned guest could own, PMUVer\n"
-		"  pmuctl pmu help   show this help\n"
+		"  pmuctl pmu show        list the host PMUv3 instances: CPUs, event counters,\n"
+		"                         cycle counter, counters reserved for the host,\n"
+		"                         counters a partitioned guest could own, PMUVer\n"
+		"  pmuctl pmu reserve N   keep N event counters of every host PMU for host\n"
+		"                         perf; a partitioned guest gets the rest of the\n"
+		"                         smallest PMU.  N is 0 (every counter to the\n"
+		"                         guests) or more.  Root only, and only while no\n"
+		"                         partitioned VM exists.  Prints nothing, or with\n"
+		"                         -j {\"reserved_host_counters\":N}\n"
+		"  pmuctl pmu help        show this help\n"
 		"\n"
 		"\"pmuctl pmu\" alone is \"pmuctl pmu show\".\n"
 		"OPTIONS := { -j|--json | -p|--pretty }\n",
 };
-
-int do_pmu(int argc, char **argv)
-{
-	return pmuctl_run_object(&pmu_object, argc, argv);
-}

@@ -3,9 +3,10 @@
  * pmuctl.h - declarations shared by the pmuctl command objects.
  *
  * Owns: the global output options, the exit status values, error reporting
- * (p_err), the in-memory state read from sysfs, the shared "show" and verb
- * drivers of the objects, and the entry points of the "module", "pmu",
- * "cpu" and "vm" objects and of "pmuctl reserve".
+ * (p_err, as a line on stderr or, with -j, as JSON on stdout), the
+ * in-memory state read from sysfs, the shared "show" and verb drivers of
+ * the objects, parsing a number argument, and the "module", "pmu", "cpu"
+ * and "vm" objects.
  */
 #ifndef PMUCTL_H
 #define PMUCTL_H
@@ -25,6 +26,10 @@
 
 #define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
 
+#ifndef __printf
+#define __printf(a, b) __attribute__((__format__(__printf__, a, b)))
+#endif
+
 /* Exit status values, documented in pmuctl.8. */
 #define EXIT_OK		0
 #define EXIT_FAIL	1
@@ -35,8 +40,11 @@ extern bool pretty_output;
 /* -t/--traps: the text output of "vm show" and "show" adds the trap table. */
 extern bool traps_output;
 
-/* Print one "Error: ..." line on stderr. */
-void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Report an error: one "Error: ..." line on stderr or, with -j, the
+ * object {"error": "..."} on stdout (stderr stays empty), as bpftool does.
+ */
+void p_err(const char *fmt, ...) __printf(1, 2);
 
 /*
  * Return the module's sysfs root, or NULL after printing an error when the
@@ -47,8 +55,20 @@ const char *pmuctl_sysfs_root(void);
 /* Check that no arguments are left after a verb; returns 0 or EXIT_USAGE. */
 int pmuctl_no_more_args(int argc, char **argv);
 
-/* Flush stdout and report write errors; returns EXIT_OK or EXIT_FAIL. */
+/*
+ * Flush stdout and report write errors (on stderr, also with -j: stdout
+ * cannot take them); returns EXIT_OK or EXIT_FAIL.
+ */
 int pmuctl_finish_output(void);
+
+/*
+ * Parse ARG, the argument NAME of a command, as a decimal number from MIN
+ * to MAX; WHAT says what it is ("a number of counters").  0, or EXIT_USAGE
+ * after an error that tells a malformed number from one out of range
+ * (negative, or too large).
+ */
+int pmuctl_parse_number(const char *name, const char *what, const char *arg,
+			unsigned long min, unsigned long max, unsigned long *value);
 
 /* State of the module, from the files at the top of the sysfs root. */
 struct module_state {
@@ -105,6 +125,8 @@ struct cpu_info {
 	unsigned long cpu;
 	char pmu[256];			/* a PMU name or "none" */
 	char owner[512];		/* "free" or "<pid>.<serial>/vcpu<id>" */
+	/* "none" or "<pid>.<serial>/vcpu<id>"; "" when absent (older modules) */
+	char last_owner[512];
 };
 
 struct cpu_list {
@@ -199,28 +221,47 @@ void vm_list_write_json(struct json_writer *w, const struct vm_list *list);
  */
 int pmuctl_show(unsigned int parts, unsigned long pid, int argc, char **argv);
 
+/* A command of the command line: an object, or a verb of one. */
+struct pmuctl_cmd {
+	const char *name;
+	/* ARGC/ARGV are the arguments after the name. */
+	int (*func)(int argc, char **argv);
+};
+
 /* An object of the command line, and its verbs. */
 struct pmuctl_object {
 	const char *name;
-	/* "show", ARGC/ARGV being the arguments after it. */
-	int (*show)(int argc, char **argv);
+	/*
+	 * Its verbs but "help", ended by a NULL name; the first one ("show")
+	 * runs when there is no verb.
+	 */
+	const struct pmuctl_cmd *verbs;
 	/* The text of "help". */
 	const char *help;
 };
 
 /*
- * Run the verb ARGV[0] of OBJECT: "show" (also when there is none), "help",
- * or an error.  Returns an exit status.
+ * Does ARG name NAME?  The whole name or, as bpftool takes them, a prefix
+ * of it ("pmuctl p s"); the first of a table that matches wins.
+ */
+bool pmuctl_is_prefix(const char *arg, const char *name);
+
+/*
+ * Run the verb ARGV[0] of OBJECT: one of its verbs (the first when there
+ * is none), "help", or an error.  Returns an exit status.
  */
 int pmuctl_run_object(const struct pmuctl_object *object, int argc, char **argv);
 
-/* Object entry points: ARGV[0] is the verb, if any. */
-int do_module(int argc, char **argv);
-int do_pmu(int argc, char **argv);
-int do_cpu(int argc, char **argv);
-int do_vm(int argc, char **argv);
+/* Print the help of OBJECT (with -j: null, as bpftool); an exit status. */
+int pmuctl_object_help(const struct pmuctl_object *object);
 
-/* pmuctl reserve N: ARGV[0] is N. */
-int do_reserve(int argc, char **argv);
+/* The objects of the command line. */
+extern const struct pmuctl_object module_object;
+extern const struct pmuctl_object pmu_object;
+extern const struct pmuctl_object cpu_object;
+extern const struct pmuctl_object vm_object;
+
+/* pmuctl pmu reserve N: ARGV[0] is N. */
+int do_pmu_reserve(int argc, char **argv);
 
 #endif /* PMUCTL_H */

@@ -47,7 +47,7 @@ const char *sanitize(const char *str, char *out, size_t size)
 #define SYSFS_LINES		0x4	/* several lines are allowed */
 
 /* p_err() unless FLAGS has SYSFS_QUIET. */
-static void __attribute__((format(printf, 2, 3)))
+static void __printf(2, 3)
 sysfs_err(unsigned int flags, const char *fmt, ...)
 {
 	char message[1024];

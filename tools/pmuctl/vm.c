@@ -65,7 +65,7 @@ static int vcpu_parse_traps_line(char *line, struct vcpu_traps *traps)
 	if (nr_fields != 3 || !vcpu_register_name_valid(fields[0]) ||
 	    parse_u64(fields[1], &traps->fast) || parse_u64(fields[2], &traps->full))
 		return -1;
-	strcpy(traps->name, fields[0]);
+	memcpy(traps->name, fields[0], strlen(fields[0]) + 1);
 	return 0;
 }
 
@@ -203,7 +203,7 @@ static int vm_read(const char *path, const char *name, void *element, void *cont
 		p_err("path too long: %s", path);
 		return -1;
 	}
-	strcpy(vm->name, name);
+	memcpy(vm->name, name, strlen(name) + 1);
 
 	ret = sysfs_try_read_ulong(path, "pid", &vm->pid);
 	if (ret)
@@ -498,25 +498,12 @@ void vm_list_write_json(struct json_writer *w, const struct vm_list *list)
 	json_end_array(w);
 }
 
-/* Parse the PID argument of "vm show": a positive process id. */
-static int vm_parse_pid(const char *arg, unsigned long *pid)
-{
-	char shown[64];
-
-	if (parse_ulong(arg, pid) || !*pid || *pid > INT_MAX) {
-		p_err("invalid PID '%s' (expected a positive decimal process id)",
-		      sanitize(arg, shown, sizeof(shown)));
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
 static int do_vm_show(int argc, char **argv)
 {
 	unsigned long pid = 0;
 
 	if (argc > 0) {
-		if (vm_parse_pid(argv[0], &pid))
+		if (pmuctl_parse_number("PID", "a process id", argv[0], 1, INT_MAX, &pid))
 			return EXIT_USAGE;
 		argc--;
 		argv++;
@@ -524,9 +511,14 @@ static int do_vm_show(int argc, char **argv)
 	return pmuctl_show(PMUCTL_SHOW_VMS, pid, argc, argv);
 }
 
-static const struct pmuctl_object vm_object = {
+static const struct pmuctl_cmd vm_verbs[] = {
+	{ "show",	do_vm_show },
+	{ NULL,		NULL },
+};
+
+const struct pmuctl_object vm_object = {
 	.name = "vm",
-	.show = do_vm_show,
+	.verbs = vm_verbs,
 	.help = "Usage: pmuctl [OPTIONS] vm { show [PID] | help }\n"
 		"\n"
 		"  pmuctl vm show       list the VMs that went through kvm_pmu_partition,\n"
@@ -544,8 +536,3 @@ static const struct pmuctl_object vm_object = {
 		"path (FAST) or by a full exit (FULL); the JSON always has them (\"traps\").\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -t|--traps }\n",
 };
-
-int do_vm(int argc, char **argv)
-{
-	return pmuctl_run_object(&vm_object, argc, argv);
-}

@@ -27,7 +27,7 @@ for line in $(dmesg | sed -n 's/.*hw perfevents: enabled with \([^ ]*\) PMU driv
 
 	entry=$(echo "$json" | grep -o "{\"name\":\"$name\"[^}]*}")
 	got_counters=$(echo "$entry" | sed -n 's/.*"counters":\([0-9]*\).*/\1/p')
-	got_cpus=$(echo "$entry" | sed -n 's/.*"cpus":"\([^"]*\)".*/\1/p')
+	got_cpus=$(echo "$entry" | sed -n 's/.*"cpulist":"\([^"]*\)".*/\1/p')
 	echo "driver: $name counters=$counters cpus=$cpus; pmuctl: counters=$got_counters cpus=$got_cpus"
 	if [ "$got_counters" != "$counters" ] || [ "$got_cpus" != "$cpus" ]; then
 		echo "mismatch for $name"

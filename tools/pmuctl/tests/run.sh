@@ -5,14 +5,19 @@
 #
 # Owns: building fake kvm_pmu_partition sysfs trees in a temporary directory
 # (of the current module, 0.2.0, and of older ones without its files) and
-# checking pmuctl's exit status, error lines, human output and JSON (parsed
-# with python3 and compared value by value, types included) against them,
-# and what "pmuctl reserve" writes or reports (the module's refusals are
-# faked with the test-only PMUCTL_FAKE_WRITE_ERRNO).  Exits non-zero when
-# any test fails.
+# checking pmuctl's exit status, error lines (and JSON errors with -j),
+# human output and JSON (parsed with python3 and compared value by value,
+# types included) against them, what "pmuctl pmu reserve" writes or reports
+# (the module's refusals are faked with PMUCTL_FAKE_WRITE_ERRNO, which only
+# the test build has), help, abbreviations, range errors, the bash
+# completion and "make install".  Exits non-zero when any test fails.
 #
-# Environment: PMUCTL (binary to test, default: ../pmuctl next to this
-# script), PMUCTL_EXPECTED_VERSION (default: 0.2.0).
+# Environment: PMUCTL (the shipped binary to test, default: ../pmuctl next
+# to this script), PMUCTL_TEST (the test build, with the write-error hook;
+# default: test-hooks/pmuctl next to PMUCTL; its tests are skipped when it
+# is missing), PMUCTL_BUILD_DIR (the O= of PMUCTL, for "make install";
+# default: a new build in the temporary directory),
+# PMUCTL_EXPECTED_VERSION (default: 0.2.0).
 
 # The check helpers are only called through check(), indirectly.
 # shellcheck disable=SC2317
@@ -21,6 +26,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 PMUCTL=${PMUCTL:-$here/../pmuctl}
+PMUCTL_TEST=${PMUCTL_TEST:-$(dirname "$PMUCTL")/test-hooks/pmuctl}
 expected_version=${PMUCTL_EXPECTED_VERSION:-0.2.0}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pmuctl-test.XXXXXX") || exit 1
@@ -64,11 +70,28 @@ check()
 	fi
 }
 
-# run ROOT ARGS...: run pmuctl on the sysfs tree ROOT; sets rc, $tmp/out, $tmp/err.
+# json_args ARGS...: sets json_mode to 1 when ARGS ask for JSON (-j, -p,
+# --json, --pretty, or a cluster of short options with j or p).
+json_args()
+{
+	json_mode=0
+	for arg in "$@"; do
+		case $arg in
+		--) break ;;
+		--json | --pretty) json_mode=1 ;;
+		--*) ;;
+		-*[jp]*) json_mode=1 ;;
+		esac
+	done
+}
+
+# run ROOT ARGS...: run pmuctl on the sysfs tree ROOT; sets rc, json_mode,
+# $tmp/out, $tmp/err.
 run()
 {
 	root=$1
 	shift
+	json_args "$@"
 	PMUCTL_SYSFS_ROOT=$root "$PMUCTL" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
@@ -111,13 +134,17 @@ make_old_module()
 	printf '0.1.0\n' >"$1/version"
 }
 
-# add_cpu ROOT N PMU OWNER
+# add_cpu ROOT N PMU OWNER [LAST_OWNER]: without LAST_OWNER, no last_owner
+# file (module 0.2.0 before it).
 add_cpu()
 {
 	dir=$1/cpus/cpu$2
 	mkdir -p "$dir"
 	printf '%s\n' "$3" >"$dir/pmu"
 	printf '%s\n' "$4" >"$dir/owner"
+	if [ $# -ge 5 ]; then
+		printf '%s\n' "$5" >"$dir/last_owner"
+	fi
 }
 
 # add_pmu ROOT NAME CPUS COUNTERS CYCLE HOST GUEST PMUVER
@@ -202,9 +229,15 @@ expect_success()
 }
 
 # expect_error STATUS TEXT: exit STATUS, stdout empty, stderr exactly one
-# line starting with "Error: " and containing TEXT.
+# line starting with "Error: " and containing TEXT; or, when the command
+# asked for JSON (json_mode), stderr empty and stdout the JSON object
+# {"error": MESSAGE}, MESSAGE containing TEXT without a leading "Error: ".
 expect_error()
 {
+	if [ "$json_mode" = 1 ]; then
+		expect_json_error "$@"
+		return
+	fi
 	expect_rc "$1" || return 1
 	[ ! -s "$tmp/out" ] || { diag "stdout is not empty"; return 1; }
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] || { diag "stderr is not one line"; return 1; }
@@ -213,6 +246,33 @@ expect_error()
 	*) diag "stderr does not start with 'Error: '"; return 1 ;;
 	esac
 	grep -qF -- "$2" "$tmp/err" || { diag "stderr does not contain '$2'"; return 1; }
+}
+
+# expect_json_error STATUS TEXT: exit STATUS, stderr empty, stdout exactly
+# one JSON object with one member, "error", a string containing TEXT (less
+# a leading "Error: ").
+expect_json_error()
+{
+	expect_rc "$1" || return 1
+	[ ! -s "$tmp/err" ] || { diag "stderr is not empty"; return 1; }
+	python3 - "$tmp/out" "${2#Error: }" <<'PYTHON'
+import json
+import sys
+
+try:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        got = json.load(f)
+except ValueError as e:
+    print("# stdout is not JSON: %s" % e)
+    sys.exit(1)
+if not (isinstance(got, dict) and list(got) == ["error"] and
+        isinstance(got["error"], str)):
+    print("# not {\"error\": STRING}: %r" % got)
+    sys.exit(1)
+if sys.argv[2] not in got["error"]:
+    print("# the error does not contain %r" % sys.argv[2])
+    sys.exit(1)
+PYTHON
 }
 
 # out_has ERE: some stdout line matches ERE.
@@ -274,12 +334,12 @@ PYTHON
 one=$tmp/one
 make_module "$one"
 add_pmu "$one" armv8_pmuv3_0 0-1 6 1 2 4 6
-add_cpu "$one" 0 armv8_pmuv3_0 free
-add_cpu "$one" 1 armv8_pmuv3_0 free
+add_cpu "$one" 0 armv8_pmuv3_0 free none
+add_cpu "$one" 1 armv8_pmuv3_0 free 1234.0/vcpu0
 
-one_module='{"version":"0.2.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"trap_policy":"fgt","fast_path":true,"reserved_host_counters":2,"counters_claimed":false,"partitioned_vms":0,"vms":0}'
-one_pmus='[{"name":"armv8_pmuv3_0","cpus":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":6}]'
-one_cpus='[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"free"},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free"}]'
+one_module='{"version":"0.2.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"trap_policy":"fgt","fast_path":true,"reserved_host_counters":2,"counters_claimed":false,"partitioned_vms":0,"attached_vms":0}'
+one_pmus='[{"name":"armv8_pmuv3_0","cpulist":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":6}]'
+one_cpus='[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"none"},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"1234.0/vcpu0"}]'
 one_doc="{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":$one_pmus,\"cpus\":$one_cpus,\"vms\":[]}"
 
 run "$one" show
@@ -301,10 +361,10 @@ check "show: module values aligned in one column" sh -c "
 		sort -u | wc -l) -eq 1 ]"
 check "show: table header" out_has '^PMU +CPUs +COUNTERS +CYCLE +HOST +GUEST +PMUVER$'
 check "show: table row" out_has '^armv8_pmuv3_0 +0-1 +6 +yes +2 +4 +6$'
-check "show: CPU table header" out_has '^CPU +PMU +OWNER$'
-check "show: CPU rows" sh -c "
-	grep -Eq '^0 +armv8_pmuv3_0 +free$' '$tmp/out' &&
-	grep -Eq '^1 +armv8_pmuv3_0 +free$' '$tmp/out'"
+check "show: CPU table header" out_has '^CPU +PMU +OWNER +LAST OWNER$'
+check "show: CPU rows, the last owner of a free CPU" sh -c "
+	grep -Eq '^0 +armv8_pmuv3_0 +free +none$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +free +1234\.0/vcpu0$' '$tmp/out'"
 check "show: module (9), blank, PMUs (2), blank, CPUs (3)" out_lines 16
 
 run "$one" -j show
@@ -345,8 +405,8 @@ make_module "$bl" default_mode=partitioned fgt=off fgt_present=0 \
 add_pmu "$bl" armv8_cortex_a72 2-3 6 1 2 4 4
 add_pmu "$bl" armv8_cortex_a53 0-1 6 0 1 5 1
 
-bl_module='{"version":"0.2.0-rc1","abi_version":7,"default_mode":"partitioned","fgt":"off","fgt_present":false,"trap_policy":"fgt","fast_path":true,"reserved_host_counters":1,"counters_claimed":false,"partitioned_vms":0,"vms":3}'
-bl_pmus='[{"name":"armv8_cortex_a53","cpus":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":false,"reserved_host_counters":1,"guest_counters":5,"pmuver":1},{"name":"armv8_cortex_a72","cpus":"2-3","cpu_list":[2,3],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":4}]'
+bl_module='{"version":"0.2.0-rc1","abi_version":7,"default_mode":"partitioned","fgt":"off","fgt_present":false,"trap_policy":"fgt","fast_path":true,"reserved_host_counters":1,"counters_claimed":false,"partitioned_vms":0,"attached_vms":3}'
+bl_pmus='[{"name":"armv8_cortex_a53","cpulist":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":false,"reserved_host_counters":1,"guest_counters":5,"pmuver":1},{"name":"armv8_cortex_a72","cpulist":"2-3","cpu_list":[2,3],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":4}]'
 
 run "$bl" show -j
 check "big.LITTLE show -j: exit 0" expect_success
@@ -558,7 +618,17 @@ done
 run "$vms" vm show -- -1
 check "vm show -- -1: exit 2, invalid PID" expect_error 2 "invalid PID '-1'"
 run "$vms" vm show -1
-check "vm show -1: exit 2, taken as an unknown option" expect_error 2 "'-1'"
+check "vm show -1: exit 2, out of range, negative" \
+	expect_error 2 "Error: invalid PID '-1': out of range, a process id cannot be negative (expected 1 to 2147483647)"
+run "$vms" vm show 0
+check "vm show 0: exit 2, out of range" \
+	expect_error 2 "Error: invalid PID '0': out of range for a process id (expected 1 to 2147483647)"
+run "$vms" vm show 2147483648
+check "vm show 2147483648: exit 2, out of range" \
+	expect_error 2 "invalid PID '2147483648': out of range"
+run "$vms" -j vm show -7
+check "vm show -7 -j: the range error as JSON" \
+	expect_json_error 2 "invalid PID '-7': out of range, a process id cannot be negative"
 run "$vms" vm show 987 987
 check "vm show PID PID: exit 2, the extra argument named" expect_error 2 "'987'"
 
@@ -817,7 +887,7 @@ add_vm "$old" 3.0 3 fixed
 rm "$old/vm/3.0/hpmn"
 add_vcpu "$old" 3.0 0 armv8_pmuv3_0 5 1
 
-old_module='{"version":"0.1.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"trap_policy":null,"fast_path":null,"reserved_host_counters":2,"counters_claimed":null,"partitioned_vms":null,"vms":1}'
+old_module='{"version":"0.1.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"trap_policy":null,"fast_path":null,"reserved_host_counters":2,"counters_claimed":null,"partitioned_vms":null,"attached_vms":1}'
 old_vms="[{\"name\":\"3.0\",\"pid\":3,\"mode\":\"fixed\",\"hpmn\":null,\"vcpus\":[{\"id\":0,\"backing_pmu\":\"armv8_pmuv3_0\",\"loads\":5,\"backing_switches\":1,$old_vcpu}]}]"
 
 run "$old" module show -j
@@ -882,20 +952,22 @@ printf '0-10\n' >"$cpus/cpus/online"
 mkdir "$cpus/cpus/cpu3"
 printf 'free\n' >"$cpus/cpus/cpu3/owner"
 
-cpus_json='[{"cpu":0,"pmu":"none","owner":"free"},{"cpu":2,"pmu":"armv8_cortex_a53","owner":"4242.0/vcpu1"},{"cpu":10,"pmu":"armv8_cortex_a72","owner":"free"}]'
+cpus_json='[{"cpu":0,"pmu":"none","owner":"free","last_owner":null},{"cpu":2,"pmu":"armv8_cortex_a53","owner":"4242.0/vcpu1","last_owner":null},{"cpu":10,"pmu":"armv8_cortex_a72","owner":"free","last_owner":null}]'
 run "$cpus" cpu show -j
 check "cpu show -j: exit 0" expect_success
-check "cpu show -j: CPUs by number, owner a string" json_is "$cpus_json"
+check "cpu show -j: CPUs by number, owner a string, no last_owner file: null" \
+	json_is "$cpus_json"
 check "cpu show -j: one line" out_lines 1
 run "$cpus" -p cpu
 check "cpu -p: parsed values" json_is "$cpus_json"
 run "$cpus" cpu show
 check "cpu show: exit 0" expect_success
-check "cpu show: header" out_has '^CPU +PMU +OWNER$'
+check "cpu show: header" out_has '^CPU +PMU +OWNER +LAST OWNER$'
 check "cpu show: rows in number order" sh -c "
 	[ \$(wc -l <'$tmp/out') -eq 4 ] &&
 	awk 'NR > 1 { printf \"%s \", \$1 }' '$tmp/out' | grep -qx '0 2 10 '"
-check "cpu show: guest-owned row" out_has '^2 +armv8_cortex_a53 +4242\.0/vcpu1$'
+check "cpu show: guest-owned row, no last_owner file: '-'" \
+	out_has '^2 +armv8_cortex_a53 +4242\.0/vcpu1 +-$'
 check "cpu show: columns aligned" sh -c "
 	[ \$(awk 'NR == 1 { print index(\$0, \"OWNER\") }' '$tmp/out') -eq \
 	  \$(awk 'NR == 3 { print index(\$0, \"4242\") }' '$tmp/out') ]"
@@ -914,6 +986,34 @@ run "$cpus" show
 check "show: the CPU table between the PMU and VM tables" sh -c "
 	grep -n -e '^PMU ' -e '^CPU ' '$tmp/out' | cut -d: -f2 | cut -c1-3 |
 		tr '\n' ' ' | grep -qx 'PMU CPU '"
+
+# One JSON type per member name, wherever it appears (null aside).
+cp -R "$vms" "$tmp/all"
+add_cpu "$tmp/all" 0 armv8_cortex_a53 free 987.1/vcpu10
+add_cpu "$tmp/all" 3 armv8_cortex_a72 987.1/vcpu10 987.1/vcpu10
+run "$tmp/all" show -j
+check "show -j: every member name has one JSON type" python3 -c '
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except ValueError:
+    sys.exit(1)
+types = {}
+def walk(value, name=None):
+    if name is not None and value is not None:
+        types.setdefault(name, set()).add(type(value).__name__)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            # traps members are named by registers: not schema names.
+            if name != "traps":
+                walk(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            walk(v)
+walk(doc)
+mixed = {k: sorted(v) for k, v in types.items() if len(v) > 1}
+print("# mixed: %r" % mixed)
+sys.exit(0 if not mixed and "attached_vms" in types and "cpulist" in types else 1)' "$tmp/out"
 
 make_module "$tmp/cpus-empty"
 mkdir "$tmp/cpus-empty/cpus"
@@ -934,21 +1034,51 @@ check "empty cpus/cpu0/owner: show fails, error names the file" \
 run "$opt" module show
 check "module show does not read the CPU files" expect_success
 make_module "$opt"
+add_cpu "$opt" 0 none free ''
+run "$opt" cpu show
+check "empty cpus/cpu0/last_owner: exit 1, error names the file" \
+	expect_error 1 "$opt/cpus/cpu0/last_owner"
+make_module "$opt" partitioned_vms=1
+add_cpu "$opt" 0 armv8_pmuv3_0 77.2/vcpu3 77.2/vcpu3
+add_cpu "$opt" 1 armv8_pmuv3_0 free 77.2/vcpu1
+add_cpu "$opt" 2 armv8_pmuv3_0 free
+run "$opt" cpu show -j
+check "last_owner: of a guest-owned CPU, of a free one, and absent (null)" json_is \
+	'[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"77.2/vcpu3","last_owner":"77.2/vcpu3"},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"77.2/vcpu1"},{"cpu":2,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":null}]'
+run "$opt" cpu show
+check "last_owner (text): the LAST OWNER column, '-' when absent" sh -c "
+	grep -Eq '^0 +armv8_pmuv3_0 +77\.2/vcpu3 +77\.2/vcpu3$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +free +77\.2/vcpu1$' '$tmp/out' &&
+	grep -Eq '^2 +armv8_pmuv3_0 +free +-$' '$tmp/out'"
+make_module "$opt"
 printf 'x\n' >"$opt/cpus"
 run "$opt" cpu show
 check "cpus is a file: exit 1, error names it" expect_error 1 "$opt/cpus"
 
-### pmuctl reserve N.
+### pmuctl pmu reserve N.
 
-# run_errno ERRNO ROOT ARGS...: run with the module's refusal faked.
+# run_errno ERRNO ROOT ARGS...: run the test build with the module's
+# refusal faked.
 run_errno()
 {
 	errno_name=$1
 	root=$2
 	shift 2
-	PMUCTL_FAKE_WRITE_ERRNO=$errno_name PMUCTL_SYSFS_ROOT=$root "$PMUCTL" "$@" \
+	json_args "$@"
+	PMUCTL_FAKE_WRITE_ERRNO=$errno_name PMUCTL_SYSFS_ROOT=$root "$PMUCTL_TEST" "$@" \
 		>"$tmp/out" 2>"$tmp/err"
 	rc=$?
+}
+
+# check_hook DESCRIPTION COMMAND...: check(), or a skip without the test build.
+check_hook()
+{
+	if [ -x "$PMUCTL_TEST" ]; then
+		check "$@"
+	else
+		tests=$((tests + 1))
+		echo "ok $tests - $1 # SKIP no test build (PMUCTL_TEST)"
+	fi
 }
 
 # expect_silent_success: exit 0, nothing on stdout or stderr.
@@ -972,58 +1102,58 @@ make_module "$rs" reserved_host_counters=10 partitioned_vms=1
 add_pmu "$rs" armv8_cortex_a72 2-3 6 1 2 4 4
 add_pmu "$rs" armv8_cortex_a53 0-1 4 1 2 2 4
 
-run "$rs" reserve 3
-check "reserve 3: exit 0, prints nothing" expect_silent_success
-check "reserve 3: writes '3' and a newline (over '10')" reserved_is "$rs" 3
+run "$rs" pmu reserve 3
+check "pmu reserve 3: exit 0, prints nothing" expect_silent_success
+check "pmu reserve 3: writes '3' and a newline (over '10')" reserved_is "$rs" 3
 run "$rs" module show
-check "reserve 3: module show reads 3 back" out_has '^  reserved host counters: +3$'
-run "$rs" reserve 0 -j
-check "reserve 0 -j: exit 0" expect_success
-check "reserve 0 -j: prints the new value" json_is '{"reserved_host_counters":0}'
-check "reserve 0 -j: writes 0" reserved_is "$rs" 0
-run "$rs" -p reserve 4
-check "-p reserve 4: prints the new value" json_is '{"reserved_host_counters":4}'
+check "pmu reserve 3: module show reads 3 back" out_has '^  reserved host counters: +3$'
+run "$rs" pmu reserve 0 -j
+check "pmu reserve 0 -j: exit 0" expect_success
+check "pmu reserve 0 -j: prints the new value" json_is '{"reserved_host_counters":0}'
+check "pmu reserve 0 -j: writes 0" reserved_is "$rs" 0
+run "$rs" -p pmu reserve 4
+check "-p pmu reserve 4: prints the new value" json_is '{"reserved_host_counters":4}'
 
-run_errno EBUSY "$rs" reserve 2
-check "reserve, EBUSY: exit 1, names the partitioned VMs" expect_error 1 \
+run_errno EBUSY "$rs" pmu reserve 2
+check_hook "pmu reserve, EBUSY: exit 1, names the partitioned VMs" expect_error 1 \
 	"Error: reserved_host_counters can change only while no partitioned VM exists (1 do); stop them first"
-check "reserve, EBUSY: the file is unchanged" reserved_is "$rs" 4
-run_errno EBUSY "$rs" -j reserve 2
-check "reserve -j, EBUSY: exit 1, stdout empty" \
+check_hook "pmu reserve, EBUSY: the file is unchanged" reserved_is "$rs" 4
+run_errno EBUSY "$rs" -j pmu reserve 2
+check_hook "pmu reserve -j, EBUSY: exit 1, the JSON error" \
 	expect_error 1 "can change only while no partitioned VM exists (1 do)"
 rm "$rs/partitioned_vms"
-run_errno EBUSY "$rs" reserve 2
-check "reserve, EBUSY, partitioned_vms unreadable: no count" expect_error 1 \
+run_errno EBUSY "$rs" pmu reserve 2
+check_hook "pmu reserve, EBUSY, partitioned_vms unreadable: no count" expect_error 1 \
 	"Error: reserved_host_counters can change only while no partitioned VM exists; stop them first"
 printf '1\n' >"$rs/partitioned_vms"
 
-run_errno EINVAL "$rs" reserve 5
-check "reserve, EINVAL: exit 1, names the smallest PMU's counters" \
+run_errno EINVAL "$rs" pmu reserve 5
+check_hook "pmu reserve, EINVAL: exit 1, names the smallest PMU's counters" \
 	expect_error 1 "Error: 5 exceeds the smallest host PMU's counters (4)"
-run_errno EINVAL "$rs" reserve 3
-check "reserve, EINVAL within the PMUs' counters: the module's refusal" \
+run_errno EINVAL "$rs" pmu reserve 3
+check_hook "pmu reserve, EINVAL within the PMUs' counters: the module's refusal" \
 	expect_error 1 "kvm_pmu_partition refused 3 reserved host counters: Invalid argument"
 printf 'x\n' >"$rs/pmus/armv8_cortex_a53/counters"
-run_errno EINVAL "$rs" reserve 5
-check "reserve, EINVAL, a PMU unreadable: one line, the module's refusal" \
+run_errno EINVAL "$rs" pmu reserve 5
+check_hook "pmu reserve, EINVAL, a PMU unreadable: one line, the module's refusal" \
 	expect_error 1 "kvm_pmu_partition refused 5 reserved host counters"
 printf '4\n' >"$rs/pmus/armv8_cortex_a53/counters"
 
 for errno_name in EACCES EPERM; do
-	run_errno $errno_name "$rs" reserve 2
-	check "reserve, $errno_name: exit 1, needs root" \
+	run_errno $errno_name "$rs" pmu reserve 2
+	check_hook "pmu reserve, $errno_name: exit 1, needs root" \
 		expect_error 1 "Error: changing reserved_host_counters needs root ($rs/reserved_host_counters: "
 done
-run_errno EIO "$rs" reserve 2
-check "reserve, EIO: exit 1, names the file and the error" \
+run_errno EIO "$rs" pmu reserve 2
+check_hook "pmu reserve, EIO: exit 1, names the file and the error" \
 	expect_error 1 "Error: cannot write 2 to $rs/reserved_host_counters: Input/output error"
-run_errno EAGAIN "$rs" reserve 2
-check "reserve, bad PMUCTL_FAKE_WRITE_ERRNO: exit 1" \
+run_errno EAGAIN "$rs" pmu reserve 2
+check_hook "pmu reserve, bad PMUCTL_FAKE_WRITE_ERRNO: exit 1" \
 	expect_error 1 "invalid PMUCTL_FAKE_WRITE_ERRNO 'EAGAIN'"
-check "reserve, refused: the file is unchanged" reserved_is "$rs" 4
+check_hook "pmu reserve, refused: the file is unchanged" reserved_is "$rs" 4
 if [ ! -e /sys/kernel/kvm_pmu_partition ]; then
-	run_errno EAGAIN "" reserve 2
-	check "reserve: PMUCTL_FAKE_WRITE_ERRNO is ignored without PMUCTL_SYSFS_ROOT" \
+	run_errno EAGAIN "" pmu reserve 2
+	check_hook "pmu reserve: PMUCTL_FAKE_WRITE_ERRNO is ignored without PMUCTL_SYSFS_ROOT" \
 		expect_error 1 "kvm_pmu_partition is not loaded"
 else
 	tests=$((tests + 1))
@@ -1031,14 +1161,14 @@ else
 fi
 
 chmod 444 "$rs/reserved_host_counters"
-run "$rs" reserve 2
-check "reserve, read-only file (module before 0.2.0): exit 1" expect_error 1 \
+run "$rs" pmu reserve 2
+check "pmu reserve, read-only file (module before 0.2.0): exit 1" expect_error 1 \
 	"Error: $rs/reserved_host_counters is read-only: this kvm_pmu_partition cannot change the reservation"
 if [ "$(id -u)" -ne 0 ]; then
 	# Writable by the group only: the owner, not root, gets EACCES.
 	chmod 464 "$rs/reserved_host_counters"
-	run "$rs" reserve 2
-	check "reserve, EACCES from open (not root): needs root" \
+	run "$rs" pmu reserve 2
+	check "pmu reserve, EACCES from open (not root): needs root" \
 		expect_error 1 "changing reserved_host_counters needs root"
 else
 	tests=$((tests + 1))
@@ -1046,30 +1176,87 @@ else
 fi
 chmod 644 "$rs/reserved_host_counters"
 rm "$rs/reserved_host_counters"
-run "$rs" reserve 2
-check "reserve, no reserved_host_counters: exit 1, names the file" \
+run "$rs" pmu reserve 2
+check "pmu reserve, no reserved_host_counters: exit 1, names the file" \
 	expect_error 1 "required file $rs/reserved_host_counters is missing"
 
 make_module "$rs" reserved_host_counters=4
 for value in abc '' +1 1x 0x1 ' 1' 1.0 99999999999999999999999; do
 	for root in "$rs" "$tmp/does-not-exist"; do
-		run "$root" reserve "$value"
-		check "reserve '$value' ($(basename "$root")): exit 2, invalid N" \
+		run "$root" pmu reserve "$value"
+		check "pmu reserve '$value' ($(basename "$root")): exit 2, invalid N" \
 			expect_error 2 "Error: invalid N '$value'"
 	done
 done
-run "$rs" reserve -- -1
-check "reserve -- -1: exit 2, invalid N" expect_error 2 "invalid N '-1'"
-run "$rs" reserve
-check "reserve without N: exit 2" expect_error 2 "missing N"
-run "$rs" reserve 1 2
-check "reserve 1 2: exit 2, the extra argument named" expect_error 2 "'2'"
-check "reserve, usage errors: the file is unchanged" reserved_is "$rs" 4
+run "$rs" pmu reserve -- -1
+check "pmu reserve -- -1: exit 2, invalid N" expect_error 2 "invalid N '-1'"
+run "$rs" pmu reserve
+check "pmu reserve without N: exit 2" expect_error 2 "missing N"
+run "$rs" pmu reserve 1 2
+check "pmu reserve 1 2: exit 2, the extra argument named" expect_error 2 "'2'"
+check "pmu reserve, usage errors: the file is unchanged" reserved_is "$rs" 4
+
+# Negative numbers are arguments, not options: a range error.
+for value in -1 -5 -0 -99999999999999999999999; do
+	for root in "$rs" "$tmp/does-not-exist"; do
+		run "$root" pmu reserve "$value"
+		check "pmu reserve $value ($(basename "$root")): exit 2, out of range, negative" \
+			expect_error 2 "Error: invalid N '$value': out of range, a number of counters cannot be negative (expected 0 to 4294967295)"
+	done
+done
+run "$rs" pmu reserve -j -1
+check "pmu reserve -j -1: the range error as JSON" \
+	expect_json_error 2 "invalid N '-1': out of range, a number of counters cannot be negative"
+run "$rs" pmu reserve 4294967296
+check "pmu reserve 4294967296: exit 2, out of range" \
+	expect_error 2 "Error: invalid N '4294967296': out of range for a number of counters (expected 0 to 4294967295)"
+run "$rs" pmu reserve 99999999999999999999999
+check "pmu reserve 99999999999999999999999: exit 2, out of range, too large" \
+	expect_error 2 "invalid N '99999999999999999999999': out of range, too large"
+run "$rs" pmu reserve abc
+check "pmu reserve abc: exit 2, not a number" \
+	expect_error 2 "Error: invalid N 'abc': not a decimal number (expected a number of counters, 0 to 4294967295)"
+run "$rs" pmu reserve 4294967295
+check "pmu reserve 4294967295: the largest N is written (the module judges it)" \
+	sh -c "[ $rc -eq 0 ] && printf '4294967295\n' | cmp -s - '$rs/reserved_host_counters'"
+printf '4\n' >"$rs/reserved_host_counters"
+check "pmu reserve, range errors: the file is unchanged" reserved_is "$rs" 4
+
+# The deprecated "pmuctl reserve N": works, with a one-line hint on stderr.
+deprecated="Warning: 'pmuctl reserve N' is deprecated, use 'pmuctl pmu reserve N'"
+run "$rs" reserve 3
+check "reserve 3 (deprecated): exit 0, stdout empty" sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/out' ]"
+check "reserve 3 (deprecated): one hint line on stderr" \
+	sh -c "[ \"\$(cat '$tmp/err')\" = \"$deprecated\" ]"
+check "reserve 3 (deprecated): writes 3" reserved_is "$rs" 3
+run "$rs" -j reserve 2
+check "reserve 2 -j (deprecated): the JSON on stdout" json_is '{"reserved_host_counters":2}'
+check "reserve 2 -j (deprecated): the hint on stderr" \
+	sh -c "[ \"\$(cat '$tmp/err')\" = \"$deprecated\" ]"
+check "reserve 2 -j (deprecated): writes 2" reserved_is "$rs" 2
+run "$rs" reserve -1
+check "reserve -1 (deprecated): exit 2, the hint then the range error" sh -c "
+	[ $rc -eq 2 ] && [ ! -s '$tmp/out' ] && [ \$(wc -l <'$tmp/err') -eq 2 ] &&
+	head -n 1 '$tmp/err' | grep -qxF \"$deprecated\" &&
+	tail -n 1 '$tmp/err' | grep -qF \"Error: invalid N '-1': out of range\""
+run "$rs" res 1
+check "res 1 (deprecated, abbreviated): writes 1" reserved_is "$rs" 1
+
+# The write-error hook is in the test build only.
+check "the shipped binary has no PMUCTL_FAKE_WRITE_ERRNO hook" \
+	sh -c "! grep -q PMUCTL_FAKE_WRITE_ERRNO '$PMUCTL'"
+check_hook "the test build has the PMUCTL_FAKE_WRITE_ERRNO hook" \
+	grep -q PMUCTL_FAKE_WRITE_ERRNO "$PMUCTL_TEST"
+PMUCTL_FAKE_WRITE_ERRNO=EBUSY PMUCTL_SYSFS_ROOT=$rs "$PMUCTL" pmu reserve 3 \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "the shipped binary ignores PMUCTL_FAKE_WRITE_ERRNO: it writes" \
+	sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/err' ] && printf '3\n' | cmp -s - '$rs/reserved_host_counters'"
 
 ### Module not loaded.
 
 for args in "show" "module show" "pmu show" "-j show" "pmu -p" "vm show" "vm -j" \
-	    "cpu show" "cpu -j" "reserve 1" "-j reserve 1"; do
+	    "cpu show" "cpu -j" "pmu reserve 1" "-j pmu reserve 1"; do
 	# shellcheck disable=SC2086
 	run "$tmp/does-not-exist" $args
 	check "not loaded: '$args' exits 1 with the load hint" \
@@ -1142,9 +1329,10 @@ check "missing pmus/: exit 1, error names the directory" expect_error 1 "$tree/p
 ### Usage errors: exit 2, before the module is looked at.
 
 for args in "frob" "module frob" "pmu frob" "vm frob" "show extra" "module show extra" \
-	    "cpu frob" "cpu show extra" "cpu help extra" "reserve" "reserve x" "reserve 1 2" \
-	    "reserve -1" "--traps=1 vm" "--bogus show" "-x show" "--json=1 show" "-jx show" \
-	    "help extra" ""; do
+	    "cpu frob" "cpu show extra" "cpu help extra" "pmu reserve" "pmu reserve x" \
+	    "pmu reserve 1 2" "pmu reserve -1" "--traps=1 vm" "--bogus show" "-x show" \
+	    "--json=1 show" "-jx show" "help extra" "pmu help extra" "vm show -1" \
+	    "-j frob" "frob -p" "-x show -j" "pmu -j reserve -1" ""; do
 	for root in "$one" "$tmp/does-not-exist"; do
 		# shellcheck disable=SC2086
 		run "$root" $args
@@ -1153,6 +1341,8 @@ for args in "frob" "module frob" "pmu frob" "vm frob" "show extra" "module show 
 	done
 done
 run "$one" -jx show
+check "unknown short option is named (JSON: -j came first)" grep -qF "'-x'" "$tmp/out"
+run "$one" -tx show
 check "unknown short option is named" grep -qF "'-x'" "$tmp/err"
 run "$one" --bogus show
 check "unknown long option is named" grep -qF "'--bogus'" "$tmp/err"
@@ -1168,7 +1358,27 @@ done
 for object in module pmu cpu vm; do
 	run "$tmp/does-not-exist" $object help
 	check "'$object help': exit 0 with the $object usage" \
-		sh -c "[ $rc -eq 0 ] && grep -q '^Usage: pmuctl \[OPTIONS\] $object ' '$tmp/out'"
+		sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/err' ] &&
+			grep -q '^Usage: pmuctl \[OPTIONS\] $object ' '$tmp/out'"
+	cp "$tmp/out" "$tmp/object-help"
+	for args in "-h $object" "--help $object" "$object -h" "$object show -h" \
+		    "-h $object show" "$object h"; do
+		# shellcheck disable=SC2086
+		run "$tmp/does-not-exist" $args
+		check "'$args': exit 0, the same as '$object help'" \
+			sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/err' ] && cmp -s '$tmp/out' '$tmp/object-help'"
+	done
+done
+run "$one" pmu help
+check "pmu help: names reserve N" out_has '^  pmuctl pmu reserve N '
+run "$one" help
+check "help: names pmu reserve N and OBJECT help" sh -c "
+	grep -q '^  pmuctl pmu reserve N ' '$tmp/out' && grep -q '^  pmuctl OBJECT help ' '$tmp/out'"
+for args in "-j help" "-h -j" "-p pmu help" "-j -h vm"; do
+	# shellcheck disable=SC2086
+	run "$one" $args
+	check "'$args': help with JSON is null, as bpftool's" \
+		sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/err' ] && [ \"\$(cat '$tmp/out')\" = null ]"
 done
 
 for args in "--version" "-V"; do
@@ -1178,6 +1388,64 @@ for args in "--version" "-V"; do
 done
 run "$one" -j --version
 check "'-j --version': JSON version" json_is "{\"pmuctl_version\":\"$expected_version\"}"
+
+### Abbreviations, as bpftool takes them: the first match wins.
+
+run "$one" pmu show
+cp "$tmp/out" "$tmp/full"
+for args in "p s" "pm sh" "p"; do
+	# shellcheck disable=SC2086
+	run "$one" $args
+	check "'$args' is 'pmu show'" sh -c "[ $rc -eq 0 ] && cmp -s '$tmp/out' '$tmp/full'"
+done
+run "$one" cpu show
+cp "$tmp/out" "$tmp/full"
+run "$one" c s
+check "'c s' is 'cpu show'" sh -c "[ $rc -eq 0 ] && cmp -s '$tmp/out' '$tmp/full'"
+run "$one" show
+cp "$tmp/out" "$tmp/full"
+run "$one" s
+check "'s' is 'show'" sh -c "[ $rc -eq 0 ] && cmp -s '$tmp/out' '$tmp/full'"
+run "$one" m -j
+check "'m -j' is 'module show -j'" json_is "$one_module"
+run "$one" pmux
+check "'pmux' is no object: exit 2" expect_error 2 "unknown object 'pmux'"
+run "$one" pmu showx
+check "'pmu showx' is no command: exit 2" expect_error 2 "unknown command 'showx' for object 'pmu'"
+
+### JSON errors: with -j or -p, {"error": "..."} on stdout, stderr empty.
+
+run "$tmp/does-not-exist" -j show
+check "-j, not loaded: exactly the documented error object" \
+	out_is '{"error":"kvm_pmu_partition is not loaded (load it with: modprobe kvm_pmu_partition, or insmod kvm_pmu_partition.ko)"}'
+check "-j, not loaded: exit 1, stderr empty" sh -c "[ $rc -eq 1 ] && [ ! -s '$tmp/err' ]"
+run "$tmp/does-not-exist" show --pretty
+check "--pretty, not loaded: the error object indented" sh -c "
+	[ $rc -eq 1 ] && [ ! -s '$tmp/err' ] && [ \$(wc -l <'$tmp/out') -eq 3 ] &&
+	sed -n 2p '$tmp/out' | grep -q '^  \"error\": \"kvm_pmu_partition is not loaded'"
+check "--pretty, not loaded: parsed, one member" \
+	expect_json_error 1 "kvm_pmu_partition is not loaded"
+run "$one" frob -j
+check "-j after an unknown object: exit 2, JSON" expect_json_error 2 "unknown object 'frob'"
+run "$one" -x show -j
+check "-j after an unknown option: exit 2, JSON naming the option" \
+	expect_json_error 2 "unknown option '-x'"
+run "$one" pmu reserve -j
+check "-j, missing N: exit 2, JSON" expect_json_error 2 "missing N"
+tree=$tmp/json-error
+make_module "$tree"
+add_pmu "$tree" armv8_pmuv3_0 0-1 6 1 2 4 6
+printf 'x\n' >"$tree/pmus/armv8_pmuv3_0/counters"
+run "$tree" pmu show -j
+check "-j, invalid file: exit 1, JSON naming the file" \
+	expect_json_error 1 "$tree/pmus/armv8_pmuv3_0/counters: invalid number \"x\""
+printf '%s\n' "$(printf 'we"ird\tvalue')" >"$tree/pmus/armv8_pmuv3_0/counters"
+run "$tree" pmu show -j
+check "-j, a quote and a tab in the value: valid JSON, the tab made '?'" \
+	expect_json_error 1 'invalid number "we"ird?value"'
+run "$tree" pmu show
+check "without -j the same error is a line on stderr" \
+	expect_error 1 "$tree/pmus/armv8_pmuv3_0/counters: invalid number"
 
 ### Per-VM files are root's (mode 0400 since 0.2.0's isolation fixes).
 
@@ -1207,9 +1475,107 @@ if [ -w /dev/full ]; then
 	rc=$?
 	: >"$tmp/out"
 	check "write error on stdout: exit 1" expect_error 1 "standard output"
+	PMUCTL_SYSFS_ROOT=$one "$PMUCTL" show -j >/dev/full 2>"$tmp/err"
+	rc=$?
+	json_mode=0
+	check "write error on stdout with -j: exit 1, the error on stderr" \
+		expect_error 1 "cannot write to standard output"
+else
+	tests=$((tests + 2))
+	echo "ok $((tests - 1)) - write error on stdout # SKIP no /dev/full"
+	echo "ok $tests - write error on stdout with -j # SKIP no /dev/full"
+fi
+
+### Bash completion (bash-completion/pmuctl).
+
+# complete WORDS...: the completions of the last word (may be ''), sorted,
+# one line, against the tree $one.
+complete_words()
+{
+	PMUCTL_SYSFS_ROOT=$comp_root bash -c '
+		. "$1"
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		_pmuctl pmuctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		[ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
+		complete "$here/../bash-completion/pmuctl" "$@"
+}
+
+# completes "EXPECTED" WORDS...
+completes()
+{
+	want=$1
+	shift
+	got=$(complete_words "$@")
+	[ "$got" = "$want" ] && return 0
+	diag "completions '$got', expected '$want'"
+	return 1
+}
+
+if command -v bash >/dev/null; then
+	comp_root=$tmp/completion
+	make_module "$comp_root"
+	add_pmu "$comp_root" armv8_cortex_a53 0-1 4 1 2 2 4
+	add_pmu "$comp_root" armv8_cortex_a72 2-3 6 1 2 4 4
+	add_vm "$comp_root" 987.1 987 partitioned 4
+	add_vm "$comp_root" 1234.0 1234 fixed
+	add_vm "$comp_root" 1234.1 1234 fixed
+	check "completion: objects" completes "cpu help module pmu show vm " pmuctl ''
+	check "completion: objects after an option" completes "pmu " pmuctl -j p
+	check "completion: pmu commands" completes "help reserve show " pmuctl pmu ''
+	check "completion: vm commands" completes "help show " pmuctl vm ''
+	check "completion: options" completes "--json " pmuctl --j
+	check "completion: pmu reserve N, 0 to the smallest PMU's counters" \
+		completes "0 1 2 3 4 " pmuctl pmu reserve ''
+	check "completion: vm show PID, the VMs' pids" completes "1234 987 " pmuctl vm show ''
+	check "completion: vm show PID, a prefix" completes "987 " pmuctl -p vm show 9
+	check "completion: nothing after vm show PID" completes "" pmuctl vm show 987 ''
+	check "completion: -h OBJECT" completes "module " pmuctl -h mo
 else
 	tests=$((tests + 1))
-	echo "ok $tests - write error on stdout # SKIP no /dev/full"
+	echo "ok $tests - completion # SKIP no bash"
+fi
+
+### make install DESTDIR=... PREFIX=...
+
+if command -v make >/dev/null; then
+	build_dir=${PMUCTL_BUILD_DIR:-$tmp/build}
+	dest=$tmp/destdir
+	make -s -C "$here/.." O="$build_dir" DESTDIR="$dest" PREFIX=/usr install \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "make install DESTDIR PREFIX=/usr: exit 0" expect_rc 0
+	check "install: the binary in /usr/sbin, mode 0755, the shipped one" sh -c "
+		[ \"\$(stat -c %a '$dest/usr/sbin/pmuctl')\" = 755 ] &&
+		'$dest/usr/sbin/pmuctl' --version | grep -qx 'pmuctl $expected_version' &&
+		! grep -q PMUCTL_FAKE_WRITE_ERRNO '$dest/usr/sbin/pmuctl'"
+	check "install: the man page in /usr/share/man/man8, mode 0644" sh -c "
+		[ \"\$(stat -c %a '$dest/usr/share/man/man8/pmuctl.8')\" = 644 ] &&
+		cmp -s '$here/../pmuctl.8' '$dest/usr/share/man/man8/pmuctl.8'"
+	check "install: the completion in /usr/share/bash-completion/completions" sh -c "
+		[ \"\$(stat -c %a '$dest/usr/share/bash-completion/completions/pmuctl')\" = 644 ] &&
+		cmp -s '$here/../bash-completion/pmuctl' \
+			'$dest/usr/share/bash-completion/completions/pmuctl'"
+	check "install: nothing else" sh -c "
+		[ \"\$(cd '$dest' && find . -type f | sort | tr '\n' ' ')\" = \
+		  './usr/sbin/pmuctl ./usr/share/bash-completion/completions/pmuctl ./usr/share/man/man8/pmuctl.8 ' ]"
+	make -s -C "$here/.." O="$build_dir" DESTDIR="$dest" PREFIX=/usr uninstall \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "make uninstall: exit 0, the files are gone" sh -c "
+		[ $rc -eq 0 ] && [ -z \"\$(find '$dest' -type f)\" ]"
+	make -s -C "$here/.." O="$build_dir" DESTDIR="$dest" install >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "make install without PREFIX: under /usr/local" sh -c "
+		[ $rc -eq 0 ] && [ -x '$dest/usr/local/sbin/pmuctl' ] &&
+		[ -f '$dest/usr/local/share/man/man8/pmuctl.8' ] &&
+		[ -f '$dest/usr/local/share/bash-completion/completions/pmuctl' ]"
+else
+	tests=$((tests + 1))
+	echo "ok $tests - make install # SKIP no make"
 fi
 
 echo "1..$tests"
