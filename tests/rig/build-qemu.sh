@@ -86,5 +86,11 @@ if [ ! -x "$cached/qemu-system-aarch64" ]; then
 fi
 
 mkdir -p "$out"
-cp "$cached/qemu-system-aarch64" "$cached/VERSION" "$out/"
+# Copy, then rename over: a rig still running the old binary keeps it
+# (writing into a running executable fails with ETXTBSY).
+for f in qemu-system-aarch64 VERSION; do
+	cmp -s "$cached/$f" "$out/$f" && continue
+	cp "$cached/$f" "$out/.$f.new"
+	mv -f "$out/.$f.new" "$out/$f"
+done
 echo "build-qemu: $(head -n1 "$out/VERSION") -> $out/qemu-system-aarch64"
