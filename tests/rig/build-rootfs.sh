@@ -194,6 +194,9 @@ ensure_builder_packages() {
 }
 
 if [ ! -f "$cached/rootfs.ext4" ] || [ ! -f "$cached/rootfs.manifest" ]; then
+	# mke2fs -d copies owners from the directory: only a root build has
+	# the image's (mmdebstrap: other modes give wrong ownership there).
+	[ "$(id -u)" = 0 ] || die "building the image needs root (file owners); a cached one does not"
 	ensure_builder_packages
 	for tool in mmdebstrap mke2fs debugfs arch-test update-binfmts dpkg-query; do
 		command -v "$tool" >/dev/null || die "$tool missing after installing its package"

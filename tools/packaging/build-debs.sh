@@ -28,7 +28,7 @@
 #   copyright years, changelog). Environment:
 #     DEB_REVISION    Debian revision R (default 1)
 #     DEB_MAINTAINER  Maintainer field (default: the project's commit identity)
-#     PMUCTL_ARCHES   default "arm64 amd64"; amd64 only on an amd64 machine
+#     PMUCTL_ARCHES   default: arm64 and this machine's architecture
 #     SOURCE_DATE_EPOCH  default: the last commit's time
 # Outputs: OUTDIR (default build/debs-out; not build/debs, the rig's download
 #   cache): the .deb files, any older versions of them removed. Scratch:
@@ -43,7 +43,7 @@ out=${1:-$top/build/debs-out}
 work=$top/build/debs-work
 revision=${DEB_REVISION:-1}
 maintainer=${DEB_MAINTAINER:-kvm-pmu-partition developers <kvm-pmu-partition@invalid>}
-arches=${PMUCTL_ARCHES:-arm64 amd64}
+arches=${PMUCTL_ARCHES:-}
 
 die() { echo "build-debs.sh: $*" >&2; exit 1; }
 
@@ -81,6 +81,8 @@ years=$first_year
 [ "$first_year" = "$last_year" ] || years=$first_year-$last_year
 
 host_arch=$(dpkg --print-architecture)
+# Default: arm64, plus this machine's architecture when it is another.
+[ -n "$arches" ] || arches=$(printf '%s\n' arm64 "$host_arch" | sort -u | tr '\n' ' ')
 for arch in $arches; do
 	case $arch in
 	arm64 | "$host_arch") ;;
