@@ -4,6 +4,9 @@
 # run-qemu.sh --kernel IMAGE --initrd CPIO [--plan NAME] [--smp N] [--memory MB]
 #             [--icount] [--timeout SECONDS] [--log FILE] [--dtb FILE]
 #             [--append "extra cmdline"] [--el3]
+# run-qemu.sh --kernel IMAGE --rootfs EXT4 [--plans DIR]... [--add SRC:DEST]...
+#             [--plan NAME] [--smp N] [--memory MB] [--icount] [--timeout SECONDS]
+#             [--log FILE] [--dtb FILE] [--append "extra cmdline"]
 #
 # Owns: booting the rig's arm64 KVM host in QEMU (-M virt,virtualization=on,
 # gic-version=3 -cpu max) with an initramfs from build-initramfs.sh, and turning
@@ -25,6 +28,25 @@
 #   bootargs and initrd; dtc's fdtput) and the firmware's hand-off block go
 #   to fixed places in RAM with -device loader instead of -kernel, -initrd,
 #   -append and -dtb.
+# --rootfs EXT4: instead of an initramfs, the Debian userland of
+#   tests/rig/build-rootfs.sh (build/rootfs.ext4) as the root disk: a
+#   virtio-blk device on virt's virtio-mmio transports, root=/dev/vda rw
+#   rootwait (the kernel needs tests/rig/kernel-rootfs.config:
+#   build/kernel-rootfs).  EXT4 itself is never written: QEMU gets a sparse
+#   copy in the temporary directory, into which debugfs -w (no mount, no
+#   loop device) first writes
+#     /rig/init          tests/rig/init, the initramfs's plan runner (it runs
+#                        under Debian's dash), started by the image's
+#                        /sbin/init through rig.run=/rig/init
+#     /rig/plans/*.plan  from every --plans DIR (default tests/rig/plans)
+#     --add SRC:DEST     SRC a file: written to DEST (DEST ending in "/": into
+#                        that directory); SRC a directory: its files written
+#                        under the directory DEST.  Missing parent
+#                        directories are created, existing files replaced;
+#                        DEST must not go through a symlink (/usr/bin, not
+#                        /bin).  /rig/bin is on the plan's PATH.
+#   so rig.plan=NAME, the TAP output, RIG-DONE and the exit status below are
+#   those of an initramfs run.  Not with --initrd or --el3.
 # QEMU never reads a terminal (stdin is /dev/null), so the script is safe in CI
 # and in the background.  Environment: QEMU (default qemu-system-aarch64),
 # RIG_QEMU_EXTRA (extra QEMU arguments, word-split).
@@ -37,12 +59,12 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
 kernel='' initrd='' plan=check smp=2 mem=1024 icount=0 tmo=1200 log='' dtb='' extra=''
-el3=0
+el3=0 rootfs='' rootfs_plans=() rootfs_adds=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?}; shift 2 ;;
@@ -56,21 +78,33 @@ while [ $# -gt 0 ]; do
 	--dtb) dtb=${2:?}; shift 2 ;;
 	--append) extra=${2?}; shift 2 ;;
 	--el3) el3=1; shift ;;
+	--rootfs) rootfs=${2:?}; shift 2 ;;
+	--plans) rootfs_plans+=("${2:?}"); shift 2 ;;
+	--add) rootfs_adds+=("${2:?}"); shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "run-qemu: unknown argument $1" >&2; usage ;;
 	esac
 done
-if [ -z "$kernel" ] || [ -z "$initrd" ]; then
+if [ -n "$rootfs" ]; then
+	[ -z "$initrd" ] || { echo "run-qemu: --rootfs boots without --initrd" >&2; usage; }
+	[ "$el3" = 0 ] || { echo "run-qemu: --rootfs is not supported with --el3" >&2; exit 2; }
+elif [ ${#rootfs_plans[@]} -gt 0 ] || [ ${#rootfs_adds[@]} -gt 0 ]; then
+	echo "run-qemu: --plans and --add go with --rootfs (an initramfs has its own)" >&2
 	usage
 fi
-for f in "$kernel" "$initrd" ${dtb:+"$dtb"}; do
+if [ -z "$kernel" ] || { [ -z "$initrd" ] && [ -z "$rootfs" ]; }; then
+	usage
+fi
+for f in "$kernel" ${initrd:+"$initrd"} ${rootfs:+"$rootfs"} ${dtb:+"$dtb"}; do
 	[ -r "$f" ] || { echo "run-qemu: cannot read $f" >&2; exit 2; }
 done
 case "$tmo" in ''|*[!0-9]*) echo "run-qemu: bad --timeout $tmo" >&2; exit 2 ;; esac
 case "$mem" in ''|*[!0-9]*) echo "run-qemu: bad --memory $mem" >&2; exit 2 ;; esac
 
 QEMU=${QEMU:-qemu-system-aarch64}
-cmdline="console=ttyAMA0 panic=-1 rig.plan=$plan rig.icount=$icount${extra:+ $extra}"
+cmdline="console=ttyAMA0 panic=-1"
+[ -n "$rootfs" ] && cmdline+=" root=/dev/vda rw rootwait rig.run=/rig/init"
+cmdline+=" rig.plan=$plan rig.icount=$icount${extra:+ $extra}"
 machine=virt,virtualization=on,gic-version=3
 [ "$el3" = 1 ] && machine+=,secure=on,acpi=off
 board=(-M "$machine" -cpu max -smp "$smp" -m "$mem")
@@ -165,11 +199,87 @@ el3_loaders() {
 	el3_note+=" smc, bootargs, initrd); initramfs at $(hex "$initrd_addr")"
 }
 
+rootfs_fail() { echo "run-qemu: --rootfs: $*" >&2; exit 2; }
+
+# rootfs_stage: the files --rootfs writes into the image, as a tree under
+# $tmpdir/stage (so that DEST paths are checked and symlinks followed once).
+rootfs_stage() {
+	local stage=$tmpdir/stage d p add src dest
+	local plan_dirs=("${rootfs_plans[@]}")
+
+	[ ${#plan_dirs[@]} -gt 0 ] || plan_dirs=("$top/tests/rig/plans")
+	mkdir -p "$stage/rig/plans" "$stage/rig/bin"
+	cp "$top/tests/rig/init" "$stage/rig/init"
+	chmod 755 "$stage/rig/init"
+	for d in "${plan_dirs[@]}"; do
+		[ -d "$d" ] || rootfs_fail "--plans $d is not a directory"
+		for p in "$d"/*.plan; do
+			[ -e "$p" ] && cp -L "$p" "$stage/rig/plans/"
+		done
+	done
+	for add in "${rootfs_adds[@]}"; do
+		case "$add" in *:/*) ;; *) rootfs_fail "--add wants SRC:/DEST, not $add" ;; esac
+		src=${add%%:*} dest=${add#*:}
+		[ -e "$src" ] || rootfs_fail "--add: no $src"
+		case "$dest" in *..*|*[[:space:]]*|*'"'*)
+			rootfs_fail "--add: DEST $dest: no '..', spaces or quotes" ;; esac
+		if [ -d "$src" ]; then
+			mkdir -p "$stage$dest"
+			cp -rL "$src/." "$stage$dest/"
+		elif [ "${dest%/}" != "$dest" ]; then
+			mkdir -p "$stage$dest"
+			cp -L "$src" "$stage$dest"
+		else
+			mkdir -p "$(dirname "$stage$dest")"
+			cp -L "$src" "$stage$dest"
+		fi
+	done
+}
+
+# rootfs_image OUT: a copy of $rootfs with the staged tree written into it.
+# debugfs reports errors on stderr but exits 0: an existing directory
+# (mkdir) and a missing file (rm before write) are expected, anything else
+# fails the run.
+rootfs_image() {
+	local out=$1 stage=$tmpdir/stage path
+
+	cp --sparse=always "$rootfs" "$out"
+	{
+		(cd "$stage" && find . -mindepth 1 -type d | sort) | while read -r path; do
+			echo "mkdir ${path#.}"
+		done
+		(cd "$stage" && find . -type f | sort) | while read -r path; do
+			echo "rm ${path#.}"
+			echo "write $stage/${path#./} ${path#.}"
+		done
+	} > "$tmpdir/debugfs.cmds"
+	debugfs -w -f "$tmpdir/debugfs.cmds" "$out" >"$tmpdir/debugfs.out" 2>"$tmpdir/debugfs.err" ||
+		{ cat "$tmpdir/debugfs.err" >&2; rootfs_fail "debugfs -w $out failed"; }
+	if grep -v -e '^debugfs [0-9]' -e 'already exists' \
+		-e 'File not found by ext2_lookup' "$tmpdir/debugfs.err" |
+		grep -q .; then
+		cat "$tmpdir/debugfs.err" >&2
+		rootfs_fail "debugfs could not write the rig's files into the image copy"
+	fi
+	rootfs_note="$(cd "$stage" && find . -type f | wc -l) files written under"
+	rootfs_note+=" $(cd "$stage" && find . -mindepth 1 -maxdepth 1 -type d | sed 's|^\.||' | sort | paste -sd' ' -)"
+	rootfs_note+=" of a copy of $rootfs"
+}
+
 top=$(cd "$(dirname "$0")/../.." && pwd)
-firmware='' el3_note=''
+firmware='' el3_note='' rootfs_note=''
 args=("${board[@]}" -nographic -nodefaults -serial stdio -monitor none -no-reboot)
 if [ "$el3" = 1 ]; then
 	el3_loaders
+elif [ -n "$rootfs" ]; then
+	command -v debugfs >/dev/null || rootfs_fail "debugfs missing (e2fsprogs)"
+	rootfs_stage
+	rootfs_image "$tmpdir/rootfs.ext4"
+	# shellcheck disable=SC2054 # commas are QEMU syntax
+	args+=(-kernel "$kernel" -append "$cmdline"
+	       -drive "file=$(qemu_file "$tmpdir/rootfs.ext4"),format=raw,if=none,id=rootfs,cache=unsafe"
+	       -device virtio-blk-device,drive=rootfs)
+	[ -n "$dtb" ] && args+=(-dtb "$dtb")
 else
 	args+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
 	[ -n "$dtb" ] && args+=(-dtb "$dtb")
@@ -197,6 +307,7 @@ quote() {	# shell-quote only the words that need it
 }
 say "# qemu: $(quote "$QEMU" "${args[@]}")"
 [ -n "$el3_note" ] && say "# qemu: el3: $el3_note"
+[ -n "$rootfs_note" ] && say "# qemu: rootfs: $rootfs_note"
 
 start=$(date +%s.%N)
 set +e
