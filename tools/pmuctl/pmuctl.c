@@ -34,10 +34,21 @@ static void report_error(bool to_json, const char *fmt, va_list ap)
 	size_t i;
 
 	vsnprintf(message, sizeof(message), fmt, ap);
-	/* Keep the message on one line whatever the arguments contain. */
-	for (i = 0; message[i]; i++)
-		if ((unsigned char)message[i] < 0x20 || message[i] == 0x7f)
+	/*
+	 * Keep the message on one line and free of terminal controls whatever
+	 * the arguments contain: C0 and DEL, and C1 (U+0080-U+009F, UTF-8
+	 * 0xc2 0x80-0x9f), which some terminals obey (0x9b is CSI).
+	 */
+	for (i = 0; message[i]; i++) {
+		unsigned char c = message[i], next = message[i + 1];
+
+		if (c < 0x20 || c == 0x7f) {
 			message[i] = '?';
+		} else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+			message[i] = '?';
+			message[++i] = '?';
+		}
+	}
 	if (to_json) {
 		json_writer_init(&w, stdout, pretty_output);
 		json_start_object(&w);

@@ -1446,6 +1446,9 @@ check "-j, a quote and a tab in the value: valid JSON, the tab made '?'" \
 run "$tree" pmu show
 check "without -j the same error is a line on stderr" \
 	expect_error 1 "$tree/pmus/armv8_pmuv3_0/counters: invalid number"
+run "$tree" "$(printf 'c1\302\23331mred')"
+check "a C1 control (UTF-8 CSI) in an argument is made '??' in the error" \
+	expect_error 2 'c1??31mred'
 
 ### Per-VM files are root's (mode 0400 since 0.2.0's isolation fixes).
 
