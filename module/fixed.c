@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The fixed-counters-only PMU: a PMUv3 with no event counters
- * (PMCR_EL0.N = 0, PMCEID0/1 = 0) whose cycle counter keeps counting
- * whichever host PMU the vCPU's CPU belongs to.
+ * (PMCR_EL0.N = 0; PMCEID0 lists CPU_CYCLES alone) whose cycle counter keeps
+ * counting whichever host PMU the vCPU's CPU belongs to.
  *
  * Stock KVM backs the guest's counters with perf events of one host PMU,
  * which stop counting while the vCPU runs on a CPU of another PMU type
@@ -114,6 +114,20 @@ static void cycle_counter_overflow(struct perf_event *event,
 	pmu->pmu.start(event, PERF_EF_RELOAD);
 }
 
+/*
+ * On a VHE host the PMUv3 driver programs a guest-only (exclude_host)
+ * event with EL0 excluded, since host and guest EL0 are the same
+ * Exception level, and KVM lets it count at EL0 only while the vCPU is
+ * loaded (kvm_vcpu_pmu_restore_guest() at vcpu_load). An event created or
+ * enabled with the vCPU already loaded would miss the guest's EL0 until
+ * the next vcpu_load: have KVM resync before it enters the guest again, as
+ * its own PMU emulation does after it programs an event.
+ */
+static void resync_guest_el0(struct kvm_vcpu *vcpu)
+{
+	kvm_make_request(KVM_REQ_RESYNC_PMU_EL0, vcpu);
+}
+
 /* Saves the count into the register and drops the event. Preemptible. */
 static void cycle_counter_stop(struct kvm_vcpu *vcpu)
 {
@@ -155,6 +169,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 	}
 	if (pmc->perf_event && !recreate) {
 		perf_event_enable(pmc->perf_event);
+		resync_guest_el0(vcpu);
 		return;
 	}
 
@@ -183,6 +198,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 		return;
 	}
 	pmc->perf_event = event;
+	resync_guest_el0(vcpu);
 
 	if (previous && previous != host_pmu->pmu) {
 		state->backing_switches++;
@@ -253,11 +269,47 @@ access_counter_enables(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *acce
 }
 
 /*
+ * PMCEID0/1_EL0: CPU_CYCLES alone (@value), the cycle counter's event,
+ * which every PMUv3 implements: nothing about any host PMU shows. Linux's
+ * PMUv3 driver offers the "cycles" event only when PMCEID0 lists it. A
+ * fixed VM has no event filter (vm.c refuses one). Read-only: a write is
+ * UNDEFINED, as in KVM's emulation.
+ */
+static enum kvm_pmu_hook_result
+access_event_ids(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
+		 u64 value)
+{
+	if (access->is_write || !el0_allows(vcpu, 0))
+		return KVM_PMU_HOOK_UNDEF;
+	access->value = value;
+	return KVM_PMU_HOOK_DONE;
+}
+
+/*
+ * AArch32 accesses (a guest's AArch32 EL0) keep KVM's emulation, except
+ * PMCEID0-3, where KVM would show the events of a host PMU: PMCEID0 and 1
+ * are the low halves of PMCEID0/1_EL0, PMCEID2 and 3 their high halves.
+ */
+static enum kvm_pmu_hook_result
+aarch32_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
+{
+	u32 crn = sys_reg_CRn(access->encoding);
+	u32 crm = sys_reg_CRm(access->encoding);
+	u32 op2 = sys_reg_Op2(access->encoding);
+
+	if (crn != 9 || !((crm == 12 && (op2 == 6 || op2 == 7)) ||
+			  (crm == 14 && (op2 == 4 || op2 == 5))))
+		return KVM_PMU_HOOK_STOCK;
+	return access_event_ids(vcpu, access, crm == 12 && op2 == 6 ?
+				BIT(ARMV8_PMUV3_PERFCTR_CPU_CYCLES) : 0);
+}
+
+/*
  * Registers whose stock emulation would use KVM's perf events or reveal
  * the host's PMU. The rest (PMCR reads, PMSELR, PMUSERENR, PMINTEN, PMOVS,
  * PMSWINC, and the event counters, UNDEFINED with N = 0) KVM emulates from
  * the vCPU's registers; PMCR writes come back through handle_pmcr. AArch32
- * accesses keep KVM's emulation.
+ * accesses keep KVM's emulation but for PMCEID0-3 (aarch32_access()).
  */
 enum kvm_pmu_hook_result
 partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
@@ -266,7 +318,7 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 	u64 select = *pmu_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK;
 
 	if (access->is_aarch32)
-		return KVM_PMU_HOOK_STOCK;
+		return aarch32_access(vcpu, access);
 
 	switch (access->encoding) {
 	case SYS_PMCCNTR_EL0:
@@ -287,11 +339,9 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 		return access_counter_enables(vcpu, access, false);
 	case SYS_PMCEID0_EL0:
 	case SYS_PMCEID1_EL0:
-		/* No common events: nothing about any host PMU shows. */
-		if (!el0_allows(vcpu, 0))
-			return KVM_PMU_HOOK_UNDEF;
-		access->value = 0;
-		return KVM_PMU_HOOK_DONE;
+		return access_event_ids(vcpu, access,
+					access->encoding == SYS_PMCEID0_EL0 ?
+					BIT_ULL(ARMV8_PMUV3_PERFCTR_CPU_CYCLES) : 0);
 	default:
 		return KVM_PMU_HOOK_STOCK;
 	}
