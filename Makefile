@@ -3,8 +3,9 @@
 # kvm-pmu-partition: `make demo` and `make check` do everything, from a
 # fresh Debian 12 x86_64 machine (as root) to a booted arm64 KVM rig.
 #
-#   make demo    build, boot the rig, load the module, run a PMU guest,
-#                show pmuctl
+#   make demo    build, boot the rig on Debian, install the packages (DKMS),
+#                modprobe, run a QEMU guest with perf, show pmuctl, bpftrace
+#   make demo-initramfs  the module and a selftest guest on the small rig
 #   make check   checkpatch, build everything, run the tests on the rig;
 #                prints TAP and a final "N passed, N failed"
 #   make bench   benchmarks on the rig under -icount (not tests); writes
@@ -16,6 +17,9 @@
 #   make rootfs  the rig's Debian arm64 userland image (build/rootfs.ext4)
 #   make deb     Debian packages of the DKMS module and pmuctl (arm64,
 #                amd64) in build/debs-out/
+#   make user-path  the user path on the rig's Debian userland: packages,
+#                DKMS, modprobe, QEMU running a Linux guest with perf
+#                (stock, partitioned, fixed), a save and restore
 #
 # Everything built goes to build/ (the module's objects to module/).
 
@@ -34,13 +38,17 @@ JOBS ?= $(shell nproc)
 RIG_ARGS ?= --smp 2 --memory 1024 --icount
 # make check-debug: the same source with tests/rig/kernel-debug.config, the
 # module built from a copy of its sources (module/*.ko stay the normal ones).
+# The rig kernel for the Debian userland (virtio-blk, ext4: tests/rig/
+# kernel-rootfs.config) and its linux-image/linux-headers packages.
+ROOTFS_KOUT := $(BUILD)/kernel-rootfs
 DEBUG_KOUT := $(BUILD)/kernel-debug
 DEBUG_TREE := $(BUILD)/debug-tree
 INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
 	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
-	kernel-debug module-debug initramfs-debug check-debug rootfs deb
+	kernel-debug module-debug initramfs-debug check-debug rootfs deb \
+	kernel-rootfs kernel-debs user-path demo-initramfs
 
 all: initramfs
 
@@ -84,6 +92,17 @@ rootfs: setup
 deb: pmuctl
 	@tools/packaging/build-debs.sh $(BUILD)/debs-out
 
+kernel-rootfs: setup
+	@JOBS=$(JOBS) tests/rig/build-kernel.sh --out $(ROOTFS_KOUT) \
+		--fragment $(TOP)/tests/rig/kernel-rootfs.config
+
+kernel-debs: kernel-rootfs
+	@tests/rig/build-kernel-debs.sh $(ROOTFS_KOUT) $(BUILD)/kernel-debs
+
+# The user path (issue 12): tests/rig/rootfs/run-user-path.sh.
+user-path: kernel-debs rootfs deb qemu
+	@tests/rig/rootfs/run-user-path.sh
+
 selftests: kernel
 	@tests/rig/build-selftests.sh $(KSRC) $(SELFTEST_OUT)
 
@@ -120,13 +139,19 @@ initramfs: module pmuctl kselftests
 		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
 		--add $(KOUT)/lib/kunit/kunit.ko:/rig/modules/
 
-check: initramfs qemu probe split-dtb el3-firmware
+check: initramfs qemu probe split-dtb el3-firmware kernel-debs rootfs deb
 	@tests/run-check.sh
 
-demo: initramfs qemu
+# The user's path on the rig's Debian userland (tests/rig/rootfs/plans/
+# demo.plan): packages, DKMS, modprobe, a QEMU guest running perf, pmuctl,
+# bpftrace. demo-initramfs: the module and a selftest guest, in a minute.
+demo: kernel-debs rootfs deb qemu
 	@echo "== kvm-pmu-partition demo: $$(cat $(BUILD)/kernel-source-version)"
+	@tests/rig/rootfs/run-user-path.sh --plan demo --log $(BUILD)/demo.log
+
+demo-initramfs: initramfs qemu
 	@tests/rig/run-qemu.sh --kernel $(IMAGE) --initrd $(INITRAMFS) \
-		--plan demo $(RIG_ARGS) --timeout 900 --log $(BUILD)/demo.log
+		--plan demo $(RIG_ARGS) --timeout 900 --log $(BUILD)/demo-initramfs.log
 
 # The debug kernel (lockdep, atomic sleep, KASAN, ...; docs/rig.md), not
 # part of make check: the module's Kbuild wants ../include and
@@ -156,7 +181,7 @@ check-debug: initramfs-debug qemu
 	@tests/run-check-debug.sh
 
 # Benchmarks: deterministic figures under -icount, not part of make check.
-bench: initramfs qemu split-dtb
+bench: initramfs qemu split-dtb kernel-debs rootfs deb
 	@tests/run-bench.sh
 
 # The rig with EL3 present: its own plan, alone.

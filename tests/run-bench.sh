@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The body of `make bench`: boots the rig twice under -icount shift=0
+# The body of `make bench`: boots the rig under -icount shift=0
 # (deterministic: one virtual ns per emulated instruction; run-qemu.sh
 # --icount also passes sleep=off, -seed 1 and -rtc clock=vm, so two runs
 # print the same figures):
@@ -12,7 +12,11 @@
 #     operation (tests/bench/pmu_ops.c) for stock KVM and the partitioned
 #     PMU with FGT, without, and without its fast path. One boot each, as
 #     what one set-up leaves in the kernel (module load and unload, freed
-#     VMs) shifts the next one's figures by a few instructions.
+#     VMs) shifts the next one's figures by a few instructions;
+#   - the rig on the Debian userland (tests/rig/rootfs/run-user-path.sh
+#     --plan bench-guest-perf): the cost of profiling a Linux guest with
+#     perf stat and perf record, stock, partitioned (FGT and fgt=off) and
+#     fixed (tests/rig/rootfs/guest/guest-perf.sh bench).
 # Prints the benchmarks' tables, the pmu_ops targets (PASS/MISS, never a
 # failure), and writes their "BENCH {json}" lines to bench-results.json as
 # {"unit": "emulated_instructions", "results": [...]}. Figures are the rig's
@@ -49,11 +53,28 @@ for mode in stock partitioned-fgt partitioned-trap-fast partitioned-trap-slow; d
 	rig "${logs[-1]}" --plan "bench-pmu-$mode" --smp 1 --memory 1024 --timeout 600
 done
 
+# The cost of profiling a Linux guest with perf (issue 12): the Debian
+# userland rig, DKMS, Debian's QEMU and perf (tests/rig/rootfs/plans/
+# bench-guest-perf.plan).
+guest_log=$build/bench/guest-perf.log
+logs+=("$guest_log")
+rm -f "$guest_log"
+rc=0
+"$top/tests/rig/rootfs/run-user-path.sh" --plan bench-guest-perf \
+	--log "$guest_log" > /dev/null || rc=$?
+if [ "$rc" != 0 ]; then
+	echo "make bench: the guest profiling rig run failed (status $rc), see $guest_log:" >&2
+	grep -a -E '^not ok |^# rig: result=' "$guest_log" >&2 || true
+	failed=1
+fi
+
 grep -v '^# BENCH' "$switch_log" | sed -n 's/^# \(  .*\|fixed-counters.*\)$/\1/p'
 results=$top/bench-results.json
 {
 	echo '{"unit": "emulated_instructions", "results": ['
-	cat "${logs[@]}" | sed -n 's/^# BENCH //p' | sed '$!s/$/,/'
+	for log in "${logs[@]}"; do
+		[ ! -r "$log" ] || sed -n 's/^# BENCH //p' "$log"
+	done | sed '$!s/$/,/'
 	echo ']}'
 } > "$results"
 python3 "$top/tests/bench/pmu_ops_table.py" "$results"

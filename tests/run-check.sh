@@ -12,6 +12,7 @@
 # (tests/rig/plans/neoverse-el3.plan), the split-PMU rig
 # (tests/rig/plans/split.plan: two host PMUs, as on big.LITTLE) and an
 # uncovered-PMU rig (a PMU for only some CPUs: tests/rig/plans/uncovered.plan),
+# then the user path on the Debian userland (tests/rig/rootfs/run-user-path.sh),
 # then one verdict line "N passed, N failed" over all of it.
 # Exits non-zero on any failure.
 set -uo pipefail
@@ -175,5 +176,24 @@ echo "# uncovered-PMU rig: $build/uncovered-pmu.dtb, -smp 4, a PMU for CPUs 0-1 
 boot_rig "uncovered-PMU rig" uncovered "$uncovered_log" --smp 4 --timeout 600 \
 	--dtb "$build/uncovered-pmu.dtb"
 
+# The user path (issue 12): the rig's KVM host on the Debian userland, the
+# kernel's and the project's packages installed with dpkg and apt, DKMS,
+# modprobe, Debian's QEMU running a Linux guest with perf (stock,
+# partitioned with and without FGT, fixed) and a save and restore
+# (tests/rig/rootfs/plans/user-path.plan), under icount.
+user_path_log=$build/user-path/console.log
+rm -f "$user_path_log"
+echo "# user-path rig: tests/rig/rootfs/run-user-path.sh (Debian userland, -smp 2)"
+QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/rootfs/run-user-path.sh"
+status=$?
+echo "# user-path rig exit status $status"
+# A run that never booted, or never got through its plan, is one failure.
+if [ ! -s "$user_path_log" ] || ! grep -q '^1\.\.[0-9]' "$user_path_log" ||
+	! grep -q '^RIG-DONE ' "$user_path_log"; then
+	mkdir -p "$(dirname "$user_path_log")"
+	printf 'TAP version 13\n1..1\nnot ok 1 - user-path # run-user-path.sh exit %s without a finished plan\n' \
+		"$status" >> "$user_path_log"
+fi
+
 "$top/tests/rig/tap-summary.sh" "$host_tap" "$probe_tap" "$rig_log" "$neoverse_log" \
-	"$el3_log" "$neoverse_el3_log" "$split_log" "$uncovered_log"
+	"$el3_log" "$neoverse_el3_log" "$split_log" "$uncovered_log" "$user_path_log"

@@ -4,8 +4,9 @@
 
 Usage: pmu_ops_table.py bench-results.json
 
-Reads the pmu_ops results (tests/bench/pmu_ops.c) from the file make bench
-wrote, prints them with the operations as rows and the host set-ups as
+Reads the pmu_ops results (tests/bench/pmu_ops.c) and the guest profiling
+overheads (tests/rig/rootfs/guest/guest-perf.sh bench) from the file make
+bench wrote, prints them with the operations as rows and the host set-ups as
 columns, then checks them against the partitioned PMU's targets, one
 PASS/MISS line per operation. A MISS is reported, not fatal: the figures
 are the rig's (QEMU's model under -icount), not hardware's. A mode that did
@@ -26,6 +27,13 @@ FGT_UNTRAPPED = ["pmccntr_read", "pmevcntr_read", "pmselr_pmxevcntr",
 TRAPPED = ["pmccntr_read", "pmevcntr_read", "pmselr_pmxevcntr",
            "pmcntenset_write", "pmcr_write", "pmovsset_read",
            "pmevtyper_write"]
+# The cost of profiling a Linux guest (tests/rig/rootfs/guest/guest-perf.sh
+# bench): percent of the guest loop's emulated instructions.
+PROFILING_MODES = ["stock", "partitioned-fgt", "partitioned-trap-fast",
+                   "fixed"]
+PROFILING_OPS = ["guest_perf_stat_overhead", "guest_perf_record_overhead"]
+STAT_MAX_PERCENT = 1
+RECORD_DIVISOR = 5
 FGT_MAX = 2
 FAST_PATH_DIVISOR = 10
 IDLE_EXIT_TOLERANCE = 0.02
@@ -88,9 +96,53 @@ def main():
             f"{stock * (1 - IDLE_EXIT_TOLERANCE):,.0f}.." \
             f"{stock * (1 + IDLE_EXIT_TOLERANCE):,.0f}"
         check(lines, f"mmio_exit_idle_guest, {mode}", value, ok, bound)
+    profiling_table(results, lines)
     print("Targets (a MISS is reported; make bench does not fail on it):")
     for line in lines:
         print(line if line.startswith("  ") else f" {line}")
+
+
+def profiling_table(results, lines):
+    """The cost of profiling a Linux guest (guest-perf.sh bench)."""
+    fig = {(r["mode"], r["op"]): r for r in results
+           if r["op"] in PROFILING_OPS}
+    if not fig:
+        return
+    print("Profiling a Linux guest: overhead on the guest's loop, in percent "
+          "of its emulated instructions alone (rig, -icount)")
+    print(f"  {'operation':<28}" + "".join(f"  {m:>22}"
+                                          for m in PROFILING_MODES))
+    for op in PROFILING_OPS:
+        cells = []
+        for mode in PROFILING_MODES:
+            r = fig.get((mode, op))
+            text = "-" if r is None else \
+                f"{r['insn_per_op']:.2f}% ({r['profiled_insn'] - r['workload_insn']:,})"
+            cells.append(f"  {text:>22}")
+        print(f"  {op:<28}" + "".join(cells))
+
+    def overhead(mode, op):
+        r = fig.get((mode, op))
+        return None if r is None else r["insn_per_op"]
+
+    lines.append(f"Profiling a partitioned guest: perf stat costs <= "
+                 f"{STAT_MAX_PERCENT}%, perf record <= 1/{RECORD_DIVISOR} of "
+                 f"stock's overhead:")
+    stock_record = overhead("stock", "guest_perf_record_overhead")
+    for mode in ("partitioned-fgt", "partitioned-trap-fast"):
+        value = overhead(mode, "guest_perf_stat_overhead")
+        ok = value is not None and value <= STAT_MAX_PERCENT
+        lines.append(f"  {'PASS' if ok else 'MISS' if value is not None else 'n/a '}"
+                     f"  {'guest_perf_stat_overhead, ' + mode:<48} "
+                     f"{'-' if value is None else f'{value:.2f}%':>8} "
+                     f"(target <= {STAT_MAX_PERCENT}%)")
+        value = overhead(mode, "guest_perf_record_overhead")
+        bound = None if stock_record is None else stock_record / RECORD_DIVISOR
+        ok = value is not None and bound is not None and value <= bound
+        lines.append(f"  {'PASS' if ok else 'MISS' if value is not None and bound is not None else 'n/a '}"
+                     f"  {'guest_perf_record_overhead, ' + mode:<48} "
+                     f"{'-' if value is None else f'{value:.2f}%':>8} "
+                     f"(target <= {'-' if bound is None else f'{bound:.2f}%'})")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@
 #             [--icount] [--timeout SECONDS] [--log FILE] [--dtb FILE]
 #             [--append "extra cmdline"] [--el3]
 # run-qemu.sh --kernel IMAGE --rootfs EXT4 [--plans DIR]... [--add SRC:DEST]...
-#             [--plan NAME] [--smp N] [--memory MB] [--icount] [--timeout SECONDS]
-#             [--log FILE] [--dtb FILE] [--append "extra cmdline"]
+#             [--guest-disk FILE] [--plan NAME] [--smp N] [--memory MB] [--icount]
+#             [--timeout SECONDS] [--log FILE] [--dtb FILE] [--append "extra cmdline"]
 #
 # Owns: booting the rig's arm64 KVM host in QEMU (-M virt,virtualization=on,
 # gic-version=3 -cpu max) with an initramfs from build-initramfs.sh, and turning
@@ -47,6 +47,9 @@
 #                        /bin).  /rig/bin is on the plan's PATH.
 #   so rig.plan=NAME, the TAP output, RIG-DONE and the exit status below are
 #   those of an initramfs run.  Not with --initrd or --el3.
+# --guest-disk FILE (with --rootfs): FILE as a second, read-only virtio-blk
+#   disk, for the rig's own guests (tests/rig/rootfs/kvm-guest-perf.sh boots
+#   its L2 guest with the disk that is not mounted as the rig's root).
 # QEMU never reads a terminal (stdin is /dev/null), so the script is safe in CI
 # and in the background.  Environment: QEMU (default qemu-system-aarch64),
 # RIG_QEMU_EXTRA (extra QEMU arguments, word-split).
@@ -64,7 +67,7 @@ usage() {
 }
 
 kernel='' initrd='' plan=check smp=2 mem=1024 icount=0 tmo=1200 log='' dtb='' extra=''
-el3=0 rootfs='' rootfs_plans=() rootfs_adds=()
+el3=0 rootfs='' rootfs_plans=() rootfs_adds=() guest_disk=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?}; shift 2 ;;
@@ -81,6 +84,7 @@ while [ $# -gt 0 ]; do
 	--rootfs) rootfs=${2:?}; shift 2 ;;
 	--plans) rootfs_plans+=("${2:?}"); shift 2 ;;
 	--add) rootfs_adds+=("${2:?}"); shift 2 ;;
+	--guest-disk) guest_disk=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "run-qemu: unknown argument $1" >&2; usage ;;
 	esac
@@ -88,14 +92,14 @@ done
 if [ -n "$rootfs" ]; then
 	[ -z "$initrd" ] || { echo "run-qemu: --rootfs boots without --initrd" >&2; usage; }
 	[ "$el3" = 0 ] || { echo "run-qemu: --rootfs is not supported with --el3" >&2; exit 2; }
-elif [ ${#rootfs_plans[@]} -gt 0 ] || [ ${#rootfs_adds[@]} -gt 0 ]; then
-	echo "run-qemu: --plans and --add go with --rootfs (an initramfs has its own)" >&2
+elif [ ${#rootfs_plans[@]} -gt 0 ] || [ ${#rootfs_adds[@]} -gt 0 ] || [ -n "$guest_disk" ]; then
+	echo "run-qemu: --plans, --add and --guest-disk go with --rootfs (an initramfs has its own)" >&2
 	usage
 fi
 if [ -z "$kernel" ] || { [ -z "$initrd" ] && [ -z "$rootfs" ]; }; then
 	usage
 fi
-for f in "$kernel" ${initrd:+"$initrd"} ${rootfs:+"$rootfs"} ${dtb:+"$dtb"}; do
+for f in "$kernel" ${initrd:+"$initrd"} ${rootfs:+"$rootfs"} ${dtb:+"$dtb"} ${guest_disk:+"$guest_disk"}; do
 	[ -r "$f" ] || { echo "run-qemu: cannot read $f" >&2; exit 2; }
 done
 case "$tmo" in ''|*[!0-9]*) echo "run-qemu: bad --timeout $tmo" >&2; exit 2 ;; esac
@@ -275,6 +279,13 @@ elif [ -n "$rootfs" ]; then
 	command -v debugfs >/dev/null || rootfs_fail "debugfs missing (e2fsprogs)"
 	rootfs_stage
 	rootfs_image "$tmpdir/rootfs.ext4"
+	# shellcheck disable=SC2054 # commas are QEMU syntax
+	# QEMU virt puts the last virtio-mmio device first in the device
+	# tree, so Linux names it vda: the root disk comes last.
+	# shellcheck disable=SC2054 # commas are QEMU syntax
+	[ -n "$guest_disk" ] &&
+		args+=(-drive "file=$(qemu_file "$guest_disk"),format=raw,if=none,id=guestdisk,readonly=on"
+		       -device virtio-blk-device,drive=guestdisk)
 	# shellcheck disable=SC2054 # commas are QEMU syntax
 	args+=(-kernel "$kernel" -append "$cmdline"
 	       -drive "file=$(qemu_file "$tmpdir/rootfs.ext4"),format=raw,if=none,id=rootfs,cache=unsafe"

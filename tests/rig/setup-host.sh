@@ -18,7 +18,7 @@ packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison bc
 	  libelf-dev libssl-dev dwarves ccache cpio xz-utils rsync
 	  linux-source-6.12 python3 kmod
 	  ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
-	  zlib1g-dev python3-venv dpkg-dev device-tree-compiler)
+	  zlib1g-dev python3-venv dpkg-dev debhelper device-tree-compiler)
 backports_packages=(qemu-system-arm meson python3-pycotap)
 arm64_packages=(busybox-static:arm64)
 
