@@ -882,6 +882,60 @@ static void test_state(void)
 	pin_to_cpu(0);
 }
 
+#define RESTORED_CNTR0	0x40000000UL
+#define RESTORED_CCNTR	0x5000000000UL
+#define RESTORE_LOOP	20000
+
+/* Touches no PMU register before the loop: nothing loads the PMU lazily. */
+static void guest_restored(void)
+{
+	for (int i = 0; i < RESTORE_LOOP; i++)
+		asm volatile("nop");
+	ucall(UCALL_SYNC, 3, 1, read_sysreg(pmevcntr0_el0), read_sysreg(pmccntr_el0));
+	GUEST_DONE();
+}
+
+/*
+ * Rule: a VMM restores a vCPU with KVM_SET_ONE_REG before the new VM's
+ * first KVM_RUN (docs/partition.md "Saving and restoring a vCPU"), and the
+ * guest continues from those values: counters the restored state has
+ * counting count from the guest's first instruction, not from its first
+ * PMU access. The guest runs a loop before it reads any PMU register; both
+ * counters must have grown by at least the loop (CPU_CYCLES and the cycle
+ * counter: at least one cycle per instruction under -icount).
+ */
+static void test_restore_before_first_run(void)
+{
+	uint64_t pmcr, cntr0, ccntr;
+	struct ucall uc;
+	struct tvm t;
+	bool ok;
+
+	pin_to_cpu(0);
+	tvm_create(&t, guest_restored, NULL);
+	pmcr = get_reg(t.vcpu, SYS_PMCR_EL0);
+	vcpu_set_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0),
+		     (pmcr & ARMV8_PMU_PMCR_N) | ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_E);
+	vcpu_set_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMEVTYPERn_EL0(0)),
+		     ARMV8_PMUV3_PERFCTR_CPU_CYCLES);
+	vcpu_set_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMCCFILTR_EL0), 0);
+	vcpu_set_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMEVCNTRn_EL0(0)), RESTORED_CNTR0);
+	vcpu_set_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMCCNTR_EL0), RESTORED_CCNTR);
+	vcpu_set_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMCNTENSET_EL0), BIT(0) | BIT(31));
+	ok = run_to_ucall(t.vcpu, &uc) == UCALL_SYNC && uc.args[0] == 1;
+	note_vm_mode(t.vcpu, "restore");
+	cntr0 = uc.args[1];
+	ccntr = uc.args[2];
+	ksft_print_msg("restored PMEVCNTR0 0x%lx PMCCNTR 0x%lx; after a loop of %d: 0x%lx 0x%lx\n",
+		       RESTORED_CNTR0, RESTORED_CCNTR, RESTORE_LOOP, cntr0, ccntr);
+	ksft_test_result(ok && cntr0 >= RESTORED_CNTR0 + RESTORE_LOOP &&
+			 cntr0 < RESTORED_CNTR0 + 100 * RESTORE_LOOP &&
+			 ccntr >= RESTORED_CCNTR + RESTORE_LOOP &&
+			 ccntr < RESTORED_CCNTR + 100 * RESTORE_LOOP,
+			 "restored_counters_count_from_the_first_instruction\n");
+	tvm_destroy(&t);
+}
+
 /* --------------------------------------------------- the module's rules */
 
 static void guest_sync_forever(void)
@@ -1204,7 +1258,7 @@ int main(int argc, char **argv)
 	ksft_print_msg("mode %s; host PMU %s (type %d, %u event counters, INST_RETIRED %s); icount %d\n",
 		       argv[1], pmu.name, pmu.type, host_counters,
 		       pmu.inst_retired ? "yes" : "no", icount);
-	ksft_set_plan(module_mode ? 36 : 18);
+	ksft_set_plan(module_mode ? 37 : 19);
 	pin_to_cpu(0);
 
 	if (module_mode)
@@ -1215,6 +1269,7 @@ int main(int argc, char **argv)
 	test_no_el2_counting();
 	test_guest_view();
 	test_state();
+	test_restore_before_first_run();
 	if (!module_mode) {
 		test_stock_counter_ceiling();
 		ksft_finished();

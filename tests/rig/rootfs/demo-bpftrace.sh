@@ -25,6 +25,7 @@ i=0
 until grep -q '^Attaching' "$out"; do
 	i=$((i + 1))
 	if [ $i -gt 600 ] || ! kill -0 $tracer 2>/dev/null; then
+		kill $tracer 2>/dev/null
 		cat "$out"
 		echo "demo-bpftrace: bpftrace did not attach"
 		exit 1

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# rig-dkms-check loaded|no-shim   (inside the rig's Debian userland,
-#                                  /rig/bin/; plans/user-path.plan)
+# rig-dkms-check loaded|no-shim|kernel-hook   (inside the rig's Debian
+#                                  userland, /rig/bin/; plans/user-path.plan)
 #
 # Owns: the DKMS checks of the user path (issue 12), after the packages
 # (linux-headers of the rig kernel, kvm-pmu-partition-dkms) were installed
@@ -19,6 +19,9 @@
 #          (/etc/kernel/postinst.d/dkms, dkms autoinstall) exits 0 with that
 #          reason, so installing such a kernel does not fail; make in
 #          module/ against them stops with module/Kbuild's reason.
+# kernel-hook  after dkms uninstall for the running (shim) kernel, the DKMS
+#          kernel hook for it (as when its package is reinstalled) exits 0
+#          and installs the module again.
 set -u
 name=kvm-pmu-partition
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' /usr/src/$name-*/dkms.conf | head -n 1)
@@ -94,8 +97,20 @@ no-shim)
 		grep -q "this kernel lacks the kvm-pmu-partition shim" "$work/make.out"
 	rm -rf "$work"
 	;;
+kernel-hook)
+	# The kernel hook for the shim kernel itself, as when its package is
+	# reinstalled or upgraded: dkms autoinstall puts the module back.
+	dkms uninstall -m $name -v "$version" -k "$kver"
+	check "dkms uninstall took it out of the module tree" \
+		test ! -e "/usr/lib/modules/$kver/updates/dkms/kvm_pmu_partition.ko"
+	/etc/kernel/postinst.d/dkms "$kver"
+	rc=$?
+	check "the kernel hook (dkms autoinstall) for $kver exits 0 ($rc)" [ $rc = 0 ]
+	dkms status -m $name -v "$version" -k "$kver" | tee /tmp/dkms.status
+	check "and installed the module again" grep -q ': installed' /tmp/dkms.status
+	;;
 *)
-	echo "usage: rig-dkms-check loaded|no-shim" >&2
+	echo "usage: rig-dkms-check loaded|no-shim|kernel-hook" >&2
 	exit 2
 	;;
 esac

@@ -101,7 +101,7 @@ qemu=$!
 # keeps the plan entry's output open after this script ends.
 (
 	trap 'kill $sleeper 2>/dev/null; exit 0' TERM
-	sleep "${RIG_GUEST_TIMEOUT:-1500}" &
+	sleep "${RIG_GUEST_TIMEOUT:-1500}" >/dev/null 2>&1 &
 	sleeper=$!
 	wait $sleeper
 	kill $qemu 2>/dev/null && echo "kvm-guest-perf: the guest ran out of time; QEMU killed"

@@ -6,16 +6,18 @@
 #
 # Owns: saving and restoring a running guest through the VMM (issue 12,
 # docs/partition.md "Saving and restoring a vCPU"). QEMU A boots the guest
-# as rig-kvm-guest-perf does, with plan guest-saved: perf stat -e
-# cycles,instructions over two passes of guest-workload with an 8 s pause
-# between them. When the guest's console says the first pass is done, A is
-# stopped and migrated to a file (HMP "migrate exec:cat > FILE", the state
-# QEMU reads back with KVM_GET_ONE_REG), and quits; QEMU B starts with
-# -incoming from that file (KVM_SET_ONE_REG before its first KVM_RUN), is
-# told to continue (HMP cont: A was stopped when saved) and the guest goes
-# on in B. The guest checks that perf's counts went on from
-# where they were (guest-perf.sh saved); here: B's VM is in MODE too
-# (pmuctl), both QEMUs exit 0, the guest's plan passed in B.
+# as rig-kvm-guest-perf does, with plan guest-saved, whose two entries each
+# run two passes of guest-workload with an 8 s pause between them: perf
+# stat -e cycles,instructions..., then perf record -e instructions:u with
+# a fixed period. In each pause the running QEMU is stopped, migrated to a
+# file (HMP "migrate exec:cat > FILE": the state QEMU reads with
+# KVM_GET_ONE_REG) and quits, and a new one starts with -incoming from that
+# file (KVM_SET_ONE_REG before its first KVM_RUN) and is told to continue
+# (HMP cont): A to B in perf stat's pause, B to C in perf record's. The
+# guest checks that the counts went on from where they were and that the
+# sampling interrupts went on (guest-perf.sh saved, saved-record); here:
+# each save completed, each QEMU exited 0, pmuctl shows each restored VM in
+# MODE, and the guest's plan passed in C.
 # The monitor is HMP on a pair of named pipes (-chardev pipe), so no socket
 # tool is needed.
 set -u
@@ -59,96 +61,116 @@ declare -A monitor_fds
 hmp() {
 	echo "$2" >&"${monitor_fds[$1]}"
 }
-wait_for() {	# wait_for FILE PATTERN SECONDS
+wait_for() {	# wait_for FILE PATTERN SECONDS PID: while PID lives
 	local i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -le $(($3 * 5)) ] || return 1
+		[ $i -le $(($3 * 5)) ] && kill -0 "$4" 2>/dev/null || return 1
 		sleep 0.2
 	done
 }
 
-qemu_start a
-a=$qemu
-cat "$work/a.mon.out" > "$work/a.monitor" &
-say "QEMU A (pid $a) boots the guest"
-if ! wait_for "$work/a.log" 'guest-workload: pass done' 600; then
-	say "FAILED: the guest never finished its first pass"
-	tr -d '\r' < "$work/a.log" | sed 's/^/guest A: /'
-	kill $a
-	exit 1
-fi
-hmp a stop
-[ "$mode" = stock ] || pmuctl vm show $a
-hmp a "migrate \"exec:cat > $work/vm.state\""
-i=0
-until hmp a "info migrate"; grep -q 'Migration status: \(completed\|failed\)' "$work/a.monitor"; do
-	i=$((i + 1))
-	[ $i -le 300 ] || break
-	sleep 0.5
-done
-hmp a quit
-for i in $(seq 300); do
-	kill -0 $a 2>/dev/null || break
-	sleep 0.2
-done
-kill $a 2>/dev/null && say "FAILED: QEMU A did not quit; killed"
-wait $a
-a_rc=$?
-tr -d '\r' < "$work/a.log" | sed 's/^/guest A: /'
-cat "$work/a.out"
-grep 'Migration status' "$work/a.monitor" | tail -n 1
-check "QEMU A saved the VM (migration completed)" grep -q 'Migration status: completed' "$work/a.monitor"
-check "QEMU A exited 0" [ $a_rc = 0 ]
-say "state file: $(stat -c %s "$work/vm.state" 2>/dev/null) bytes"
-
-qemu_start b -incoming "exec:cat $work/vm.state"
-b=$qemu
-cat "$work/b.mon.out" > "$work/b.monitor" &
-say "QEMU B (pid $b) restores it"
-# A was stopped when it was saved, so B stays paused once the state is in
-# (as libvirt's restore, B is then told to continue).
-i=0
-until tr -d '\r' < "$work/b.monitor" | grep -q '^VM status: paused$'; do
-	i=$((i + 1))
-	[ $i -le 600 ] || { say "FAILED: QEMU B never reached 'paused'"; fail=1; break; }
-	hmp b "info status"
-	sleep 0.5
-done
-hmp b cont
-# B's mode is settled at its first KVM_RUN, right after cont: ask pmuctl
-# until it shows one, while the guest still has its pause to sleep.
-vm_json=
-if [ "$mode" != stock ]; then
-	for i in $(seq 50); do
-		vm_json=$(pmuctl -j vm show $b)
-		grep -q '"mode":"[a-z]' <<< "$vm_json" && break
+# save NAME STATE: in the guest's pause, stop NAME, migrate it to STATE
+# through the monitor and have it quit.
+save() {
+	local name=$1 state=$2 pid=${pids[$1]} i rc
+	hmp "$name" stop
+	[ "$mode" = stock ] || pmuctl vm show "$pid"
+	hmp "$name" "migrate \"exec:cat > $state\""
+	for i in $(seq 300); do
+		hmp "$name" "info migrate"
+		grep -q 'Migration status: \(completed\|failed\)' "$work/$name.monitor" && break
+		sleep 0.5
 	done
-	pmuctl vm show $b
-fi
+	hmp "$name" quit
+	for i in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill "$pid" 2>/dev/null && say "FAILED: QEMU $name did not quit; killed"
+	wait "$pid"
+	rc=$?
+	tr -d '\r' < "$work/$name.log" | sed "s/^/guest $name: /"
+	cat "$work/$name.out"
+	grep 'Migration status' "$work/$name.monitor" | tail -n 1
+	check "QEMU $name saved the VM (migration completed)" \
+		grep -q 'Migration status: completed' "$work/$name.monitor"
+	check "QEMU $name exited 0" [ $rc = 0 ]
+	say "state file: $(stat -c %s "$state" 2>/dev/null) bytes"
+}
+
+# restore NAME STATE: a new QEMU NAME from STATE, told to continue (the
+# saved VM was stopped, so it stays paused once the state is in, as after
+# libvirt's restore); pmuctl shows its VM once its first KVM_RUN settled
+# the mode, while the guest still has its pause to sleep.
+restore() {
+	local name=$1 state=$2 i json=
+	qemu_start "$name" -incoming "exec:cat $state"
+	pids[$name]=$qemu
+	cat "$work/$name.mon.out" > "$work/$name.monitor" 2>/dev/null &
+	say "QEMU $name (pid $qemu) restores it"
+	for i in $(seq 600); do
+		tr -d '\r' < "$work/$name.monitor" | grep -q '^VM status: paused$' && break
+		hmp "$name" "info status"
+		sleep 0.5
+	done
+	tr -d '\r' < "$work/$name.monitor" | grep -q '^VM status: paused$' ||
+		{ say "FAILED: QEMU $name never reached 'paused'"; fail=1; }
+	hmp "$name" cont
+	[ "$mode" != stock ] || return 0
+	for i in $(seq 100); do
+		json=$(pmuctl -j vm show "$qemu")
+		grep -q '"mode":"[a-z]' <<< "$json" && break
+		sleep 0.05
+	done
+	pmuctl vm show "$qemu"
+	check "pmuctl: $name's VM (pid $qemu) is $mode" \
+		grep -q "\"pid\":$qemu,\"mode\":\"$mode\"" <<< "$json"
+}
+
+declare -A pids
+# Nothing of ours outlives the script: the plan runner waits for its
+# output to close.
+trap 'kill $(jobs -p) 2>/dev/null' EXIT
+qemu_start a
+pids[a]=$qemu
+cat "$work/a.mon.out" > "$work/a.monitor" 2>/dev/null &
+say "QEMU A (pid $qemu) boots the guest"
+# Two pauses: perf stat's (A to B), then perf record's (B to C).
+current=a
+for next in b c; do
+	if ! wait_for "$work/$current.log" 'guest-workload: pass done' 600 "${pids[$current]}"; then
+		say "FAILED: the guest never reached its pause in QEMU $current"
+		tr -d '\r' < "$work/$current.log" | sed "s/^/guest $current: /"
+		cat "$work/$current.out"
+		rm -rf "$work"
+		exit 1
+	fi
+	save $current "$work/$current.state"
+	restore $next "$work/$current.state"
+	current=$next
+done
+
+last=${pids[$current]}
 i=0
-while kill -0 $b 2>/dev/null; do
+while kill -0 "$last" 2>/dev/null; do
 	i=$((i + 1))
 	if [ $i -gt 3000 ]; then
-		say "FAILED: QEMU B still runs after 600 s; its monitor says:"
-		hmp b "info status"
+		say "FAILED: QEMU $current still runs after 600 s; its monitor says:"
+		hmp $current "info status"
 		sleep 1
-		cat "$work/b.monitor"
-		kill $b
+		cat "$work/$current.monitor"
+		kill "$last"
 		fail=1
 		break
 	fi
 	sleep 0.2
 done
-wait $b
-b_rc=$?
-tr -d '\r' < "$work/b.log" | sed 's/^/guest B: /'
-cat "$work/b.out"
-check "QEMU B exited 0" [ $b_rc = 0 ]
-check "the guest's plan passed after the restore" grep -q '^RIG-DONE .* failed=0' "$work/b.log"
-if [ "$mode" != stock ]; then
-	check "pmuctl: B's VM (pid $b) is $mode" \
-		grep -q "\"pid\":$b,\"mode\":\"$mode\"" <<< "$vm_json"
-fi
+wait "$last"
+rc=$?
+tr -d '\r' < "$work/$current.log" | sed "s/^/guest $current: /"
+cat "$work/$current.out"
+check "QEMU $current exited 0" [ $rc = 0 ]
+check "the guest's plan passed after the restores" grep -q '^RIG-DONE .* failed=0' "$work/$current.log"
 rm -rf "$work"
 exit $fail

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# guest-perf stat|record|saved|bench   (inside the L2 guest, /rig/bin/guest-perf)
+# guest-perf stat|record|saved|saved-record|bench   (inside the L2 guest,
+#                                                 /rig/bin/guest-perf)
 #
 # Owns: what the user-path tests (issue 12) check inside a Linux guest that
 # Debian's QEMU runs on the rig's KVM: Debian's perf, on the guest's PMU, on
@@ -24,12 +25,15 @@
 #         instructions is <not supported>.
 # record  perf record -F 1000 -e cycles, perf report: at least 20 samples
 #         and at least 90% of them in spin_loop.
-# saved   perf stat -e cycles,instructions (and its :u and :k halves where
-#         the guest has the counters) over two passes with a pause between
-#         them, in which the VMM saves the VM and another VMM restores it
-#         (tests/rig/rootfs/vmm-save-restore.sh): the counts continue, so
-#         instructions is within 1% of both passes' total. The guest's PMU
+# saved   perf stat -e cycles,instructions over two passes with a pause
+#         between them, in which the VMM saves the VM and another VMM
+#         restores it (tests/rig/rootfs/vmm-save-restore.sh): the count
+#         goes on, within 1% above both passes' total. The guest's PMU
 #         interrupt count before and after is printed.
+# saved-record  perf record -e instructions:u -c 2000000 the same way,
+#         across another save and restore: exactly 50 samples for the
+#         loops' 10^8 user instructions (the counting went on, no overflow
+#         interrupt was lost or added).
 # bench   the cost of profiling the guest (make bench): guest-workload's
 #         own count of virtual-counter ticks around its loop of 10^8
 #         iterations (under -icount shift=0: instructions the whole rig
@@ -160,11 +164,16 @@ record)
 		sh -c "echo '$top' | grep -q 'spin_loop' && [ '${share:-0}' -ge 90 ]"
 	;;
 saved)
-	events=cycles,instructions
-	[ "$counters" -lt 3 ] || events=$events,instructions:u,instructions:k
-	echo "guest-perf: perf stat -e $events -- guest-workload -p 8 $iterations $iterations"
+	# The workload's task sleeps in the pause, so perf has switched its
+	# events out: the counts the save carries are in the guest's memory,
+	# and perf programs the counters again when the task wakes in the
+	# restored VM. (Counters live in the PMU across a restore are checked
+	# by the kselftest restored_counters_count_from_the_first_instruction;
+	# with system-wide events here, QEMU 7.2 lost the count from before
+	# the save in stock and partitioned VMs alike: docs/rig.md.)
+	echo "guest-perf: perf stat -e cycles,instructions -- guest-workload -p 8 $iterations $iterations"
 	grep -i pmu /proc/interrupts
-	perf stat -x, -o /tmp/stat.csv -e $events -- \
+	perf stat -x, -o /tmp/stat.csv -e cycles,instructions -- \
 		/tmp/guest-workload -p 8 $iterations $iterations
 	grep -i pmu /proc/interrupts
 	cat $root/tmp/stat.csv
@@ -172,8 +181,23 @@ saved)
 	v=$(stat_value $root/tmp/stat.csv instructions)
 	check "instructions over the save and restore $v within 1% above $expect" \
 		within "$v" $expect $((expect + expect / 100))
-	v=$(stat_value $root/tmp/stat.csv cycles)
-	check "cycles counted ($v)" sh -c "case '$v' in ''|*[!0-9]*|0) exit 1;; esac"
+	;;
+saved-record)
+	# Sampling across a save and restore with a fixed period: perf keeps
+	# the period's remainder while the task sleeps, so the loops' 10^8
+	# user instructions (and the workload's few thousand of start-up)
+	# give exactly 50 samples; a lost or an extra overflow interrupt
+	# gives 49 or 51.
+	period=2000000
+	expect=$((4 * iterations / period))
+	echo "guest-perf: perf record -e instructions:u -c $period -- guest-workload -p 8 $iterations $iterations"
+	perf record -e instructions:u -c $period -o /tmp/saved.data -- \
+		/tmp/guest-workload -p 8 $iterations $iterations 2>&1
+	perf report -i /tmp/saved.data --stdio --sort sym > $root/tmp/saved-report.txt 2>&1
+	grep -v '^$' $root/tmp/saved-report.txt | head -n 12
+	samples=$(sed -n 's/^# Samples: \([0-9]*\).*/\1/p' $root/tmp/saved-report.txt | head -n 1)
+	check "one sample per $period user instructions over the save and restore: $samples, want $expect" \
+		test "${samples:-0}" = $expect
 	;;
 bench)
 	[ "$icount" = 1 ] || { echo "guest-perf: bench needs -icount"; exit 1; }
@@ -201,7 +225,7 @@ bench)
 	done
 	;;
 *)
-	echo "usage: guest-perf stat|record|saved|bench" >&2
+	echo "usage: guest-perf stat|record|saved|saved-record|bench" >&2
 	exit 2
 	;;
 esac
