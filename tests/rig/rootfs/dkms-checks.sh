@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# rig-dkms-check loaded|no-shim|kernel-hook   (inside the rig's Debian
-#                                  userland, /rig/bin/; plans/user-path.plan)
+# rig-dkms-check loaded|no-shim|kernel-hook|bad-input   (inside the rig's
+#                        Debian userland, /rig/bin/; plans/user-path.plan)
 #
 # Owns: the DKMS checks of the user path (issue 12), after the packages
 # (linux-headers of the rig kernel, kvm-pmu-partition-dkms) were installed
@@ -22,6 +22,9 @@
 # kernel-hook  after dkms uninstall for the running (shim) kernel, the DKMS
 #          kernel hook for it (as when its package is reinstalled) exits 0
 #          and installs the module again.
+# bad-input  dkms build for a kernel without headers, and QEMU without
+#          access to /dev/kvm (run as nobody): each fails with a message that
+#          says why (dkms's and QEMU's own).
 set -u
 name=kvm-pmu-partition
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' /usr/src/$name-*/dkms.conf | head -n 1)
@@ -109,8 +112,25 @@ kernel-hook)
 	dkms status -m $name -v "$version" -k "$kver" | tee /tmp/dkms.status
 	check "and installed the module again" grep -q ': installed' /tmp/dkms.status
 	;;
+bad-input)
+	# What an administrator sees on the other bad inputs of this path.
+	dkms build -m $name -v "$version" -k "$kver-noheaders" > /tmp/dkms-noheaders.out 2>&1
+	rc=$?
+	cat /tmp/dkms-noheaders.out
+	check "dkms build for a kernel without headers fails (exit $rc)" [ $rc != 0 ]
+	check "and says the headers cannot be found" \
+		grep -q "headers for kernel $kver-noheaders cannot be found" /tmp/dkms-noheaders.out
+	# A VMM without access to /dev/kvm (here: QEMU as nobody).
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		qemu-system-aarch64 -accel kvm -M virt -display none -nodefaults \
+		> /tmp/qemu-nokvm.out 2>&1 < /dev/null
+	rc=$?
+	cat /tmp/qemu-nokvm.out
+	check "QEMU without /dev/kvm access fails (exit $rc)" [ $rc != 0 ]
+	check "and says why" grep -q "Could not access KVM kernel module: Permission denied" /tmp/qemu-nokvm.out
+	;;
 *)
-	echo "usage: rig-dkms-check loaded|no-shim|kernel-hook" >&2
+	echo "usage: rig-dkms-check loaded|no-shim|kernel-hook|bad-input" >&2
 	exit 2
 	;;
 esac
