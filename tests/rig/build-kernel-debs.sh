@@ -12,7 +12,8 @@
 # are rebuilt with the cross compiler (scripts/package/install-extmod-build),
 # so they run on the arm64 rig. linux-libc-dev is made too and dropped.
 # Outputs: OUTDIR/linux-image-*.deb and OUTDIR/linux-headers-*.deb (older
-#   ones removed); the package version is <release>-1.
+#   ones removed); the package version is <release>-1. Nothing is done when
+#   both are newer than KOUT's Image, Module.symvers and .config.
 # Needs: dpkg-dev and debhelper (dh_listpackages) on the build machine
 #   (setup-host.sh installs them); no build-dependency check (-d): the
 #   cross toolchain is this machine's, not a Debian build environment.
@@ -29,6 +30,17 @@ for tool in dpkg-buildpackage dh_listpackages; do
 		{ echo "build-kernel-debs: needs $tool (dpkg-dev, debhelper; make setup)" >&2; exit 1; }
 done
 release=$(cat "$kout/include/config/kernel.release")
+# Up to date: both packages newer than the kernel build they come from.
+image=$kout/arch/arm64/boot/Image
+if [ -f "$outdir/linux-image-${release}_$release-1_arm64.deb" ] &&
+	[ -f "$outdir/linux-headers-${release}_$release-1_arm64.deb" ] &&
+	[ -z "$(find "$image" "$kout/Module.symvers" "$kout/.config" \
+		-newer "$outdir/linux-image-${release}_$release-1_arm64.deb" 2>/dev/null)" ] &&
+	[ -z "$(find "$image" "$kout/Module.symvers" "$kout/.config" \
+		-newer "$outdir/linux-headers-${release}_$release-1_arm64.deb" 2>/dev/null)" ]; then
+	echo "build-kernel-debs: $outdir is up to date with $kout"
+	exit 0
+fi
 # bindeb-pkg writes its results next to KOUT, under these names.
 parent=$(dirname "$kout")
 results=("$parent"/linux-{image,headers}-"$release"_"$release"-1_arm64.deb
