@@ -17,6 +17,7 @@ static const char * const partition_hook_names[PARTITION_HOOK_COUNT] = {
 	[PARTITION_HOOK_VCPU_DESTROY] = "vcpu_destroy",
 	[PARTITION_HOOK_VCPU_FIRST_RUN] = "vcpu_first_run",
 	[PARTITION_HOOK_ATTR] = "attr",
+	[PARTITION_HOOK_SET_PMREG_RAW] = "set_pmreg_raw",
 	[PARTITION_HOOK_MAX_COUNTERS] = "max_counters",
 	[PARTITION_HOOK_SYSREG_ACCESS] = "sysreg_access",
 	[PARTITION_HOOK_HANDLE_PMCR] = "handle_pmcr",

@@ -552,6 +552,25 @@ static int hook_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
 }
 
 /* Under config_lock, at vCPU init, SET_PMU and user-space PMCR writes. */
+/*
+ * KVM_SET_ONE_REG of PM{C,I}NTEN{SET,CLR} or PMOVS{SET,CLR}: process
+ * context, vcpu->mutex held, the vCPU not running. A VM in a module mode
+ * (committed, or chosen or defaulted before its first run, when a VMM
+ * restores it) stores the value as given, as upstream KVM does for every
+ * VM since commit f2aeb7bbd574: a VMM that restores every register of
+ * KVM_GET_REG_LIST in its order would otherwise clear with PMCNTENCLR what
+ * it set with PMCNTENSET, and a restored guest's live counters would stop
+ * (docs/partition.md "Saving and restoring a vCPU"). Emulated VMs keep
+ * 6.12's guest-write semantics.
+ */
+static bool hook_set_pmreg_raw(struct kvm_vcpu *vcpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+
+	partition_count_hook(PARTITION_HOOK_SET_PMREG_RAW);
+	return state && vm_visible_mode(state->vm) != PARTITION_MODE_EMULATED;
+}
+
 static u8 hook_max_counters(struct kvm *kvm, u8 hardware_counters)
 {
 	struct partition_vm *vm;
@@ -693,6 +712,7 @@ const struct kvm_pmu_hooks partition_hooks = {
 	.on_vcpu_destroy = hook_vcpu_destroy,
 	.on_vcpu_first_run = hook_vcpu_first_run,
 	.on_attr = hook_attr,
+	.on_set_pmreg_raw = hook_set_pmreg_raw,
 	.on_max_counters = hook_max_counters,
 	.on_sysreg_access = hook_sysreg_access,
 	.on_handle_pmcr = hook_handle_pmcr,

@@ -22,10 +22,10 @@
 #define HOOK_CALLS	"/sys/kernel/debug/kvm_pmu_partition/hook_calls"
 
 static const char * const hooks[] = {
-	"vcpu_init", "vcpu_destroy", "vcpu_first_run", "attr", "max_counters",
-	"sysreg_access", "handle_pmcr", "vcpu_reset", "vcpu_load", "vcpu_put",
-	"setup_mdcr", "overflow_status", "hyp_sysreg", "host_pmu_ctrl",
-	"host_pmu_irq",
+	"vcpu_init", "vcpu_destroy", "vcpu_first_run", "attr", "set_pmreg_raw",
+	"max_counters", "sysreg_access", "handle_pmcr", "vcpu_reset",
+	"vcpu_load", "vcpu_put", "setup_mdcr", "overflow_status", "hyp_sysreg",
+	"host_pmu_ctrl", "host_pmu_irq",
 };
 #define HOOK_COUNT (sizeof(hooks) / sizeof(hooks[0]))
 

@@ -3,8 +3,9 @@
  * A one-vCPU VM with PMUv3 and an in-kernel vGICv3, built with the KVM
  * selftest library the way 6.12's vpmu_counter_access does, and a guest
  * that programs its PMU (INST_RETIRED on counter 0, the cycle counter),
- * runs a loop and reports both counts; and pin_to_cpu() for tests that move
- * a vCPU between CPUs.
+ * runs a loop and reports both counts; pin_to_cpu() for tests that move
+ * a vCPU between CPUs; and copy_pmu_one_regs(), a VMM's save and restore
+ * of the PMU registers (uses kselftest.h's ksft_print_msg()).
  */
 #ifndef PMU_VM_H
 #define PMU_VM_H
@@ -152,6 +153,49 @@ static inline void pmu_vm_destroy(struct pmu_vm *p)
 {
 	close(p->gic_fd);
 	kvm_vm_free(p->vm);
+}
+
+/* The PMU registers of KVM_GET_REG_LIST: op0 3, CRn 9 CRm 12-14, CRn 14 CRm 8-15. */
+static inline bool is_pmu_one_reg(uint64_t id)
+{
+	uint64_t op0, crn, crm;
+
+	if ((id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
+		return false;
+	op0 = (id & KVM_REG_ARM64_SYSREG_OP0_MASK) >> KVM_REG_ARM64_SYSREG_OP0_SHIFT;
+	crn = (id & KVM_REG_ARM64_SYSREG_CRN_MASK) >> KVM_REG_ARM64_SYSREG_CRN_SHIFT;
+	crm = (id & KVM_REG_ARM64_SYSREG_CRM_MASK) >> KVM_REG_ARM64_SYSREG_CRM_SHIFT;
+	return op0 == 3 && ((crn == 9 && crm >= 12) || (crn == 14 && crm >= 8));
+}
+
+/*
+ * Saves @from's PMU state and restores it into @to the way QEMU, crosvm
+ * and Firecracker migrate a vCPU: GET every PMU register of
+ * KVM_GET_REG_LIST, then SET each, in the list's order, to the value GET
+ * returned. Returns the number of registers copied; a SET that fails is
+ * printed and counted in *@set_errors.
+ */
+static inline int copy_pmu_one_regs(struct kvm_vcpu *from, struct kvm_vcpu *to,
+				    int *set_errors)
+{
+	struct kvm_reg_list *list = vcpu_get_reg_list(from);
+	uint64_t value;
+	int copied = 0;
+
+	*set_errors = 0;
+	for (uint64_t i = 0; i < list->n; i++) {
+		if (!is_pmu_one_reg(list->reg[i]) ||
+		    __vcpu_get_reg(from, list->reg[i], &value))
+			continue;
+		copied++;
+		if (__vcpu_set_reg(to, list->reg[i], value)) {
+			ksft_print_msg("SET_ONE_REG 0x%llx = 0x%lx: %s\n", list->reg[i],
+				       value, strerror(errno));
+			(*set_errors)++;
+		}
+	}
+	free(list);
+	return copied;
 }
 
 #endif /* PMU_VM_H */

@@ -6,18 +6,21 @@
 #
 # Owns: saving and restoring a running guest through the VMM (issue 12,
 # docs/partition.md "Saving and restoring a vCPU"). QEMU A boots the guest
-# as rig-kvm-guest-perf does, with plan guest-saved, whose two entries each
-# run two passes of guest-workload with an 8 s pause between them: perf
-# stat -e cycles,instructions..., then perf record -e instructions:u with
-# a fixed period. In each pause the running QEMU is stopped, migrated to a
-# file (HMP "migrate exec:cat > FILE": the state QEMU reads with
-# KVM_GET_ONE_REG) and quits, and a new one starts with -incoming from that
-# file (KVM_SET_ONE_REG before its first KVM_RUN) and is told to continue
-# (HMP cont): A to B in perf stat's pause, B to C in perf record's. The
-# guest checks that the counts went on from where they were and that the
-# sampling interrupts went on (guest-perf.sh saved, saved-record); here:
-# each save completed, each QEMU exited 0, pmuctl shows each restored VM in
-# MODE, and the guest's plan passed in C.
+# as rig-kvm-guest-perf does, with plan guest-saved, whose three entries
+# each run two passes of guest-workload with an 8 s pause between them:
+# perf stat -e cycles,instructions, the same with -a (system-wide: the
+# counters stay live in the PMU through the save), then perf record -e
+# instructions:u with a fixed period. In each pause the running QEMU is
+# stopped, migrated to a file (HMP "migrate exec:cat > FILE": the state
+# QEMU reads with KVM_GET_ONE_REG) and quits, and a new one starts with
+# -incoming from that file (KVM_SET_ONE_REG before its first KVM_RUN) and
+# is told to continue (HMP cont): A to B in perf stat's pause, B to C in
+# perf stat -a's, C to D in perf record's. The guest checks that the
+# counts went on from where they were and that the sampling interrupts
+# went on (guest-perf.sh saved, saved-live, saved-record); here: each save
+# completed, each QEMU exited 0, pmuctl shows each restored VM in MODE,
+# and the guest's plan passed in D. For the module's modes: stock 6.12
+# stops live counters at a restore (guest-perf.sh saved-live).
 # The monitor is HMP on a pair of named pipes (-chardev pipe), so no socket
 # tool is needed.
 set -u
@@ -136,9 +139,10 @@ qemu_start a
 pids[a]=$qemu
 cat "$work/a.mon.out" > "$work/a.monitor" 2>/dev/null &
 say "QEMU A (pid $qemu) boots the guest"
-# Two pauses: perf stat's (A to B), then perf record's (B to C).
+# Three pauses: perf stat's (A to B), perf stat -a's (B to C), perf
+# record's (C to D).
 current=a
-for next in b c; do
+for next in b c d; do
 	if ! wait_for "$work/$current.log" 'guest-workload: pass done' 600 "${pids[$current]}"; then
 		say "FAILED: the guest never reached its pause in QEMU $current"
 		tr -d '\r' < "$work/$current.log" | sed "s/^/guest $current: /"
