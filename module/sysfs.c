@@ -321,7 +321,8 @@ VM_ATTR_RO(pid, "%d", vm->pid);
 /* Before the VM runs, the mode it asked for (or default_mode gave it). */
 static enum partition_mode vm_shown_mode(struct partition_vm *vm)
 {
-	return READ_ONCE(vm->committed) ? READ_ONCE(vm->mode) :
+	/* Pairs with vm_commit()'s release: committed means mode is set. */
+	return smp_load_acquire(&vm->committed) ? READ_ONCE(vm->mode) :
 					  READ_ONCE(vm->requested_mode);
 }
 

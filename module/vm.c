@@ -332,8 +332,9 @@ static int vm_commit(struct partition_vm *vm, struct kvm_vcpu *vcpu)
 	}
 	if (mode == PARTITION_MODE_FIXED)
 		partition_fixed_apply(kvm);
-	WRITE_ONCE(vm->committed, true);
 	WRITE_ONCE(vm->mode, mode);
+	/* Lockless readers that see committed see the mode (vm_visible_mode()). */
+	smp_store_release(&vm->committed, true);
 	return 0;
 }
 
@@ -382,7 +383,8 @@ static int hook_vcpu_first_run(struct kvm_vcpu *vcpu)
 /* The mode the VM is in for the attribute's GET: chosen, default or run. */
 static enum partition_mode vm_visible_mode(struct partition_vm *vm)
 {
-	return READ_ONCE(vm->committed) ? READ_ONCE(vm->mode) :
+	/* Pairs with vm_commit()'s release: committed means mode is set. */
+	return smp_load_acquire(&vm->committed) ? READ_ONCE(vm->mode) :
 					  READ_ONCE(vm->requested_mode);
 }
 
@@ -551,17 +553,19 @@ static int hook_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
 	}
 }
 
-/* Under config_lock, at vCPU init, SET_PMU and user-space PMCR writes. */
 /*
  * KVM_SET_ONE_REG of PM{C,I}NTEN{SET,CLR} or PMOVS{SET,CLR}: process
- * context, vcpu->mutex held, the vCPU not running. A VM in a module mode
- * (committed, or chosen or defaulted before its first run, when a VMM
- * restores it) stores the value as given, as upstream KVM does for every
- * VM since commit f2aeb7bbd574: a VMM that restores every register of
- * KVM_GET_REG_LIST in its order would otherwise clear with PMCNTENCLR what
- * it set with PMCNTENSET, and a restored guest's live counters would stop
- * (docs/partition.md "Saving and restoring a vCPU"). Emulated VMs keep
- * 6.12's guest-write semantics.
+ * context, vcpu->mutex held, the vCPU not running, before or after the
+ * VM's first run. A VM in a module mode (committed, or chosen or
+ * defaulted before its first run, when a VMM restores it) stores the
+ * value as given, as upstream KVM does for every VM since commit
+ * f2aeb7bbd574, and KVM then reloads its PMU (KVM_REQ_RELOAD_PMU: the
+ * fixed mode's cycle event follows). Otherwise a VMM that restores every
+ * register of KVM_GET_REG_LIST in its order would clear with PMCNTENCLR
+ * what it set with PMCNTENSET, and a restored guest's live counters would
+ * stop (docs/partition.md "Saving and restoring a vCPU"). Emulated VMs
+ * keep 6.12's guest-write semantics; a VM that the first run sends back to
+ * emulation keeps the values its earlier SETs stored as given.
  */
 static bool hook_set_pmreg_raw(struct kvm_vcpu *vcpu)
 {
@@ -571,6 +575,7 @@ static bool hook_set_pmreg_raw(struct kvm_vcpu *vcpu)
 	return state && vm_visible_mode(state->vm) != PARTITION_MODE_EMULATED;
 }
 
+/* Under config_lock, at vCPU init, SET_PMU and user-space PMCR writes. */
 static u8 hook_max_counters(struct kvm *kvm, u8 hardware_counters)
 {
 	struct partition_vm *vm;

@@ -942,12 +942,14 @@ static void test_restore_before_first_run(void)
 /* Counts, live, a loop: counter 0 CPU_CYCLES, 1 INST_RETIRED, PMCCNTR. */
 static void guest_live_before_save(void)
 {
-	write_sysreg(ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_E, pmcr_el0);
+	write_sysreg(~0UL, pmcntenclr_el0);
+	write_sysreg(~0UL, pmintenclr_el1);
+	write_sysreg(~0UL, pmovsclr_el0);
 	write_sysreg(ARMV8_PMUV3_PERFCTR_CPU_CYCLES, pmevtyper0_el0);
 	write_sysreg(ARMV8_PMUV3_PERFCTR_INST_RETIRED, pmevtyper1_el0);
 	write_sysreg(0, pmccfiltr_el0);
-	write_sysreg(~0UL, pmovsclr_el0);
 	write_sysreg(BIT(0) | BIT(1) | BIT(31), pmcntenset_el0);
+	write_sysreg(ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_E, pmcr_el0);
 	isb();
 	for (int i = 0; i < LIVE_LOOP; i++)
 		asm volatile("nop");
@@ -958,14 +960,41 @@ static void guest_live_before_save(void)
 		GUEST_SYNC(2);
 }
 
-/* The restored guest: a loop first, then the counters and PMOVSSET. */
+/* The restored guest: a loop first, then the counters and PMOVSSET; again. */
 static void guest_live_after_restore(void)
 {
-	for (int i = 0; i < LIVE_LOOP; i++)
-		asm volatile("nop");
-	ucall(UCALL_SYNC, 5, 1, read_sysreg(pmevcntr0_el0), read_sysreg(pmevcntr1_el0),
-	      read_sysreg(pmccntr_el0), read_sysreg(pmovsset_el0));
-	GUEST_DONE();
+	for (;;) {
+		for (int i = 0; i < LIVE_LOOP; i++)
+			asm volatile("nop");
+		ucall(UCALL_SYNC, 5, 1, read_sysreg(pmevcntr0_el0),
+		      read_sysreg(pmevcntr1_el0), read_sysreg(pmccntr_el0),
+		      read_sysreg(pmovsset_el0));
+	}
+}
+
+/*
+ * Whether @after (the guest's counters after a loop of LIVE_LOOP) went on
+ * from @before: by at least the loop, and under -icount by less than 100
+ * times it (without it, the host may preempt the vCPU in the loop).
+ */
+static bool live_counts_continue(const char *when, const uint64_t before[3],
+				 const uint64_t after[3], bool *stopped)
+{
+	static const char * const names[] = { "PMEVCNTR0", "PMEVCNTR1", "PMCCNTR" };
+	bool ok = true;
+
+	*stopped = true;
+	for (int c = 0; c < 3; c++) {
+		if (c == 1 && !pmu.inst_retired)
+			continue;	/* INST_RETIRED counts nothing without -icount */
+		ksft_print_msg("%s: %s %lu, after a loop of %d: %lu (+%ld)\n", when,
+			       names[c], before[c], LIVE_LOOP, after[c],
+			       (long)(after[c] - before[c]));
+		ok &= after[c] >= before[c] + LIVE_LOOP &&
+		      (!icount || after[c] < before[c] + 100 * LIVE_LOOP);
+		*stopped &= after[c] == before[c];
+	}
+	return ok;
 }
 
 /*
@@ -976,9 +1005,10 @@ static void guest_live_after_restore(void)
  * restoring a vCPU"). The VMM does what QEMU's migration does
  * (copy_pmu_one_regs()). After a loop of LIVE_LOOP instructions each
  * counter must have grown by at least the loop (one cycle per instruction
- * under -icount) and less than 100 times it, and no overflow flag may be
- * set. Covers partitioned VMs (FGT and fgt=off) on the host this runs on,
- * counters far from overflow.
+ * under -icount) and, under -icount, less than 100 times it; no overflow flag may be
+ * set; then the same VM, which has run, is restored to the values it holds
+ * (loadvm) and must go on counting too. Covers partitioned VMs (FGT and
+ * fgt=off) on the host this runs on, counters far from overflow.
  * Stock 6.12 breaks the rule: its SET of PMCNTENCLR clears what PMCNTENSET
  * set (upstream fixed that in commit f2aeb7bbd574, which 6.12 lacks), so
  * the restored counters stand still; and SET of PMOVSSET/CLR cannot clear
@@ -990,13 +1020,12 @@ static void guest_live_after_restore(void)
  */
 static void test_live_save_restore(void)
 {
-	static const char * const names[] = { "PMEVCNTR0", "PMEVCNTR1", "PMCCNTR" };
 	static const uint64_t counter_regs[] = {
 		SYS_PMEVCNTRn_EL0(0), SYS_PMEVCNTRn_EL0(1), SYS_PMCCNTR_EL0,
 	};
-	uint64_t saved[3], overflow;
-	int copied, set_errors, c;
-	bool ok, counts_ok = true, stopped = true;
+	uint64_t saved[3], restored[3], again[3], overflow;
+	int copied, set_errors, again_errors, c;
+	bool ok, counts_ok, again_ok, stopped, again_stopped;
 	struct ucall uc;
 	struct tvm a, b;
 
@@ -1012,27 +1041,28 @@ static void test_live_save_restore(void)
 	tvm_destroy(&a);
 	ok = ok && run_to_ucall(b.vcpu, &uc) == UCALL_SYNC && uc.args[0] == 1;
 	note_vm_mode(b.vcpu, "live restore");
+	for (c = 0; c < 3; c++)
+		restored[c] = uc.args[1 + c];
 	overflow = uc.args[4];
-	for (c = 0; ok && c < 3; c++) {
-		uint64_t restored = uc.args[1 + c];
+	counts_ok = ok && live_counts_continue("restored into a new VM", saved, restored,
+					       &stopped);
 
-		if (c == 1 && !pmu.inst_retired)
-			continue;	/* INST_RETIRED counts nothing without -icount */
-		ksft_print_msg("%s: saved %lu (live), after the restore and a loop of %d: %lu (+%ld)\n",
-			       names[c], saved[c], LIVE_LOOP, restored,
-			       (long)(restored - saved[c]));
-		counts_ok &= restored >= saved[c] + LIVE_LOOP &&
-			     restored < saved[c] + 100 * LIVE_LOOP;
-		stopped &= restored == saved[c];
-	}
-	ksft_print_msg("%d PMU registers copied, %d SET errors, PMOVSSET after the restore 0x%lx\n",
-		       copied, set_errors, overflow);
-	ok = ok && copied > 10 && !set_errors;
+	/* loadvm: the same VM, after it ran, restored to what it holds. */
+	copy_pmu_one_regs(b.vcpu, b.vcpu, &again_errors);
+	ok = ok && run_to_ucall(b.vcpu, &uc) == UCALL_SYNC && uc.args[0] == 1;
+	for (c = 0; c < 3; c++)
+		again[c] = uc.args[1 + c];
+	overflow |= uc.args[4];
+	again_ok = ok && live_counts_continue("restored into the same VM", restored, again,
+					      &again_stopped);
+	ksft_print_msg("%d PMU registers copied, %d + %d SET errors, PMOVSSET after the restores 0x%lx\n",
+		       copied, set_errors, again_errors, overflow);
+	ok = ok && copied > 10 && !set_errors && !again_errors;
 	if (mode == MODE_STOCK)
 		ksft_test_result(ok && stopped,
 				 "stock_6_12_live_counters_stand_still_after_save_and_restore\n");
 	else
-		ksft_test_result(ok && counts_ok && !overflow,
+		ksft_test_result(ok && counts_ok && again_ok && !overflow,
 				 "live_counters_continue_after_save_and_restore\n");
 	tvm_destroy(&b);
 }
