@@ -28,6 +28,7 @@
 /* The hooks the module counts, as its hook_calls file lists them. */
 static char hooks[MAX_HOOKS][64];
 static size_t hook_count;
+static bool plan_set;
 
 /*
  * Reads the counts of every hook in hook_calls; the first call also takes
@@ -50,8 +51,11 @@ static void read_hook_calls(long long counts[MAX_HOOKS])
 		for (i = 0; i < hook_count; i++)
 			if (!strcmp(name, hooks[i]))
 				break;
-		if (i == hook_count && hook_count < MAX_HOOKS)
+		if (i == hook_count && hook_count < MAX_HOOKS) {
+			if (plan_set)	/* the plan counted the first read's hooks */
+				ksft_exit_fail_msg("%s lists a new hook %s\n", HOOK_CALLS, name);
 			strcpy(hooks[hook_count++], name);
+		}
 		if (i < MAX_HOOKS)
 			counts[i] = count;
 	}
@@ -124,6 +128,7 @@ int main(void)
 	if (hook_count < 10)
 		ksft_exit_fail_msg("%s lists %zu hooks\n", HOOK_CALLS, hook_count);
 	ksft_set_plan(hook_count + 2);
+	plan_set = true;
 
 	pmu_vm_create(&p);
 	readings = pmu_vm_run(&p);

@@ -4,8 +4,8 @@
  * selftest library the way 6.12's vpmu_counter_access does, and a guest
  * that programs its PMU (INST_RETIRED on counter 0, the cycle counter),
  * runs a loop and reports both counts; pin_to_cpu() for tests that move
- * a vCPU between CPUs; and copy_pmu_one_regs(), a VMM's save and restore
- * of the PMU registers (uses kselftest.h's ksft_print_msg()).
+ * a vCPU between CPUs; and save/restore/copy_pmu_one_regs(), a VMM's save
+ * and restore of the PMU registers (uses kselftest.h's ksft_print_msg()).
  */
 #ifndef PMU_VM_H
 #define PMU_VM_H
@@ -168,34 +168,61 @@ static inline bool is_pmu_one_reg(uint64_t id)
 	return op0 == 3 && ((crn == 9 && crm >= 12) || (crn == 14 && crm >= 8));
 }
 
+/* A vCPU's PMU registers as a VMM saves them: KVM_GET_REG_LIST's order. */
+#define PMU_ONE_REGS_MAX	128
+struct pmu_one_regs {
+	int count;
+	uint64_t id[PMU_ONE_REGS_MAX];
+	uint64_t value[PMU_ONE_REGS_MAX];
+};
+
+/* GET every PMU register of KVM_GET_REG_LIST, in the list's order. */
+static inline void save_pmu_one_regs(struct kvm_vcpu *vcpu, struct pmu_one_regs *regs)
+{
+	struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
+
+	regs->count = 0;
+	for (uint64_t i = 0; i < list->n && regs->count < PMU_ONE_REGS_MAX; i++) {
+		if (!is_pmu_one_reg(list->reg[i]) ||
+		    __vcpu_get_reg(vcpu, list->reg[i], &regs->value[regs->count]))
+			continue;
+		regs->id[regs->count++] = list->reg[i];
+	}
+	free(list);
+}
+
 /*
- * Saves @from's PMU state and restores it into @to the way QEMU, crosvm
- * and Firecracker migrate a vCPU: GET every PMU register of
- * KVM_GET_REG_LIST, then SET each, in the list's order, to the value GET
- * returned. Returns the number of registers copied; a SET that fails is
- * printed and counted in *@set_errors.
+ * SET each saved register, in the saved order, to its saved value, as
+ * QEMU, crosvm and Firecracker restore a vCPU. Returns the number of SETs
+ * that failed (each printed).
+ */
+static inline int restore_pmu_one_regs(struct kvm_vcpu *vcpu,
+				       const struct pmu_one_regs *regs)
+{
+	int errors = 0;
+
+	for (int i = 0; i < regs->count; i++) {
+		if (__vcpu_set_reg(vcpu, regs->id[i], regs->value[i])) {
+			ksft_print_msg("SET_ONE_REG 0x%lx = 0x%lx: %s\n", regs->id[i],
+				       regs->value[i], strerror(errno));
+			errors++;
+		}
+	}
+	return errors;
+}
+
+/*
+ * Saves @from's PMU state and restores it into @to: a migration. Returns
+ * the number of registers copied; failed SETs go to *@set_errors.
  */
 static inline int copy_pmu_one_regs(struct kvm_vcpu *from, struct kvm_vcpu *to,
 				    int *set_errors)
 {
-	struct kvm_reg_list *list = vcpu_get_reg_list(from);
-	uint64_t value;
-	int copied = 0;
+	static struct pmu_one_regs regs;
 
-	*set_errors = 0;
-	for (uint64_t i = 0; i < list->n; i++) {
-		if (!is_pmu_one_reg(list->reg[i]) ||
-		    __vcpu_get_reg(from, list->reg[i], &value))
-			continue;
-		copied++;
-		if (__vcpu_set_reg(to, list->reg[i], value)) {
-			ksft_print_msg("SET_ONE_REG 0x%llx = 0x%lx: %s\n", list->reg[i],
-				       value, strerror(errno));
-			(*set_errors)++;
-		}
-	}
-	free(list);
-	return copied;
+	save_pmu_one_regs(from, &regs);
+	*set_errors = restore_pmu_one_regs(to, &regs);
+	return regs.count;
 }
 
 #endif /* PMU_VM_H */
