@@ -1067,9 +1067,13 @@ static void test_live_save_restore(void)
 		rewound &= !icount || again[c] < ahead[c] + LIVE_LOOP;
 	}
 	overflow |= uc.args[4];
-	again_ok = ok && rewound &&
-		   live_counts_continue("restored into the same VM", restored, again,
+	/* Printed before any verdict, so a failure shows its values. */
+	again_ok = live_counts_continue("restored into the same VM", restored, again,
 					&again_stopped);
+	if (!rewound)
+		ksft_print_msg("not rewound: before the restore the VM had got to %lu %lu %lu\n",
+			       ahead[0], ahead[1], ahead[2]);
+	again_ok = again_ok && ok && rewound;
 	ksft_print_msg("%d PMU registers copied, %d + %d SET errors, PMOVSSET after the restores 0x%lx\n",
 		       copied, set_errors, again_errors, overflow);
 	ok = ok && copied > 10 && !set_errors && !again_errors;
