@@ -16,7 +16,10 @@
 #                of check
 #   make rootfs  the rig's Debian arm64 userland image (build/rootfs.ext4)
 #   make deb     Debian packages of the DKMS module and pmuctl (arm64,
-#                amd64) in build/debs-out/
+#                amd64; the arm64 one with pmu-overflow-trace) in
+#                build/debs-out/
+#   make pmu-overflow-trace  the libbpf tracer of overflow delivery, for
+#                arm64 (static) and the build host (its tests)
 #   make user-path  the user path on the rig's Debian userland: packages,
 #                DKMS, modprobe, QEMU running a Linux guest with perf
 #                (stock, partitioned, fixed), a save and restore
@@ -47,6 +50,7 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
 
 .PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
 	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
+	pmu-overflow-trace \
 	kernel-debug module-debug initramfs-debug check-debug rootfs deb \
 	kernel-rootfs kernel-debs user-path demo-initramfs
 
@@ -65,6 +69,16 @@ pmuctl: setup
 	$(MAKE) -C tools/pmuctl O=$(BUILD)/pmuctl-host
 	$(MAKE) -C tools/pmuctl O=$(BUILD)/pmuctl-arm64 \
 		CC=aarch64-linux-gnu-gcc LDFLAGS=-static
+
+# The libbpf CO-RE tracer of overflow delivery (issue 13,
+# tools/pmu-overflow-trace): its vmlinux.h comes from the BTF of the rig
+# kernel (kernel-rootfs, CONFIG_DEBUG_INFO_BTF).
+TRACE_VMLINUX ?= $(ROOTFS_KOUT)/vmlinux
+pmu-overflow-trace: setup kernel-rootfs
+	$(MAKE) -C tools/pmu-overflow-trace O=$(BUILD)/pmu-overflow-trace-host \
+		VMLINUX=$(TRACE_VMLINUX)
+	$(MAKE) -C tools/pmu-overflow-trace O=$(BUILD)/pmu-overflow-trace-arm64 \
+		VMLINUX=$(TRACE_VMLINUX) CC=aarch64-linux-gnu-gcc LDFLAGS=-static
 
 qemu: setup
 	@tests/rig/build-qemu.sh
@@ -89,8 +103,9 @@ rootfs: setup
 # Debian packages (issue 12): kvm-pmu-partition-dkms (all) and pmuctl
 # (arm64, amd64), version from dkms.conf, in build/debs-out/
 # (tools/packaging/build-debs.sh; build/debs/ is the rig's download cache).
-deb: pmuctl
-	@tools/packaging/build-debs.sh $(BUILD)/debs-out
+# The arm64 pmuctl package carries pmu-overflow-trace.
+deb: pmuctl pmu-overflow-trace
+	@PMU_OVERFLOW_TRACE_VMLINUX=$(TRACE_VMLINUX) tools/packaging/build-debs.sh $(BUILD)/debs-out
 
 kernel-rootfs: setup
 	@JOBS=$(JOBS) tests/rig/build-kernel.sh --out $(ROOTFS_KOUT) \
@@ -195,7 +210,7 @@ shell: initramfs qemu
 
 clean:
 	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/module clean 2>/dev/null || true
-	rm -rf $(BUILD)/tests $(BUILD)/pmuctl-* $(INITRAMFS)
+	rm -rf $(BUILD)/tests $(BUILD)/pmuctl-* $(BUILD)/pmu-overflow-trace-* $(INITRAMFS)
 
 distclean:
 	rm -rf $(BUILD)

@@ -3,7 +3,9 @@
 #
 # The body of `make check`, run once everything is built: host-side checks
 # (checkpatch --strict on module/ and every shim patch, the series applying
-# to a pristine linux-source-6.12 with patch -p1, pmuctl's own tests, the
+# to a pristine linux-source-6.12 with patch -p1, pmuctl's own tests,
+# pmu-overflow-trace's host tests (bad arguments, help, the checks before
+# loading, its BPF programs through this host's verifier), the
 # HPMN probe on the rig's patched QEMU and on Debian's stock one) as TAP,
 # then the rig (tests/rig/plans/check.plan) booted in the patched QEMU, then
 # the rig again as a host without FEAT_FGT, FEAT_HPMN0 or PMUv3p5
@@ -97,6 +99,10 @@ rm -rf "$pristine"
 
 make -s -C "$top/tools/pmuctl" O="$build/pmuctl-host" test > "$out/pmuctl.txt" 2>&1
 result $? "pmuctl_host_tests" "$out/pmuctl.txt"
+
+make -s -C "$top/tools/pmu-overflow-trace" O="$build/pmu-overflow-trace-host" \
+	VMLINUX="$build/kernel-rootfs/vmlinux" test > "$out/pmu-overflow-trace.txt" 2>&1
+result $? "pmu_overflow_trace_host_tests" "$out/pmu-overflow-trace.txt"
 
 # The rig's QEMU must enforce MDCR_EL2.HPMN the way the Arm ARM says, or no
 # partition isolation test means anything: the bare-metal probe checks

@@ -21,6 +21,14 @@ packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison bc
 	  zlib1g-dev python3-venv dpkg-dev debhelper device-tree-compiler)
 backports_packages=(qemu-system-arm meson python3-pycotap)
 arm64_packages=(busybox-static:arm64)
+# pmu-overflow-trace (tools/pmu-overflow-trace, issue 13): clang builds its
+# BPF object, llvm's llvm-strip strips it, bpftool makes vmlinux.h from the
+# rig kernel's BTF and the skeleton; libbpf-dev (headers, and the library
+# of the host build its tests run) and, through multiarch, the arm64
+# static libraries it links: libbpf, libelf, zlib, zstd (libelf's).
+packages+=(clang llvm bpftool libbpf-dev libzstd-dev)
+trace_arm64_packages=(libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64
+		      libzstd-dev:arm64)
 
 missing() {
 	local p
@@ -30,7 +38,7 @@ missing() {
 	done
 }
 
-need=$(missing "${packages[@]}" "${backports_packages[@]}")
+need=$(missing "${packages[@]}" "${backports_packages[@]}" "${trace_arm64_packages[@]}")
 if [ -z "$need" ] && [ -f "$stamp" ]; then
 	exit 0
 fi
@@ -77,6 +85,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${packages[@]}"
+# After apt-get update with arm64 added (above): multiarch packages.
+apt-get install -y -q --no-install-recommends "${trace_arm64_packages[@]}"
 apt-get install -y -q --no-install-recommends -t bookworm-backports "${backports_packages[@]}"
 mkdir -p "$(dirname "$stamp")"
 touch "$stamp"

@@ -18,17 +18,26 @@
 #       admin tool, manual section 8), its man page (gzipped here) and its
 #       bash completion in /usr/share/bash-completion/completions/pmuctl;
 #       Depends: libc6 (>= the highest GLIBC_x.y symbol version the binary
-#       uses).
+#       uses). The arm64 package also has pmu-overflow-trace (the libbpf
+#       tracer of overflow delivery, tools/pmu-overflow-trace), built the
+#       same way with libbpf, libelf, zlib and zstd linked statically (so
+#       libc6 is still all it needs), installed by its own make install:
+#       /usr/sbin/pmu-overflow-trace and its man page (gzipped here).
 #   Both: /usr/share/doc/<package>/copyright (DEP-5) and changelog.Debian.gz,
 #   DEBIAN/md5sums, Installed-Size.
 # Inputs: dkms.conf (PACKAGE_NAME and PACKAGE_VERSION: V, the one version of
 #   the project; tools/pmuctl/Makefile's PMUCTL_VERSION must agree), the git
 #   index (which files are sources) and work tree (their contents),
-#   tools/pmuctl/ (sources, pmuctl.8, bash-completion/), the last commit (SOURCE_DATE_EPOCH,
+#   tools/pmuctl/ (sources, pmuctl.8, bash-completion/),
+#   tools/pmu-overflow-trace/ (sources, pmu-overflow-trace.8; its Makefile's
+#   PMU_OVERFLOW_TRACE_VERSION must agree too), the last commit (SOURCE_DATE_EPOCH,
 #   copyright years, changelog). Environment:
 #     DEB_REVISION    Debian revision R (default 1)
 #     DEB_MAINTAINER  Maintainer field (default: the project's commit identity)
 #     PMUCTL_ARCHES   default: arm64 and this machine's architecture
+#     PMU_OVERFLOW_TRACE_VMLINUX  the kernel whose BTF gives the tracer's
+#                     vmlinux.h (default: the rig's, build/kernel-rootfs/
+#                     vmlinux, built with CONFIG_DEBUG_INFO_BTF)
 #     SOURCE_DATE_EPOCH  default: the last commit's time
 # Outputs: OUTDIR (default build/debs-out; not build/debs, the rig's download
 #   cache): the .deb files, any older versions of them removed. Scratch:
@@ -44,6 +53,7 @@ work=$top/build/debs-work
 revision=${DEB_REVISION:-1}
 maintainer=${DEB_MAINTAINER:-kvm-pmu-partition developers <kvm-pmu-partition@invalid>}
 arches=${PMUCTL_ARCHES:-}
+trace_vmlinux=${PMU_OVERFLOW_TRACE_VMLINUX:-$top/build/kernel-rootfs/vmlinux}
 
 die() { echo "build-debs.sh: $*" >&2; exit 1; }
 
@@ -66,13 +76,17 @@ deb_version=$version-$revision
 pmuctl_default=$(sed -n 's/^PMUCTL_VERSION[[:space:]]*?=[[:space:]]*//p' tools/pmuctl/Makefile)
 [ "$pmuctl_default" = "$version" ] ||
 	die "tools/pmuctl/Makefile has PMUCTL_VERSION $pmuctl_default, dkms.conf $version: make them agree"
+trace_default=$(sed -n 's/^PMU_OVERFLOW_TRACE_VERSION[[:space:]]*?=[[:space:]]*//p' \
+	tools/pmu-overflow-trace/Makefile)
+[ "$trace_default" = "$version" ] ||
+	die "tools/pmu-overflow-trace/Makefile has PMU_OVERFLOW_TRACE_VERSION $trace_default, dkms.conf $version: make them agree"
 
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 export LC_ALL=C TZ=UTC
 umask 022
 commit=$(git rev-parse --short=12 HEAD)
 dirty=
-git diff --quiet HEAD -- dkms.conf module include tests/model tools/pmuctl ||
+git diff --quiet HEAD -- dkms.conf module include tests/model tools/pmuctl tools/pmu-overflow-trace ||
 	dirty=" with uncommitted changes"
 # (tail, not head: head's early exit would be git's SIGPIPE under pipefail)
 first_year=$(git log --format=%cd --date=format:%Y | tail -n 1)
@@ -302,10 +316,52 @@ for arch in $arches; do
 		*) die "pmuctl ($arch) --version says '$got', not $version" ;;
 		esac
 	fi
+	# pmu-overflow-trace, on arm64 only (the module's architecture):
+	# libbpf, libelf, zlib and zstd are linked in, libc is not.
+	trace_text=
+	bins=$bin
+	if [ "$arch" = arm64 ]; then
+		[ -r "$trace_vmlinux" ] ||
+			die "needs $trace_vmlinux (the rig kernel, make kernel-rootfs) for pmu-overflow-trace's vmlinux.h, or PMU_OVERFLOW_TRACE_VMLINUX"
+		make -s -C tools/pmu-overflow-trace O="$work/trace-build-$arch" \
+			CC="$triplet-gcc" PMU_OVERFLOW_TRACE_VERSION="$version" \
+			VMLINUX="$trace_vmlinux" \
+			CFLAGS="$(buildflags "$arch" CFLAGS) -Wall -Wextra -Werror" \
+			CPPFLAGS="$(buildflags "$arch" CPPFLAGS)" \
+			LDFLAGS="$(buildflags "$arch" LDFLAGS)" \
+			LDLIBS="-Wl,-Bstatic -lbpf -lelf -lz -lzstd -Wl,-Bdynamic" \
+			DESTDIR="$root" PREFIX=/usr install >/dev/null
+		trace_bin=$root/usr/sbin/pmu-overflow-trace
+		for f in "$trace_bin" "$root/usr/share/man/man8/pmu-overflow-trace.8"; do
+			[ -f "$f" ] || die "make install put no ${f#"$root"} in the package"
+		done
+		bins="$bin $trace_bin"
+		trace_text="
+ .
+ On arm64, pmu-overflow-trace (libbpf, CO-RE) follows each guest counter
+ overflow from the host's PMU interrupt to the guest's acknowledgement,
+ with latencies, histograms per VM, and lost or duplicate deliveries."
+	fi
+	# Only libc6's libraries (libc, the dynamic loader): then Depends is
+	# libc6 (>= the newest GLIBC_x.y symbol version the binaries use).
+	for b in $bins; do
+		for lib in $("$triplet-objdump" -p "$b" | awk '$1 == "NEEDED" { print $2 }'); do
+			case $lib in
+			libc.so.6 | ld-linux*.so.*) ;;
+			*) die "${b##*/} ($arch) needs $lib; this script knows only libc6's libraries" ;;
+			esac
+		done
+	done
+	# shellcheck disable=SC2086 # one word per binary
+	glibc=$(for b in $bins; do "$triplet-objdump" -T "$b"; done |
+		grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -V | tail -n 1)
+	[ -n "$glibc" ] || die "pmuctl ($arch): no GLIBC symbol versions found"
 
 	# dh_strip's options for an executable; dh_installman's gzip.
-	"$triplet-strip" --remove-section=.comment --remove-section=.note "$bin"
+	# shellcheck disable=SC2086 # one word per binary
+	"$triplet-strip" --remove-section=.comment --remove-section=.note $bins
 	gzip -9n "$root/usr/share/man/man8/pmuctl.8"
+	[ -z "$trace_text" ] || gzip -9n "$root/usr/share/man/man8/pmu-overflow-trace.8"
 	install_docs "$root" "$pkg"
 	build_deb "$root" "$pkg" "Package: $pkg
 Source: $name
@@ -322,7 +378,7 @@ Description: inspect the kvm_pmu_partition module of arm64 KVM
  module's parameters, the host PMUs and their counter reservation, which
  vCPU owns each CPU's PMU, and each VM's vCPUs with their PMU mode,
  HPMN, counter swaps, traps and overflows. As root it changes the number
- of event counters of every host PMU kept for host perf.
+ of event counters of every host PMU kept for host perf.$trace_text
  .
  The module comes from the $name-dkms package." "$arch"
 done

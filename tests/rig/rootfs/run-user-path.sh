@@ -13,7 +13,9 @@
 # project's packages installed with dpkg/apt, DKMS building the module,
 # modprobe, and Debian's QEMU running a Linux guest with perf in it, stock,
 # partitioned (FGT and fgt=off) and fixed, and a save and restore of a
-# partitioned guest through QEMU.
+# partitioned guest through QEMU; pmu-overflow-trace (from the pmuctl
+# package) on a guest with a known number of overflows
+# (overflow-trace-check.sh).
 # Inputs (make user-path builds them):
 #   build/kernel-rootfs   the rig kernel for the Debian userland (Image)
 #   build/kernel-debs/    its linux-image and linux-headers packages
@@ -67,6 +69,7 @@ exec "$top/tests/rig/run-qemu.sh" --kernel "$kernel" --rootfs "$rootfs" \
 	--add "$here/vmm-save-restore.sh:/rig/bin/rig-vmm-save-restore" \
 	--add "$here/dkms-checks.sh:/rig/bin/rig-dkms-check" \
 	--add "$here/demo-bpftrace.sh:/rig/bin/rig-demo-bpftrace" \
+	--add "$here/overflow-trace-check.sh:/rig/bin/rig-overflow-trace-check" \
 	--add "$out/debs:/rig/debs" \
 	--add "$kernel:/rig/guest/Image" \
 	--add "$out/guest-initramfs.cpio.gz:/rig/guest/initramfs.cpio.gz" \

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# guest-perf stat|record|saved|saved-record|bench   (inside the L2 guest,
-#                                                 /rig/bin/guest-perf)
+# guest-perf stat|record|saved|saved-record|overflows|bench   (inside the
+#                                             L2 guest, /rig/bin/guest-perf)
 #
 # Owns: what the user-path tests (issue 12) check inside a Linux guest that
 # Debian's QEMU runs on the rig's KVM: Debian's perf, on the guest's PMU, on
@@ -34,6 +34,11 @@
 #         across another save and restore: exactly 50 samples for the
 #         loops' 10^8 user instructions (the counting went on, no overflow
 #         interrupt was lost or added).
+# overflows  that perf record alone, without the save: the known overflow
+#         count of the overflow tracer's check (tests/rig/rootfs/
+#         overflow-trace-check.sh): prints "guest-perf: overflows:
+#         samples=S pmu_interrupts=I", the samples (want 50) and the
+#         guest's PMU interrupts over the record.
 # bench   the cost of profiling the guest (make bench): guest-workload's
 #         own count of virtual-counter ticks around its loop of 10^8
 #         iterations (under -icount shift=0: instructions the whole rig
@@ -229,6 +234,21 @@ saved-record)
 	check "one sample per $period user instructions over the save and restore: $samples, want $expect" \
 		test "${samples:-0}" = $expect
 	;;
+overflows)
+	period=2000000
+	expect=$((4 * iterations / period))
+	echo "guest-perf: perf record -e instructions:u -c $period -- guest-workload $iterations $iterations"
+	before=$(pmu_interrupts)
+	perf record -e instructions:u -c $period -o /tmp/overflows.data -- \
+		/tmp/guest-workload $iterations $iterations 2>&1
+	after=$(pmu_interrupts)
+	perf report -i /tmp/overflows.data --stdio --sort sym > $root/tmp/overflows-report.txt 2>&1
+	grep -v '^$' $root/tmp/overflows-report.txt | head -n 12
+	samples=$(sed -n 's/^# Samples: \([0-9]*\).*/\1/p' $root/tmp/overflows-report.txt | head -n 1)
+	echo "guest-perf: overflows: samples=${samples:-0} pmu_interrupts=$((${after:-0} - ${before:-0}))"
+	check "one sample per $period user instructions: $samples, want $expect" \
+		test "${samples:-0}" = $expect
+	;;
 bench)
 	[ "$icount" = 1 ] || { echo "guest-perf: bench needs -icount"; exit 1; }
 	n=100000000
@@ -267,7 +287,7 @@ bench)
 	done
 	;;
 *)
-	echo "usage: guest-perf stat|record|saved|saved-live|saved-record|bench" >&2
+	echo "usage: guest-perf stat|record|saved|saved-live|saved-record|overflows|bench" >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rig-overflow-trace-check   (inside the rig's Debian userland, /rig/bin/;
+#                             tests/rig/rootfs/plans/user-path.plan)
+#
+# Owns: the rig test of pmu-overflow-trace (tools/pmu-overflow-trace, from
+# the pmuctl package) against a guest with a known number of overflows:
+# kvm_pmu_partition loaded with default_mode=partitioned, a partitioned
+# Linux guest (rig-kvm-guest-perf partitioned guest-overflows) runs
+# perf record -e instructions:u -c 2000000 on 10^8 user instructions,
+# which takes exactly 50 samples (guest/guest-perf.sh overflows prints the
+# samples S and the guest's PMU interrupts I over the record).
+# QEMU starts through a wrapper first on PATH that writes its pid and waits
+# before exec-ing the real QEMU (the same pid), so that two tracers attach
+# with -p before the VM exists: pmu-overflow-trace -p PID -j (one JSON line
+# per delivery, the summary) and pmu-overflow-trace -p PID --vcpu 0
+# --histogram -j (histograms at exit). Both get SIGINT once QEMU is gone.
+# Checks: the tracer and its manual page come from the pmuctl package;
+# both tracers started and exited 0; the guest's plan passed; the summary
+# has the one vCPU of QEMU's VM, gone, with overflows, injected and
+# acknowledged all S, and I injections, nothing coalesced, acknowledged
+# without injection, in flight, lost, unacknowledged, duplicated or
+# untracked; S delivery lines, each delivered with both latencies > 0;
+# each of the two histograms counts S; no ring buffer record dropped.
+# Prints the tracers' output and one "overflow-trace-check: ..." line per
+# check; exit 0 when all hold.
+# The helpers run through check and wait_for, indirectly.
+# shellcheck disable=SC2317
+set -u
+work=$(mktemp -d /tmp/overflow-trace.XXXXXX)
+fail=0
+say() { echo "overflow-trace-check: $*"; }
+check() {	# check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then say "ok: $what"; else say "FAILED: $what"; fail=1; fi
+}
+# field NAME FILE: the number NAME has in the JSON lines of FILE (one).
+field() {
+	sed -n "s/.*\"$1\":\\([0-9][0-9]*\\).*/\\1/p" "$2"
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds; 1 on timeout.
+wait_for() {
+	local i=0 limit=$(($1 * 10))
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -le $limit ] || return 1
+		sleep 0.1
+	done
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+started() { grep -q '^Tracing' "$1" || ! alive "$2"; }
+
+check "pmu-overflow-trace and its manual page come from the pmuctl package" \
+	bash -c 'dpkg -L pmuctl | grep -qx /usr/sbin/pmu-overflow-trace &&
+		 dpkg -L pmuctl | grep -qx /usr/share/man/man8/pmu-overflow-trace.8.gz'
+command -v pmu-overflow-trace >/dev/null || { say "FAILED: no pmu-overflow-trace"; exit 1; }
+pmu-overflow-trace --version
+
+# The QEMU wrapper: the tracers need QEMU's pid before its VM runs.
+real_qemu=$(command -v qemu-system-aarch64)
+mkdir -p "$work/bin"
+cat > "$work/bin/qemu-system-aarch64" <<EOF
+#!/bin/sh
+echo \$\$ > $work/qemu.pid.tmp && mv $work/qemu.pid.tmp $work/qemu.pid
+while [ ! -e $work/go ]; do sleep 0.1; done
+exec $real_qemu "\$@"
+EOF
+chmod +x "$work/bin/qemu-system-aarch64"
+
+PATH=$work/bin:$PATH rig-kvm-guest-perf partitioned guest-overflows > "$work/guest.out" 2>&1 &
+runner=$!
+if ! wait_for 120 test -s "$work/qemu.pid"; then
+	say "FAILED: QEMU did not start"
+	touch "$work/go"
+	wait $runner
+	cat "$work/guest.out"
+	exit 1
+fi
+qemu=$(cat "$work/qemu.pid")
+say "QEMU pid $qemu waits; the tracers attach"
+
+pmu-overflow-trace -p "$qemu" -j > "$work/lines.json" 2> "$work/lines.err" &
+lines=$!
+pmu-overflow-trace -p "$qemu" --vcpu 0 --histogram -j > "$work/hist.json" 2> "$work/hist.err" &
+hist=$!
+wait_for 600 started "$work/lines.err" $lines
+wait_for 600 started "$work/hist.err" $hist
+check "pmu-overflow-trace -p $qemu -j started ($(head -n 1 "$work/lines.err"))" \
+	grep -q '^Tracing' "$work/lines.err"
+check "pmu-overflow-trace -p $qemu --vcpu 0 --histogram -j started ($(head -n 1 "$work/hist.err"))" \
+	grep -q '^Tracing' "$work/hist.err"
+touch "$work/go"
+wait $runner
+guest=$?
+for t in $lines $hist; do
+	alive "$t" && kill -INT "$t"
+done
+wait $lines
+lines_rc=$?
+wait $hist
+hist_rc=$?
+
+if [ $guest = 0 ]; then
+	grep -a -e '^kvm-guest-perf: ' -e 'guest-perf: ' -e 'Samples' "$work/guest.out"
+else
+	cat "$work/guest.out"
+fi
+say "pmu-overflow-trace -p $qemu -j (exit $lines_rc; first 3 deliveries, then the summary):"
+cat "$work/lines.err"
+grep '"type":"delivery"' "$work/lines.json" | head -n 3
+grep -v '"type":"delivery"' "$work/lines.json"
+say "pmu-overflow-trace -p $qemu --vcpu 0 --histogram -j (exit $hist_rc):"
+cat "$work/hist.err" "$work/hist.json"
+
+check "the guest's plan passed (rig-kvm-guest-perf exit $guest)" [ $guest = 0 ]
+line=$(grep -a 'guest-perf: overflows: samples=' "$work/guest.out" | tail -n 1)
+samples=$(echo "$line" | sed -n 's/.*samples=\([0-9]*\).*/\1/p')
+interrupts=$(echo "$line" | sed -n 's/.*pmu_interrupts=\([0-9]*\).*/\1/p')
+check "the guest took $samples samples over $interrupts PMU interrupts (want 50)" \
+	[ "${samples:-0}" = 50 ]
+check "both tracers exited 0 ($lines_rc, $hist_rc)" [ "$lines_rc $hist_rc" = "0 0" ]
+
+for out in lines hist; do
+	grep '"type":"summary"' "$work/$out.json" > "$work/$out.summary"
+	grep '"type":"totals"' "$work/$out.json" > "$work/$out.totals"
+	check "$out: one summary line, QEMU's VM's vCPU 0, the VM gone" \
+		bash -c "[ \$(wc -l < '$work/$out.summary') = 1 ] &&
+			 grep -q '\"vmm\":$qemu,\"vm\":[0-9]*,\"vcpu\":0,\"vm_gone\":true' '$work/$out.summary'"
+	for f in overflows injected acknowledged; do
+		v=$(field "$f" "$work/$out.summary")
+		check "$out: $f $v = the guest's samples $samples" [ "${v:-x}" = "${samples:-y}" ]
+	done
+	v=$(field injected "$work/$out.summary")
+	check "$out: injected $v = the guest's PMU interrupts $interrupts" \
+		[ "${v:-x}" = "${interrupts:-y}" ]
+	for f in coalesced acknowledged_without_injection in_flight lost unacknowledged \
+		 duplicates untracked; do
+		v=$(field "$f" "$work/$out.summary")
+		check "$out: $f $v = 0" [ "${v:-x}" = 0 ]
+	done
+	for f in records_dropped map_full; do
+		v=$(field "$f" "$work/$out.totals")
+		check "$out: $f $v = 0" [ "${v:-x}" = 0 ]
+	done
+done
+
+# Each delivery line: delivered, both latencies numbers above 0.
+grep '"type":"delivery"' "$work/lines.json" > "$work/deliveries"
+n=$(wc -l < "$work/deliveries")
+check "$n delivery lines = the guest's samples $samples" [ "$n" = "${samples:-y}" ]
+good=$(grep '"status":"delivered"' "$work/deliveries" |
+	grep -E '"irq_to_inject_ns":[1-9][0-9]*,' |
+	grep -cE '"inject_to_ack_ns":[1-9][0-9]*,')
+check "$good of them delivered, both latencies > 0" [ "$good" = "$n" ]
+sed -n 's/.*"irq_to_inject_ns":\([0-9]*\),"inject_to_ack_ns":\([0-9]*\),.*/\1 \2/p' \
+	"$work/deliveries" | sort -n | awk '
+	{ a[NR] = $1; b[NR] = $2; sa += $1; sb += $2 }
+	END { if (NR) printf "overflow-trace-check: latencies (ns): host interrupt -> injection mean %d, injection -> acknowledgement mean %d, over %d deliveries\n", sa / NR, sb / NR, NR }'
+
+# The histograms: one of each latency, each counting every delivery.
+for latency in irq_to_inject inject_to_ack; do
+	total=$(grep "\"latency\":\"$latency\"" "$work/hist.json" |
+		grep -o '"count":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
+	check "histogram $latency counts $total = the guest's samples $samples" \
+		[ "$total" = "${samples:-y}" ]
+done
+
+rm -rf "$work"
+exit $fail
