@@ -3,8 +3,9 @@
 #
 # Installs every Debian package the rig needs on a Debian 12 x86_64 host:
 # the cross toolchain, kernel build dependencies, linux-source-6.12, QEMU 10
-# (the stock binary, for comparison) and what building the rig's patched
-# QEMU needs (meson and python3-pycotap from bookworm-backports).
+# (the stock binary, for comparison), what building the rig's patched QEMU
+# needs (meson and python3-pycotap from bookworm-backports) and promtool
+# (package prometheus) for pmuctl's tests.
 # Idempotent: does nothing when all packages are present.
 #
 # bookworm-backports (deb, and deb-src for QEMU's source tarball) is added
@@ -18,7 +19,10 @@ packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison bc
 	  libelf-dev libssl-dev dwarves ccache cpio xz-utils rsync
 	  linux-source-6.12 python3 kmod
 	  ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
-	  zlib1g-dev python3-venv dpkg-dev debhelper device-tree-compiler)
+	  zlib1g-dev python3-venv dpkg-dev debhelper device-tree-compiler
+	  prometheus)
+# prometheus: its promtool parses and lints "pmuctl metrics" in pmuctl's
+# host tests (tools/pmuctl/tests/run.sh), which fail without it.
 backports_packages=(qemu-system-arm meson python3-pycotap)
 arm64_packages=(busybox-static:arm64)
 # pmu-overflow-trace (tools/pmu-overflow-trace, issue 13): clang builds its
