@@ -5,7 +5,8 @@
  * Owns: JSON syntax (separators, indentation, string escaping).  Strings are
  * written as UTF-8; control characters are escaped and bytes that are not
  * part of a valid UTF-8 sequence are replaced by U+FFFD, so the output is
- * always valid JSON whatever a sysfs file or directory name contains.
+ * always valid JSON whatever a sysfs file or directory name contains; and
+ * telling a valid UTF-8 sequence (also for metrics.c's label values).
  */
 #include "json.h"
 
@@ -90,8 +91,7 @@ static bool is_continuation(unsigned char c)
 	return (c & 0xc0) == 0x80;
 }
 
-/* Length of the valid UTF-8 sequence at S, or 0 if S starts an invalid one. */
-static unsigned int utf8_sequence_length(const unsigned char *s)
+unsigned int utf8_sequence_length(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	unsigned char low = 0x80, high = 0xbf;

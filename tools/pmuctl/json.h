@@ -20,6 +20,13 @@ struct json_writer {
 	bool after_name;	/* a name was written, its value comes next */
 };
 
+/*
+ * Length of the valid UTF-8 sequence at S (1 to 4; an overlong form, a
+ * surrogate or a code point above U+10FFFF is invalid), or 0 if S starts an
+ * invalid one.  S is NUL-terminated.
+ */
+unsigned int utf8_sequence_length(const unsigned char *s);
+
 void json_writer_init(struct json_writer *w, FILE *out, bool pretty);
 /* Terminate the document with a newline. */
 void json_writer_finish(struct json_writer *w);

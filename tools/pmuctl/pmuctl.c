@@ -7,7 +7,8 @@
  * the top-level help and version output, locating the module's sysfs root
  * (PMUCTL_SYSFS_ROOT), error reporting (a line on stderr, or JSON with
  * -j), parsing a number argument, dispatching to the "module", "pmu", "cpu"
- * and "vm" objects (and to the deprecated "pmuctl reserve"), running an
+ * and "vm" objects, to "pmuctl metrics" (metrics.c) and to the deprecated
+ * "pmuctl reserve", running an
  * object's verbs and its help, and the one "show" driver: reading and
  * printing one object, or all four at once for "pmuctl show".
  */
@@ -94,25 +95,35 @@ static void __printf(1, 2) p_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *pmuctl_sysfs_root(void)
+int pmuctl_find_sysfs_root(const char **root)
 {
-	const char *root = getenv("PMUCTL_SYSFS_ROOT");
 	struct stat st;
 
-	if (!root || !*root)
-		root = PMUCTL_DEFAULT_SYSFS_ROOT;
-	if (stat(root, &st)) {
+	*root = getenv("PMUCTL_SYSFS_ROOT");
+	if (!*root || !**root)
+		*root = PMUCTL_DEFAULT_SYSFS_ROOT;
+	if (stat(*root, &st)) {
 		if (errno == ENOENT)
-			p_err("kvm_pmu_partition is not loaded (load it with: modprobe kvm_pmu_partition, or insmod kvm_pmu_partition.ko)");
-		else
-			p_err("cannot access %s: %s", root, strerror(errno));
-		return NULL;
+			return PMUCTL_NOT_LOADED;
+		p_err("cannot access %s: %s", *root, strerror(errno));
+		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		p_err("%s is not a directory", root);
-		return NULL;
+		p_err("%s is not a directory", *root);
+		return -1;
 	}
-	return root;
+	return 0;
+}
+
+const char *pmuctl_sysfs_root(void)
+{
+	const char *root;
+	int ret;
+
+	ret = pmuctl_find_sysfs_root(&root);
+	if (ret == PMUCTL_NOT_LOADED)
+		p_err("kvm_pmu_partition is not loaded (load it with: modprobe kvm_pmu_partition, or insmod kvm_pmu_partition.ko)");
+	return ret ? NULL : root;
 }
 
 int pmuctl_no_more_args(int argc, char **argv)
@@ -173,6 +184,7 @@ static void print_usage(FILE *out)
 	fprintf(out,
 		"Usage: pmuctl [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       pmuctl [OPTIONS] show\n"
+		"       pmuctl metrics\n"
 		"       pmuctl { help | -h [OBJECT] | --help [OBJECT] | -V | --version }\n"
 		"\n"
 		"Inspect the kvm_pmu_partition module (PMU partitioning for arm64 KVM).\n"
@@ -189,6 +201,10 @@ static void print_usage(FILE *out)
 		"                          perf (root; only while no VM is partitioned)\n"
 		"  pmuctl cpu show         host CPUs: PMU, owner (free or a vCPU), last owner\n"
 		"  pmuctl vm show [PID]    VMs and their vCPUs (of process PID)\n"
+		"  pmuctl metrics          all of it in the Prometheus text format, for\n"
+		"                          node_exporter's textfile collector; exits 0\n"
+		"                          with kvm_pmu_partition_module_loaded 0 when the\n"
+		"                          module is not loaded\n"
 		"  pmuctl OBJECT help      the commands of OBJECT (or: pmuctl -h OBJECT)\n"
 		"\n"
 		"  -j, --json     print JSON on one line; errors too: {\"error\":\"...\"}\n"
@@ -275,24 +291,15 @@ int pmuctl_run_object(const struct pmuctl_object *object, int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-/* What pmuctl_show() read; the parts it was not asked for stay empty. */
-struct pmuctl_state {
-	struct module_state module;
-	struct pmu_list pmus;
-	struct cpu_list cpus;
-	struct vm_list vms;
-};
-
-static void pmuctl_state_free(struct pmuctl_state *state)
+void pmuctl_state_free(struct pmuctl_state *state)
 {
 	pmu_list_free(&state->pmus);
 	cpu_list_free(&state->cpus);
 	vm_list_free(&state->vms);
 }
 
-/* Read PARTS of STATE from ROOT, in this order, stopping at the first failure. */
-static int pmuctl_state_read(const char *root, unsigned int parts, unsigned long pid,
-			     struct pmuctl_state *state)
+int pmuctl_state_read(const char *root, unsigned int parts, unsigned long pid,
+		      struct pmuctl_state *state)
 {
 	memset(state, 0, sizeof(*state));
 	if (((parts & PMUCTL_SHOW_MODULE) && module_state_read(root, &state->module)) ||
@@ -418,7 +425,8 @@ static int do_reserve(int argc, char **argv)
 
 /*
  * The words after the options: an object, or a command of its own.  In
- * the order an abbreviation picks them: "s" is show, "r" reserve.
+ * the order an abbreviation picks them: "s" is show, "m" module (metrics
+ * is "me"), "r" reserve.
  */
 static const struct {
 	const char *name;
@@ -430,6 +438,7 @@ static const struct {
 	{ "pmu",	&pmu_object,	NULL },
 	{ "cpu",	&cpu_object,	NULL },
 	{ "vm",		&vm_object,	NULL },
+	{ "metrics",	NULL,		do_metrics },
 	{ "reserve",	NULL,		do_reserve },
 	{ "help",	NULL,		do_help },
 };

@@ -5,8 +5,8 @@
  * Owns: the global output options, the exit status values, error reporting
  * (p_err, as a line on stderr or, with -j, as JSON on stdout), the
  * in-memory state read from sysfs, the shared "show" and verb drivers of
- * the objects, parsing a number argument, and the "module", "pmu", "cpu"
- * and "vm" objects.
+ * the objects, parsing a number argument, the "module", "pmu", "cpu" and
+ * "vm" objects, and "pmuctl metrics".
  */
 #ifndef PMUCTL_H
 #define PMUCTL_H
@@ -45,6 +45,17 @@ extern bool traps_output;
  * object {"error": "..."} on stdout (stderr stays empty), as bpftool does.
  */
 void p_err(const char *fmt, ...) __printf(1, 2);
+
+/* pmuctl_find_sysfs_root(): the sysfs root does not exist. */
+#define PMUCTL_NOT_LOADED 1
+
+/*
+ * Set *ROOT to the module's sysfs root (PMUCTL_SYSFS_ROOT, or the default)
+ * and return 0 when it is a directory; PMUCTL_NOT_LOADED, printing
+ * nothing, when it does not exist; -1 after printing an error when it
+ * cannot be accessed or is not a directory.
+ */
+int pmuctl_find_sysfs_root(const char **root);
 
 /*
  * Return the module's sysfs root, or NULL after printing an error when the
@@ -213,6 +224,23 @@ void vm_list_write_json(struct json_writer *w, const struct vm_list *list);
 #define PMUCTL_SHOW_ALL		(PMUCTL_SHOW_MODULE | PMUCTL_SHOW_PMUS | \
 				 PMUCTL_SHOW_CPUS | PMUCTL_SHOW_VMS)
 
+/* What pmuctl_state_read() read; the parts it was not asked for stay empty. */
+struct pmuctl_state {
+	struct module_state module;
+	struct pmu_list pmus;
+	struct cpu_list cpus;
+	struct vm_list vms;
+};
+
+/*
+ * Read PARTS of STATE from ROOT (of the VMs, only those of process PID
+ * unless it is 0), in the order module, PMUs, CPUs, VMs, stopping at the
+ * first failure: 0, or -1 after an error, STATE then empty.
+ */
+int pmuctl_state_read(const char *root, unsigned int parts, unsigned long pid,
+		      struct pmuctl_state *state);
+void pmuctl_state_free(struct pmuctl_state *state);
+
 /*
  * The "show" verbs: check that no argument is left in ARGC/ARGV, read PARTS
  * from the sysfs root (of the VMs, only those of process PID unless it is
@@ -263,5 +291,11 @@ extern const struct pmuctl_object vm_object;
 
 /* pmuctl pmu reserve N: ARGV[0] is N. */
 int do_pmu_reserve(int argc, char **argv);
+
+/*
+ * pmuctl metrics: everything "pmuctl show" reads, in the Prometheus text
+ * exposition format (metrics.c).
+ */
+int do_metrics(int argc, char **argv);
 
 #endif /* PMUCTL_H */

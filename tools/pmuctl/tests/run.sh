@@ -9,8 +9,11 @@
 # human output and JSON (parsed with python3 and compared value by value,
 # types included) against them, what "pmuctl pmu reserve" writes or reports
 # (the module's refusals are faked with PMUCTL_FAKE_WRITE_ERRNO, which only
-# the test build has), help, abbreviations, range errors, the bash
-# completion and "make install".  Exits non-zero when any test fails.
+# the test build has), "pmuctl metrics" (parsed and linted by promtool,
+# which must be installed: Debian's prometheus package, as
+# tests/rig/setup-host.sh does; its samples read back with a strict reader
+# of the format), help, abbreviations, range errors, the bash completion
+# and "make install".  Exits non-zero when any test fails.
 #
 # Environment: PMUCTL (the shipped binary to test, default: ../pmuctl next
 # to this script), PMUCTL_TEST (the test build, with the write-error hook;
@@ -1055,6 +1058,362 @@ printf 'x\n' >"$opt/cpus"
 run "$opt" cpu show
 check "cpus is a file: exit 1, error names it" expect_error 1 "$opt/cpus"
 
+### pmuctl metrics: the Prometheus text exposition format 0.0.4.
+
+# A strict reader of what pmuctl metrics writes, for the checks below; the
+# format's own parser is promtool's (promtool_clean).
+cat >"$tmp/metrics.py" <<'PYTHON'
+import json
+import re
+import sys
+
+PREFIX = "kvm_pmu_partition_"
+NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+UNESCAPE = {"\\": "\\", '"': '"', "n": "\n"}
+
+
+def parse_sample(line):
+    """(name, [(label, value)], value text) of a sample line, or ValueError."""
+    match = NAME.match(line)
+    if not match:
+        raise ValueError("no metric name")
+    name, i, labels = match.group(), match.end(), []
+    if line[i:i + 1] == "{":
+        i += 1
+        while line[i:i + 1] != "}":
+            if labels:
+                if line[i:i + 1] != ",":
+                    raise ValueError("no ',' between labels")
+                i += 1
+            match = LABEL_NAME.match(line, i)
+            if not match or line[match.end():match.end() + 2] != '="':
+                raise ValueError("bad label at column %d" % i)
+            i, value = match.end() + 2, ""
+            while line[i:i + 1] != '"':
+                if i >= len(line):
+                    raise ValueError("unterminated label value")
+                if line[i] == "\\":
+                    if line[i + 1:i + 2] not in UNESCAPE:
+                        raise ValueError("bad escape %r" % line[i:i + 2])
+                    value += UNESCAPE[line[i + 1]]
+                    i += 2
+                else:
+                    value += line[i]
+                    i += 1
+            labels.append((match.group(), value))
+            i += 1
+        i += 1
+    if line[i:i + 1] != " " or not re.fullmatch(r"[0-9]+", line[i + 1:]):
+        raise ValueError("the value is not ' ' and an integer")
+    return name, labels, line[i + 1:]
+
+
+def read(path):
+    """The families of PATH, in order: [(name, type, [(labels, value)])]."""
+    with open(path, "rb") as f:
+        data = f.read()
+    text = data.decode("utf-8")          # UnicodeDecodeError is a ValueError
+    if not text.endswith("\n"):
+        raise ValueError("the output does not end with a newline")
+    families, seen, series, state = [], set(), set(), "sample"
+    for number, line in enumerate(text[:-1].split("\n"), 1):
+        where = "line %d %r: " % (number, line)
+        if line.startswith("# HELP "):
+            name, _, help_text = line[7:].partition(" ")
+            if state != "sample" or name in seen or not help_text.strip():
+                raise ValueError(where + "HELP not first, twice, or empty")
+            if not name.startswith(PREFIX):
+                raise ValueError(where + "not prefixed " + PREFIX)
+            seen.add(name)
+            families.append([name, None, []])
+            state = "help"
+        elif line.startswith("# TYPE "):
+            name, _, kind = line[7:].partition(" ")
+            if state != "help" or name != families[-1][0]:
+                raise ValueError(where + "TYPE not right after its HELP")
+            if kind not in ("gauge", "counter"):
+                raise ValueError(where + "type neither gauge nor counter")
+            if (kind == "counter") != name.endswith("_total"):
+                raise ValueError(where + "a counter is named _total, and only a counter")
+            families[-1][1] = kind
+            state = "type"
+        else:
+            if state == "help" or not families:
+                raise ValueError(where + "a sample before HELP and TYPE")
+            name, labels, value = parse_sample(line)
+            if name != families[-1][0]:
+                raise ValueError(where + "not of the family above it")
+            names = [k for k, _ in labels]
+            if len(set(names)) != len(names):
+                raise ValueError(where + "a label twice")
+            key = (name, tuple(sorted(labels)))
+            if key in series:
+                raise ValueError(where + "the same series twice")
+            series.add(key)
+            families[-1][2].append((dict(labels), int(value)))
+            state = "sample"
+    if state != "sample":
+        raise ValueError("the last family has no sample")
+    return families
+
+
+try:
+    families = read(sys.argv[2])
+except ValueError as e:
+    print("# not what pmuctl metrics should write: %s" % e)
+    sys.exit(1)
+if sys.argv[1] == "check":
+    sys.exit(0)
+if sys.argv[1] == "families":
+    got = [name[len(PREFIX):] for name, _, _ in families]
+    want = json.loads(sys.argv[3])
+elif sys.argv[1] == "samples":
+    got = [[labels, value] for name, _, samples in families
+           if name == PREFIX + sys.argv[3] for labels, value in samples]
+    want = json.loads(sys.argv[4])
+if got != want:
+    print("# got:  " + json.dumps(got))
+    print("# want: " + json.dumps(want))
+    sys.exit(1)
+PYTHON
+
+# metrics_valid: stdout is what pmuctl metrics writes (families of HELP,
+# TYPE and samples, one after the other; names prefixed; counters _total;
+# label values escaped; valid UTF-8; a final newline).
+metrics_valid()
+{
+	python3 "$tmp/metrics.py" check "$tmp/out"
+}
+
+# metrics_families JSON: the families of stdout, without the prefix, in order.
+metrics_families()
+{
+	python3 "$tmp/metrics.py" families "$tmp/out" "$1"
+}
+
+# metrics_samples FAMILY JSON: the samples of FAMILY (without the prefix),
+# in order, as [[{LABEL: VALUE, ...}, VALUE], ...].
+metrics_samples()
+{
+	python3 "$tmp/metrics.py" samples "$tmp/out" "$1" "$2"
+}
+
+# promtool_clean: Prometheus's promtool parses stdout and its linter has
+# nothing to say (any output is a failure).  promtool is not optional:
+# tests/rig/setup-host.sh installs it (Debian's prometheus package).
+promtool_clean()
+{
+	if ! command -v promtool >/dev/null; then
+		diag "promtool is missing: install Debian's prometheus package (tests/rig/setup-host.sh does)"
+		return 1
+	fi
+	promtool check metrics <"$tmp/out" >"$tmp/promtool" 2>&1
+	promtool_rc=$?
+	[ "$promtool_rc" -eq 0 ] && [ ! -s "$tmp/promtool" ] && return 0
+	diag "promtool check metrics: exit $promtool_rc"
+	awk '{ print "#   " $0 }' "$tmp/promtool"
+	return 1
+}
+
+# vl PID VM VCPU MODE: the labels of a vCPU's samples, as JSON.
+vl()
+{
+	printf '{"pid":"%s","vm":"%s","vcpu":"%s","mode":"%s"}' "$1" "$2" "$3" "$4"
+}
+
+# VMs in the three modes, two PMUs, CPUs created out of order, one of them
+# owned by a partitioned vCPU.
+mt=$tmp/metrics
+make_module "$mt" vms=3 default_mode=partitioned fgt=off fgt_present=0 \
+	reserved_host_counters=2 partitioned_vms=1 counters_claimed=1 fast_path=0 \
+	trap_policy=trap
+add_pmu "$mt" armv8_cortex_a72 2-3 7 1 4 3 4
+add_pmu "$mt" armv8_cortex_a53 0-1 5 0 2 3 1
+add_cpu "$mt" 10 none free none
+add_cpu "$mt" 3 armv8_cortex_a72 987.1/vcpu10 987.1/vcpu10
+add_cpu "$mt" 0 armv8_cortex_a53 free 987.1/vcpu2
+add_vm "$mt" 987.1 987 partitioned 3
+add_vcpu "$mt" 987.1 10 armv8_cortex_a53 18446744073709551615 4294967296
+add_vcpu_partition "$mt" 987.1 10 guest-owned 3 18446744073709551615 7 4294967296 100
+add_vcpu "$mt" 987.1 2 none 0 0
+add_vcpu_partition "$mt" 987.1 2 free -1 4 4 0 0
+add_vm "$mt" 55.3 55 emulated
+add_vcpu "$mt" 55.3 0 none 9 0
+add_vcpu_partition "$mt" 55.3 0 free -1 0 0 0 5
+add_vm "$mt" 1234.0 1234 fixed
+add_vcpu "$mt" 1234.0 1 none 3 0
+add_vcpu_partition "$mt" 1234.0 1 free -1 1 1 0 0
+add_vcpu "$mt" 1234.0 0 armv8_cortex_a72 2031 1000
+add_vcpu_partition "$mt" 1234.0 0 free -1 0 0 2 0
+
+v_1234_0=$(vl 1234 1234.0 0 fixed)
+v_1234_1=$(vl 1234 1234.0 1 fixed)
+v_55_0=$(vl 55 55.3 0 emulated)
+v_987_2=$(vl 987 987.1 2 partitioned)
+v_987_10=$(vl 987 987.1 10 partitioned)
+
+run "$mt" metrics
+check "metrics: exit 0, output on stdout only" expect_success
+check "metrics: promtool check metrics parses it and lints nothing" promtool_clean
+check "metrics: HELP and TYPE before each family's samples, grouped, escaped, a final newline" \
+	metrics_valid
+check "metrics: every family, in the documented order" metrics_families \
+	'["module_loaded","module_info","fgt_present","fast_path","reserved_host_counters","counters_claimed","partitioned_vms","attached_vms","pmu_info","pmu_counters","pmu_cycle_counters","pmu_reserved_host_counters","pmu_guest_counters","cpu_info","cpu_guest_owned","cpu_owner","vm_info","vm_hpmn","vcpu_backing_pmu","vcpu_loads_total","vcpu_backing_switches_total","vcpu_guest_owned","vcpu_swaps_in_total","vcpu_swaps_out_total","vcpu_overflows_total","vcpu_trapped_accesses_total"]'
+check "metrics: module_loaded 1" out_has '^kvm_pmu_partition_module_loaded 1$'
+check "metrics: module_info labels" metrics_samples module_info \
+	'[[{"version":"0.2.0","abi_version":"1","default_mode":"partitioned","fgt":"off","trap_policy":"trap"},1]]'
+check "metrics: the module's numbers" sh -c "
+	python3 '$tmp/metrics.py' samples '$tmp/out' fgt_present '[[{},0]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' fast_path '[[{},0]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' reserved_host_counters '[[{},2]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' counters_claimed '[[{},1]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' partitioned_vms '[[{},1]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' attached_vms '[[{},3]]'"
+check "metrics: pmu_info, PMUs by name" metrics_samples pmu_info \
+	'[[{"pmu":"armv8_cortex_a53","cpus":"0-1","pmuver":"1"},1],[{"pmu":"armv8_cortex_a72","cpus":"2-3","pmuver":"4"},1]]'
+check "metrics: each PMU's numbers" sh -c "
+	python3 '$tmp/metrics.py' samples '$tmp/out' pmu_counters \
+		'[[{\"pmu\":\"armv8_cortex_a53\"},5],[{\"pmu\":\"armv8_cortex_a72\"},7]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' pmu_cycle_counters \
+		'[[{\"pmu\":\"armv8_cortex_a53\"},0],[{\"pmu\":\"armv8_cortex_a72\"},1]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' pmu_reserved_host_counters \
+		'[[{\"pmu\":\"armv8_cortex_a53\"},2],[{\"pmu\":\"armv8_cortex_a72\"},4]]' &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' pmu_guest_counters \
+		'[[{\"pmu\":\"armv8_cortex_a53\"},3],[{\"pmu\":\"armv8_cortex_a72\"},3]]'"
+check "metrics: cpu_info, CPUs by number" metrics_samples cpu_info \
+	'[[{"cpu":"0","pmu":"armv8_cortex_a53"},1],[{"cpu":"3","pmu":"armv8_cortex_a72"},1],[{"cpu":"10","pmu":"none"},1]]'
+check "metrics: cpu_guest_owned" metrics_samples cpu_guest_owned \
+	'[[{"cpu":"0"},0],[{"cpu":"3"},1],[{"cpu":"10"},0]]'
+check "metrics: cpu_owner, the owner split into pid, vm and vcpu" metrics_samples cpu_owner \
+	'[[{"cpu":"3","pid":"987","vm":"987.1","vcpu":"10"},1]]'
+check "metrics: vm_info, a VM in each mode, VMs by name" metrics_samples vm_info \
+	'[[{"pid":"1234","vm":"1234.0","mode":"fixed"},1],[{"pid":"55","vm":"55.3","mode":"emulated"},1],[{"pid":"987","vm":"987.1","mode":"partitioned"},1]]'
+check "metrics: vm_hpmn of the partitioned VM only" metrics_samples vm_hpmn \
+	'[[{"pid":"987","vm":"987.1","mode":"partitioned"},3]]'
+check "metrics: vcpu_backing_pmu" metrics_samples vcpu_backing_pmu "[[$(vl 1234 1234.0 0 fixed | sed 's/}$/,"pmu":"armv8_cortex_a72"}/'),1],[$(vl 1234 1234.0 1 fixed | sed 's/}$/,"pmu":"none"}/'),1],[$(vl 55 55.3 0 emulated | sed 's/}$/,"pmu":"none"}/'),1],[$(vl 987 987.1 2 partitioned | sed 's/}$/,"pmu":"none"}/'),1],[$(vl 987 987.1 10 partitioned | sed 's/}$/,"pmu":"armv8_cortex_a53"}/'),1]]"
+check "metrics: vcpu_loads_total, u64 exact, vCPUs by VM then id" metrics_samples \
+	vcpu_loads_total "[[$v_1234_0,2031],[$v_1234_1,3],[$v_55_0,9],[$v_987_2,0],[$v_987_10,18446744073709551615]]"
+check "metrics: vcpu_backing_switches_total" metrics_samples vcpu_backing_switches_total \
+	"[[$v_1234_0,1000],[$v_1234_1,0],[$v_55_0,0],[$v_987_2,0],[$v_987_10,4294967296]]"
+check "metrics: vcpu_guest_owned" metrics_samples vcpu_guest_owned \
+	"[[$v_1234_0,0],[$v_1234_1,0],[$v_55_0,0],[$v_987_2,0],[$v_987_10,1]]"
+check "metrics: vcpu_swaps_in_total" metrics_samples vcpu_swaps_in_total \
+	"[[$v_1234_0,0],[$v_1234_1,1],[$v_55_0,0],[$v_987_2,4],[$v_987_10,18446744073709551615]]"
+check "metrics: vcpu_swaps_out_total" metrics_samples vcpu_swaps_out_total \
+	"[[$v_1234_0,0],[$v_1234_1,1],[$v_55_0,0],[$v_987_2,4],[$v_987_10,7]]"
+check "metrics: vcpu_overflows_total" metrics_samples vcpu_overflows_total \
+	"[[$v_1234_0,2],[$v_1234_1,0],[$v_55_0,0],[$v_987_2,0],[$v_987_10,4294967296]]"
+expected_traps=$(python3 -c '
+import json, sys
+out = []
+for arg in sys.argv[2:]:
+    labels, base = json.loads(arg)
+    for i, register in enumerate(sys.argv[1].split()):
+        for exit, value in (("fast", base + i), ("full", i)):
+            out.append([dict(labels, register=register, exit=exit), value])
+print(json.dumps(out))' "$trap_registers" "[$v_1234_0,0]" "[$v_1234_1,0]" "[$v_55_0,5]" \
+	"[$v_987_2,0]" "[$v_987_10,100]")
+check "metrics: vcpu_trapped_accesses_total, per register in the file's order, fast then full" \
+	metrics_samples vcpu_trapped_accesses_total "$expected_traps"
+check "metrics: a counter's TYPE line" \
+	out_has '^# TYPE kvm_pmu_partition_vcpu_trapped_accesses_total counter$'
+check "metrics: a gauge's TYPE line" out_has '^# TYPE kvm_pmu_partition_vm_hpmn gauge$'
+check "metrics: a sample line, exactly" \
+	out_has '^kvm_pmu_partition_vcpu_overflows_total\{pid="987",vm="987\.1",vcpu="10",mode="partitioned"\} 4294967296$'
+run "$mt" -t metrics
+check "metrics -t: -t is ignored" sh -c "[ $rc -eq 0 ] &&
+	python3 '$tmp/metrics.py' samples '$tmp/out' vm_hpmn \
+		'[[{\"pid\":\"987\",\"vm\":\"987.1\",\"mode\":\"partitioned\"},3]]'"
+run "$mt" me
+check "'me' is 'metrics'" sh -c "[ $rc -eq 0 ] && grep -q '^kvm_pmu_partition_module_loaded 1$' '$tmp/out'"
+
+# The module not loaded: a scraper gets module_loaded 0, and exit 0.
+run "$tmp/does-not-exist" metrics
+check "metrics, not loaded: exit 0, stderr empty" expect_success
+check "metrics, not loaded: exactly the module_loaded 0 gauge" out_is \
+"# HELP kvm_pmu_partition_module_loaded 1 if the kvm_pmu_partition module is loaded (its sysfs directory exists), 0 if not.
+# TYPE kvm_pmu_partition_module_loaded gauge
+kvm_pmu_partition_module_loaded 0"
+check "metrics, not loaded: promtool check metrics parses it and lints nothing" promtool_clean
+check "metrics, not loaded: grouped, a final newline" metrics_valid
+run "$tmp/does-not-exist" -j metrics
+check "metrics -j, not loaded: a usage error first, as JSON" \
+	expect_json_error 2 "pmuctl metrics prints the Prometheus text format, not JSON"
+run "$mt" metrics -p
+check "metrics -p: exit 2, as JSON" expect_json_error 2 "not JSON: drop -j/-p"
+printf 'x\n' >"$tmp/metrics-not-a-dir"
+run "$tmp/metrics-not-a-dir" metrics
+check "metrics, the sysfs root a file: exit 1, not a scrape of 'not loaded'" \
+	expect_error 1 "not a directory"
+
+# Label values that need escaping: PMU and VM names are directory names.
+esc=$tmp/metrics-escape
+make_module "$esc" vms=2
+add_pmu "$esc" 'we"ird\name' 0 6 1 2 4 6
+add_pmu "$esc" "$(printf 'new\nline')" 1 6 1 2 4 6
+add_pmu "$esc" "$(printf 'tab\tcaf\303\251')" 2 6 1 2 4 6
+add_pmu "$esc" "$(printf 'bad\377byte')" 3 6 1 2 4 6
+add_vm "$esc" '7.0"\x' 7 'odd"mode\'
+add_vm "$esc" "$(printf '8.0\\\\n\nx')" 8 fixed
+# An owner not of the form the module writes: all of it is the vm label.
+add_cpu "$esc" 0 none 'own"er\x'
+add_cpu "$esc" 1 none 12.0/vcpu3
+run "$esc" metrics
+check "metrics, names to escape: exit 0" expect_success
+check "metrics, names to escape: promtool check metrics parses it and lints nothing" \
+	promtool_clean
+check "metrics, names to escape: valid UTF-8, escapes of the format only" metrics_valid
+check "metrics, names to escape: a quote and a backslash escaped" \
+	grep -qF 'kvm_pmu_partition_pmu_counters{pmu="we\"ird\\name"} 6' "$tmp/out"
+check "metrics, names to escape: a newline escaped as backslash-n" \
+	grep -qF 'kvm_pmu_partition_pmu_counters{pmu="new\nline"} 6' "$tmp/out"
+check "metrics, names to escape: the label values read back, invalid UTF-8 made U+FFFD" \
+	metrics_samples pmu_counters \
+	'[[{"pmu":"bad\ufffdbyte"},6],[{"pmu":"new\nline"},6],[{"pmu":"tab\tcaf\u00e9"},6],[{"pmu":"we\"ird\\name"},6]]'
+check "metrics, names to escape: an owner of another form is all vm, pid and vcpu empty" \
+	metrics_samples cpu_owner \
+	'[[{"cpu":"0","pid":"","vm":"own\"er\\x","vcpu":""},1],[{"cpu":"1","pid":"12","vm":"12.0","vcpu":"3"},1]]'
+check "metrics, names to escape: VM names and a mode read back" metrics_samples vm_info \
+	'[[{"pid":"7","vm":"7.0\"\\x","mode":"odd\"mode\\"},1],[{"pid":"8","vm":"8.0\\\\n\nx","mode":"fixed"},1]]'
+
+# An older module (0.1.0): no sample for what it does not publish.
+run "$old" metrics
+check "metrics, 0.1.0: exit 0" expect_success
+check "metrics, 0.1.0: promtool check metrics parses it and lints nothing" promtool_clean
+check "metrics, 0.1.0: grouped, a final newline" metrics_valid
+check "metrics, 0.1.0: no family of the files it lacks" metrics_families \
+	'["module_loaded","module_info","fgt_present","reserved_host_counters","attached_vms","pmu_info","pmu_counters","pmu_cycle_counters","pmu_reserved_host_counters","pmu_guest_counters","vm_info","vcpu_backing_pmu","vcpu_loads_total","vcpu_backing_switches_total"]'
+check "metrics, 0.1.0: module_info without trap_policy" metrics_samples module_info \
+	'[[{"version":"0.1.0","abi_version":"1","default_mode":"emulated","fgt":"auto"},1]]'
+
+run "$none" metrics
+check "metrics, no PMU, CPU or VM: the module's families only" metrics_families \
+	'["module_loaded","module_info","fgt_present","fast_path","reserved_host_counters","counters_claimed","partitioned_vms","attached_vms"]'
+check "metrics, no PMU, CPU or VM: promtool check metrics parses it and lints nothing" \
+	promtool_clean
+
+# Other failures keep pmuctl's error behaviour: exit 1, stdout empty.
+make_module "$bad"
+add_vm "$bad" 3.0 3 fixed
+add_vcpu "$bad" 3.0 0 none 1 1
+printf 'x\n' >"$bad/vm/3.0/vcpu0/loads"
+run "$bad" metrics
+check "metrics, an invalid file: exit 1, error names the file, stdout empty" \
+	expect_error 1 "$bad/vm/3.0/vcpu0/loads"
+run "$mt" metrics extra
+check "metrics extra: exit 2" expect_error 2 "unexpected argument 'extra'"
+if [ -w /dev/full ]; then
+	PMUCTL_SYSFS_ROOT=$mt "$PMUCTL" metrics >/dev/full 2>"$tmp/err"
+	rc=$?
+	: >"$tmp/out"
+	json_mode=0
+	check "metrics, write error on stdout: exit 1" expect_error 1 "standard output"
+else
+	tests=$((tests + 1))
+	echo "ok $tests - metrics, write error on stdout # SKIP no /dev/full"
+fi
+
 ### pmuctl pmu reserve N.
 
 # run_errno ERRNO ROOT ARGS...: run the test build with the module's
@@ -1332,7 +1691,8 @@ for args in "frob" "module frob" "pmu frob" "vm frob" "show extra" "module show 
 	    "cpu frob" "cpu show extra" "cpu help extra" "pmu reserve" "pmu reserve x" \
 	    "pmu reserve 1 2" "pmu reserve -1" "--traps=1 vm" "--bogus show" "-x show" \
 	    "--json=1 show" "-jx show" "help extra" "pmu help extra" "vm show -1" \
-	    "-j frob" "frob -p" "-x show -j" "pmu -j reserve -1" ""; do
+	    "-j frob" "frob -p" "-x show -j" "pmu -j reserve -1" "metrics extra" \
+	    "-j metrics" "metrics -p" ""; do
 	for root in "$one" "$tmp/does-not-exist"; do
 		# shellcheck disable=SC2086
 		run "$root" $args
@@ -1374,6 +1734,9 @@ check "pmu help: names reserve N" out_has '^  pmuctl pmu reserve N '
 run "$one" help
 check "help: names pmu reserve N and OBJECT help" sh -c "
 	grep -q '^  pmuctl pmu reserve N ' '$tmp/out' && grep -q '^  pmuctl OBJECT help ' '$tmp/out'"
+check "help: names metrics" out_has '^  pmuctl metrics  '
+run "$one" -h metrics
+check "-h metrics: the usage" sh -c "[ $rc -eq 0 ] && grep -q '^  pmuctl metrics  ' '$tmp/out'"
 for args in "-j help" "-h -j" "-p pmu help" "-j -h vm"; do
 	# shellcheck disable=SC2086
 	run "$one" $args
@@ -1526,7 +1889,9 @@ if command -v bash >/dev/null; then
 	add_vm "$comp_root" 987.1 987 partitioned 4
 	add_vm "$comp_root" 1234.0 1234 fixed
 	add_vm "$comp_root" 1234.1 1234 fixed
-	check "completion: objects" completes "cpu help module pmu show vm " pmuctl ''
+	check "completion: objects" completes "cpu help metrics module pmu show vm " pmuctl ''
+	check "completion: metrics" completes "metrics " pmuctl me
+	check "completion: nothing after metrics" completes "" pmuctl metrics ''
 	check "completion: objects after an option" completes "pmu " pmuctl -j p
 	check "completion: pmu commands" completes "help reserve show " pmuctl pmu ''
 	check "completion: vm commands" completes "help show " pmuctl vm ''
