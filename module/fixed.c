@@ -202,7 +202,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 
 	if (previous && previous != host_pmu->pmu) {
 		state->backing_switches++;
-		trace_kvm_pmu_partition_backing_change(vcpu->vcpu_id,
+		trace_kvm_pmu_partition_backing_change(vcpu,
 						       previous->name,
 						       host_pmu->name,
 						       *pmu_reg(vcpu, PMCCNTR_EL0));

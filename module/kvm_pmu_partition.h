@@ -109,12 +109,26 @@ struct partition_vcpu {
 	 */
 	int owned_cpu;			/* its state is in this CPU's PMU, or -1 */
 	bool swap_in_untraced;		/* by the guest-exit path, to trace */
-	u64 fast_traps_traced;		/* sum of traps_fast already traced */
 	u64 swaps_in;
 	u64 swaps_out;
 	u64 overflows;
 	u64 traps_fast[PARTITION_REGISTER_COUNT];
 	u64 traps_full[PARTITION_REGISTER_COUNT];
+	/* traps_fast already traced (kvm_pmu_partition_fast_traps) */
+	u64 fast_traps_traced[PARTITION_REGISTER_COUNT];
+	/*
+	 * Overflow delivery, followed for the tracepoints (docs/tracing.md):
+	 * counters whose overflow the host took and the guest has not yet
+	 * cleared, those of them injected, and the clears made in the
+	 * guest-exit path, where nothing may be traced, with the
+	 * CNTPCT_EL0 of the first; the next traceable point reports them.
+	 * Changed with IRQs masked on the CPU the vCPU is loaded on, or
+	 * while it is loaded nowhere.
+	 */
+	u64 delivery_overflowed;
+	u64 delivery_injected;
+	u64 acknowledged_untraced;
+	u64 acknowledged_at;
 };
 
 extern const struct kvm_pmu_hooks partition_hooks;
@@ -234,6 +248,8 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 			struct kvm_pmu_sysreg_access *access);
 void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void partition_vcpu_put(struct kvm_vcpu *vcpu);
+/* Process context, the vCPU loaded nowhere (partition.c). */
+void partition_forget_deliveries(struct kvm_vcpu *vcpu);
 void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
 bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status);
 bool partition_host_pmu_ctrl(bool enable);

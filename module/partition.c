@@ -34,6 +34,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 
+#include <asm/arch_timer.h>
 #include <asm/cpufeature.h>
 #include <asm/kvm_emulate.h>
 #include <asm/sysreg.h>
@@ -409,10 +410,13 @@ done:
 	return KVM_PMU_HOOK_DONE;
 }
 
-/* What the guest-exit path did since the last traceable point. */
+/*
+ * What the guest-exit path did since the last traceable point: a swap in,
+ * and its trapped accesses per register. Preemption disabled, on the
+ * vCPU's CPU; the host PMU interrupt does not touch these fields.
+ */
 static void trace_fast_path(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
 {
-	u64 fast_traps = 0;
 	int i;
 
 	if (state->swap_in_untraced) {
@@ -421,12 +425,73 @@ static void trace_fast_path(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
 	}
 	if (!trace_kvm_pmu_partition_fast_traps_enabled())
 		return;
-	for (i = 0; i < PARTITION_REGISTER_COUNT; i++)
-		fast_traps += state->traps_fast[i];
-	if (fast_traps != state->fast_traps_traced)
-		trace_kvm_pmu_partition_fast_traps(vcpu, fast_traps -
-						   state->fast_traps_traced);
-	state->fast_traps_traced = fast_traps;
+	for (i = 0; i < PARTITION_REGISTER_COUNT; i++) {
+		u64 count = state->traps_fast[i] - state->fast_traps_traced[i];
+
+		if (!count)
+			continue;
+		trace_kvm_pmu_partition_fast_traps(vcpu, partition_register_names[i],
+						   count);
+		state->fast_traps_traced[i] = state->traps_fast[i];
+	}
+}
+
+/* The generic timer's frequency (CNTFRQ_EL0, read at init), in Hz. */
+static u32 counter_frequency;
+
+/*
+ * Traces the guest's clears of taken overflows that emulate() noted
+ * (note_acknowledged()), with how long ago the first happened. IRQs
+ * masked, on the vCPU's CPU; before any overflow the caller traces, so
+ * that a counter's delivery ends before its next one begins.
+ */
+static void trace_acknowledged(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
+{
+	u64 ticks, delay_ns = 0;
+
+	if (!state->acknowledged_untraced)
+		return;
+	if (counter_frequency) {
+		ticks = __arch_counter_get_cntpct() - state->acknowledged_at;
+		delay_ns = mul_u64_u32_div(ticks, NSEC_PER_SEC, counter_frequency);
+	}
+	trace_kvm_pmu_partition_acknowledge(vcpu, state->acknowledged_untraced,
+					    delay_ns);
+	state->acknowledged_untraced = 0;
+}
+
+/*
+ * The host took the overflow flags @taken of @vcpu's counters (@path:
+ * "irq" or "exit"): those not already on their way to the guest begin a
+ * delivery. @coalesced overflowed again while the guest had not cleared
+ * the earlier overflow (the flag was already in memory). Traces the
+ * guest's clears before, so that a counter's delivery ends before its
+ * next one begins. IRQs masked, on the vCPU's CPU.
+ */
+static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
+			   u64 taken, u64 coalesced, const char *path)
+{
+	u64 new = taken & ~state->delivery_overflowed;
+
+	trace_acknowledged(vcpu, state);
+	if (!new && !coalesced)
+		return;
+	state->delivery_overflowed |= new;
+	trace_kvm_pmu_partition_overflow(vcpu, new, coalesced, path);
+}
+
+/*
+ * KVM reset the vCPU's registers, or the VMM stored PMU registers with
+ * KVM_SET_ONE_REG: deliveries in flight are not followed further. The
+ * vCPU is loaded nowhere (its PMU state is in memory).
+ */
+void partition_forget_deliveries(struct kvm_vcpu *vcpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+
+	state->delivery_overflowed = 0;
+	state->delivery_injected = 0;
+	state->acknowledged_untraced = 0;
 }
 
 /*
@@ -457,6 +522,7 @@ void partition_vcpu_put(struct kvm_vcpu *vcpu)
 
 	trace_fast_path(vcpu, state);
 	local_irq_save(flags);
+	trace_acknowledged(vcpu, state);
 	partition_swap_out(vcpu, this_cpu_ptr(&partition_cpus));
 	local_irq_restore(flags);
 	trace_kvm_pmu_partition_swap(vcpu, false, "put");
@@ -475,29 +541,40 @@ void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
  * it all and KVM computes it). Overflow flags are the ones in memory
  * (taken by the IRQ hook) plus the hardware's; PMCR_EL0 and PMINTENSET_EL1
  * are the hardware's. Flags in memory that cannot request the interrupt go
- * back to the hardware first (partition_park_overflows()). Hardware first:
- * an IRQ moving bits to memory in between is then still seen.
+ * back to the hardware first (partition_park_overflows()). With IRQs
+ * masked throughout, the host PMU interrupt cannot move flags between the
+ * two reads, nor change the delivery state traced here (docs/tracing.md):
+ * flags not yet on their way to the guest begin a delivery at this exit,
+ * and counters newly raising the interrupt are traced as injected once
+ * per overflow.
  */
 bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
-	u64 pmcr, enabled, overflow, status;
+	u64 valid = partition_guest_counters(vcpu);
+	u64 pmcr, enabled, overflow, status, injected;
 	unsigned long flags;
 
 	trace_fast_path(vcpu, state);
 	local_irq_save(flags);
 	partition_park_overflows(vcpu);
-	local_irq_restore(flags);
 	overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
 	pmcr = read_sysreg_s(SYS_PMCR_EL0);
 	enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
-	overflow |= READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
-	status = pmcr & ARMV8_PMU_PMCR_E ?
-		 overflow & enabled & partition_guest_counters(vcpu) : 0;
-	if (status && !vcpu->arch.pmu.irq_level) {
-		state->overflows++;
-		trace_kvm_pmu_partition_inject(vcpu, status);
+	overflow = (overflow | vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]) & valid;
+	status = pmcr & ARMV8_PMU_PMCR_E ? overflow & enabled : 0;
+	/* Flags the interrupt has not taken yet: found at this exit. */
+	if (unlikely(overflow & ~state->delivery_overflowed) ||
+	    unlikely(state->acknowledged_untraced))
+		note_overflows(vcpu, state, overflow, 0, "exit");
+	injected = status & ~state->delivery_injected;
+	if (injected) {
+		state->delivery_injected |= injected;
+		trace_kvm_pmu_partition_inject(vcpu, injected);
 	}
+	local_irq_restore(flags);
+	if (status && !vcpu->arch.pmu.irq_level)
+		state->overflows++;
 	*status_out = status;
 	return true;
 }
@@ -536,7 +613,7 @@ bool partition_host_pmu_ctrl(bool enable)
 bool partition_host_pmu_irq(void)
 {
 	struct kvm_vcpu *vcpu = this_cpu_read(partition_cpus.owner);
-	u64 overflow;
+	u64 overflow, coalesced;
 
 	if (!vcpu)
 		return false;
@@ -545,9 +622,10 @@ bool partition_host_pmu_irq(void)
 		return false;
 	write_sysreg_s(overflow, SYS_PMOVSCLR_EL0);
 	isb();
+	coalesced = vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] & overflow;
 	vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] |= overflow;
 	kvm_make_request(KVM_REQ_IRQ_PENDING, vcpu);
-	trace_kvm_pmu_partition_overflow(vcpu, overflow);
+	note_overflows(vcpu, partition_vcpu(vcpu), overflow, coalesced, "irq");
 	return true;
 }
 
@@ -617,6 +695,7 @@ int partition_setup(void)
 {
 	int ret;
 
+	counter_frequency = read_sysreg(cntfrq_el0);
 	/* Runs partition_cpu_online() on every online CPU before it returns. */
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "kvm_pmu_partition:online",
 				partition_cpu_online, NULL);

@@ -10,8 +10,9 @@
  * watching, the hyp vectors live: no tracing, no WARN or BUG, nothing that
  * can fault), and from vcpu_load/put and the slow path under
  * local_irq_save(). It touches only PMU system registers, MDCR_EL2,
- * HDFGRTR/HDFGWTR_EL2, the vCPU, its partition_vcpu and this CPU's
- * partition_cpu; statistics are plain increments by the vCPU's one writer.
+ * HDFGRTR/HDFGWTR_EL2, CNTPCT_EL0 (read), the vCPU, its partition_vcpu
+ * and this CPU's partition_cpu; statistics are plain increments by the
+ * vCPU's one writer.
  *
  * Counter n is reached through PMSELR_EL0.SEL = n and PMXEVCNTR_EL0 /
  * PMXEVTYPER_EL0 (at EL2 every counter is accessible), with the guest's
@@ -27,6 +28,7 @@
 #include <linux/kvm_host.h>
 #include <linux/perf/arm_pmuv3.h>
 
+#include <asm/arch_timer.h>
 #include <asm/kvm_emulate.h>
 #include <asm/sysreg.h>
 
@@ -371,6 +373,27 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 }
 
 /*
+ * The guest cleared overflow flags: those the host took end their
+ * delivery. Nothing may be traced here (noinstr), so the counters and the
+ * time of the first clear wait for the next traceable point
+ * (partition_trace_acknowledged()). Costs a load and a test when no
+ * taken overflow is cleared.
+ */
+static __always_inline void note_acknowledged(struct kvm_vcpu *vcpu, u64 cleared)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	u64 acknowledged = cleared & state->delivery_overflowed;
+
+	if (likely(!acknowledged))
+		return;
+	if (!state->acknowledged_untraced)
+		state->acknowledged_at = __arch_counter_get_cntpct();
+	state->acknowledged_untraced |= acknowledged;
+	state->delivery_overflowed &= ~acknowledged;
+	state->delivery_injected &= ~acknowledged;
+}
+
+/*
  * PMCR_EL0 write: P and C are emulated, on the guest's counters only, so
  * that EL2 does not reset the host's; the rest through event_filter.h.
  */
@@ -503,6 +526,7 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 		} else {
 			*overflow &= ~(*value & valid);
 			write_sysreg_s(*value & valid, SYS_PMOVSCLR_EL0);
+			note_acknowledged(vcpu, *value & valid);
 		}
 		return KVM_PMU_HOOK_DONE;
 	case PARTITION_REGISTER_PMSELR:

@@ -11,45 +11,85 @@
 #include <linux/kvm_host.h>
 #include <linux/tracepoint.h>
 
+#include "kvm_pmu_partition.h"
+
+/*
+ * Every event names its vCPU the way sysfs does (vm/<pid>.<serial>/
+ * vcpu<id>/): the VMM's process id (vmm), the VM's serial (vm) and the
+ * vCPU id, and gives the host CPU it ran on. Counter masks: bit n is event
+ * counter n, bit 31 the cycle counter. docs/tracing.md follows an
+ * overflow through overflow, inject and acknowledge.
+ */
+#ifndef KVM_PMU_PARTITION_TRACE_HELPERS
+#define KVM_PMU_PARTITION_TRACE_HELPERS
+static inline pid_t partition_trace_vmm(struct kvm_vcpu *vcpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+
+	return state ? state->vm->pid : 0;
+}
+
+static inline unsigned int partition_trace_vm(struct kvm_vcpu *vcpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+
+	return state ? state->vm->serial : 0;
+}
+#endif
+
+#define PARTITION_TRACE_IDENTITY_FORMAT	"vmm=%d vm=%u vcpu=%d cpu=%d"
+
 /*
  * A fixed-counters-only vCPU's cycle counter moved to the PMU of the CPU
  * it now runs on; @count is the guest's count carried over.
  */
 TRACE_EVENT(kvm_pmu_partition_backing_change,
-	    TP_PROTO(int vcpu_id, const char *from, const char *to, u64 count),
-	    TP_ARGS(vcpu_id, from, to, count),
-	    TP_STRUCT__entry(__field(int, vcpu_id)
+	    TP_PROTO(struct kvm_vcpu *vcpu, const char *from, const char *to,
+		     u64 count),
+	    TP_ARGS(vcpu, from, to, count),
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
 			     __string(from, from)
 			     __string(to, to)
 			     __field(u64, count)),
-	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
 			   __assign_str(from);
 			   __assign_str(to);
 			   __entry->count = count;),
-	    TP_printk("vcpu=%d from=%s to=%s count=%llu", __entry->vcpu_id,
-		      __get_str(from), __get_str(to), __entry->count)
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " from=%s to=%s count=%llu",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __get_str(from),
+		      __get_str(to), __entry->count)
 );
 
 /*
- * A partitioned vCPU's PMU state was loaded into (@in) or saved from its
- * CPU's registers; @reason is "load", "first access" or "put". A first
+ * A partitioned vCPU's PMU state was loaded into (@in; field swap_in) or
+ * saved from its CPU's registers; @reason is "load", "first access" or "put". A first
  * access handled in the guest-exit path (where nothing may be traced) is
  * traced at the vCPU's next full exit or put.
  */
 TRACE_EVENT(kvm_pmu_partition_swap,
 	    TP_PROTO(struct kvm_vcpu *vcpu, bool in, const char *reason),
 	    TP_ARGS(vcpu, in, reason),
-	    TP_STRUCT__entry(__field(int, vcpu_id)
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
 			     __field(int, cpu)
-			     __field(bool, in)
+			     __field(bool, swap_in)
 			     __string(reason, reason)),
-	    TP_fast_assign(__entry->vcpu_id = vcpu->vcpu_id;
-			   __entry->cpu = smp_processor_id();
-			   __entry->in = in;
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
+			   __entry->swap_in = in;
 			   __assign_str(reason);),
-	    TP_printk("vcpu=%d cpu=%d %s reason=%s", __entry->vcpu_id,
-		      __entry->cpu, __entry->in ? "in" : "out",
-		      __get_str(reason))
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " %s reason=%s",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
+		      __entry->swap_in ? "in" : "out", __get_str(reason))
 );
 
 /* A trapped PMU register access emulated on a full exit (the slow path). */
@@ -57,54 +97,129 @@ TRACE_EVENT(kvm_pmu_partition_trap,
 	    TP_PROTO(struct kvm_vcpu *vcpu, const char *reg, bool is_write,
 		     u64 value),
 	    TP_ARGS(vcpu, reg, is_write, value),
-	    TP_STRUCT__entry(__field(int, vcpu_id)
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
 			     __string(reg, reg)
 			     __field(bool, is_write)
 			     __field(u64, value)),
-	    TP_fast_assign(__entry->vcpu_id = vcpu->vcpu_id;
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
 			   __assign_str(reg);
 			   __entry->is_write = is_write;
 			   __entry->value = value;),
-	    TP_printk("vcpu=%d %s %s value=%#llx", __entry->vcpu_id,
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " %s %s value=%#llx",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
 		      __entry->is_write ? "write" : "read", __get_str(reg),
 		      __entry->value)
 );
 
 /*
- * Trapped accesses emulated in the guest-exit path since the last full
- * exit (they cannot be traced one by one there: noinstr).
+ * @count trapped accesses to @reg (partition_register_names) emulated in
+ * the guest-exit path since the last full exit or put: they cannot be
+ * traced one by one there (noinstr).
  */
 TRACE_EVENT(kvm_pmu_partition_fast_traps,
-	    TP_PROTO(struct kvm_vcpu *vcpu, u64 count),
-	    TP_ARGS(vcpu, count),
-	    TP_STRUCT__entry(__field(int, vcpu_id)
+	    TP_PROTO(struct kvm_vcpu *vcpu, const char *reg, u64 count),
+	    TP_ARGS(vcpu, reg, count),
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
+			     __string(reg, reg)
 			     __field(u64, count)),
-	    TP_fast_assign(__entry->vcpu_id = vcpu->vcpu_id;
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
+			   __assign_str(reg);
 			   __entry->count = count;),
-	    TP_printk("vcpu=%d count=%llu", __entry->vcpu_id, __entry->count)
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " %s count=%llu",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __get_str(reg),
+		      __entry->count)
 );
 
-/* A vCPU and a mask of its counters (bit 31: the cycle counter). */
-DECLARE_EVENT_CLASS(kvm_pmu_partition_counters,
-		    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
-		    TP_ARGS(vcpu, counters),
-		    TP_STRUCT__entry(__field(int, vcpu_id)
-				     __field(u64, counters)),
-		    TP_fast_assign(__entry->vcpu_id = vcpu->vcpu_id;
-				   __entry->counters = counters;),
-		    TP_printk("vcpu=%d counters=%#llx", __entry->vcpu_id,
-			      __entry->counters)
+/*
+ * The host took guest overflows: @counters overflowed anew, @coalesced
+ * overflowed again before the guest cleared the earlier overflow (the
+ * guest sees one flag for both). @path is "exit" (found at a guest exit:
+ * usually the exit the PMU interrupt itself caused, before the host's
+ * handler ran) or "irq" (the host PMU interrupt handler).
+ */
+TRACE_EVENT(kvm_pmu_partition_overflow,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 coalesced,
+		     const char *path),
+	    TP_ARGS(vcpu, counters, coalesced, path),
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
+			     __field(u64, counters)
+			     __field(u64, coalesced)
+			     __string(path, path)),
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
+			   __entry->counters = counters;
+			   __entry->coalesced = coalesced;
+			   __assign_str(path);),
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx coalesced=%#llx path=%s",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __entry->counters,
+		      __entry->coalesced, __get_str(path))
 );
 
-/* The host PMU interrupt took these overflow flags for the guest. */
-DEFINE_EVENT(kvm_pmu_partition_counters, kvm_pmu_partition_overflow,
-	     TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
-	     TP_ARGS(vcpu, counters));
+/*
+ * The guest's PMU interrupt was raised for @counters (their overflow,
+ * PMINTENSET and PMCR_EL0.E are set), each once per overflow: counters
+ * already injected and not yet cleared are not named again.
+ */
+TRACE_EVENT(kvm_pmu_partition_inject,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
+	    TP_ARGS(vcpu, counters),
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
+			     __field(u64, counters)),
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
+			   __entry->counters = counters;),
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __entry->counters)
+);
 
-/* The guest's PMU interrupt rose for these (PMOVSSET & PMINTENSET). */
-DEFINE_EVENT(kvm_pmu_partition_counters, kvm_pmu_partition_inject,
-	     TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
-	     TP_ARGS(vcpu, counters));
+/*
+ * The guest cleared (PMOVSCLR_EL0) the overflow flags of @counters that
+ * the host had taken: their delivery is over. The clear happened
+ * @delay_ns before this event (it is traced at the next traceable point
+ * after the guest-exit path that emulated it; 0 when traced at once);
+ * with several clears in between, the delay is the first one's.
+ */
+TRACE_EVENT(kvm_pmu_partition_acknowledge,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 delay_ns),
+	    TP_ARGS(vcpu, counters, delay_ns),
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
+			     __field(u64, counters)
+			     __field(u64, delay_ns)),
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
+			   __entry->counters = counters;
+			   __entry->delay_ns = delay_ns;),
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx delay_ns=%llu",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __entry->counters,
+		      __entry->delay_ns)
+);
 
 #endif /* KVM_PMU_PARTITION_TRACE_H */
 

@@ -560,19 +560,24 @@ static int hook_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
  * defaulted before its first run, when a VMM restores it) stores the
  * value as given, as upstream KVM does for every VM since commit
  * f2aeb7bbd574, and KVM then reloads its PMU (KVM_REQ_RELOAD_PMU: the
- * fixed mode's cycle event follows). Otherwise a VMM that restores every
- * register of KVM_GET_REG_LIST in its order would clear with PMCNTENCLR
- * what it set with PMCNTENSET, and a restored guest's live counters would
- * stop (docs/partition.md "Saving and restoring a vCPU"). Emulated VMs
- * keep 6.12's guest-write semantics; a VM that the first run sends back to
- * emulation keeps the values its earlier SETs stored as given.
+ * fixed mode's cycle event is enabled or disabled to match; its count is
+ * not rebuilt). Otherwise a VMM that restores every register of
+ * KVM_GET_REG_LIST in its order would clear with PMCNTENCLR what it set
+ * with PMCNTENSET, and a restored guest's live counters would stop
+ * (docs/partition.md "Saving and restoring a vCPU"). Emulated VMs keep
+ * 6.12's guest-write semantics; a VM that the first run sends back to
+ * emulation keeps the values its earlier SETs stored as given. Overflow
+ * deliveries in flight are no longer followed (docs/tracing.md).
  */
 static bool hook_set_pmreg_raw(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 
 	partition_count_hook(PARTITION_HOOK_SET_PMREG_RAW);
-	return state && vm_visible_mode(state->vm) != PARTITION_MODE_EMULATED;
+	if (!state || vm_visible_mode(state->vm) == PARTITION_MODE_EMULATED)
+		return false;
+	partition_forget_deliveries(vcpu);
+	return true;
 }
 
 /* Under config_lock, at vCPU init, SET_PMU and user-space PMCR writes. */
@@ -626,11 +631,13 @@ static bool hook_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 
 /*
  * Preemption disabled, vCPU not loaded (KVM put it), registers reset in
- * memory: nothing is guest-owned, so nothing to do.
+ * memory: nothing is guest-owned; overflow deliveries in flight end.
  */
 static void hook_vcpu_reset(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook_atomic(PARTITION_HOOK_VCPU_RESET);
+	if (partition_vcpu(vcpu))
+		partition_forget_deliveries(vcpu);
 }
 
 /* Preemption disabled, IRQs on. */

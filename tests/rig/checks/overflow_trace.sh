@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# overflow_trace.sh fgt|trap|slow   (in the rig, module loaded with the
+#                                    overflow_delivery set-up of that name)
+#
+# Rule (docs/tracing.md): every step of a guest overflow's delivery is
+# traced, with enough identity to join the steps: the host taking the
+# overflow (kvm_pmu_partition_overflow), the guest's PMU interrupt rising
+# for it (..._inject), and the guest clearing the flag (..._acknowledge,
+# emulated in the guest-exit path where nothing can be traced, reported
+# later with its delay). Runs overflow_delivery's wrap cases: each is a
+# fresh VM whose guest takes WRAP_ROUNDS (8) overflows of one counter, one
+# interrupt each (overflow_delivery checks the guest's side), and checks
+# the trace of each VM that traced anything:
+# - per counter, the steps come in order: overflow, inject, acknowledge,
+#   and again; no step out of order, no overflow left open;
+# - 8 overflows, 8 injections, 8 acknowledgements per VM, and as many VMs
+#   as wrap cases passed. Besides: flags the guest clears without an
+#   interrupt (acknowledged, never injected) are allowed, as the guest's
+#   first clear of the flags KVM's vCPU reset leaves (its UNKNOWN value of
+#   PMOVSSET_EL0, 0x8000001e) is one when it takes a full exit (slow);
+# - every event names the VMM (vmm = the test's process id, which is the
+#   traced task), the VM (vm, the serial of vm/<vmm>.<vm>/ in sysfs),
+#   vCPU 0, and the host CPU the event ran on (the trace's CPU column);
+# - every acknowledgement has a delay_ns > 0 (the clear was recorded in the
+#   guest-exit path and traced after it, so some time passed).
+# Covers the rig's -cpu max host (FGT; trap and slow: fgt=off) with the
+# module's default_mode=partitioned.
+set -u
+mode=${1:?usage: overflow_trace.sh fgt|trap|slow}
+tracing=/sys/kernel/tracing
+events="kvm_pmu_partition_overflow kvm_pmu_partition_inject kvm_pmu_partition_acknowledge"
+out=/tmp/overflow_trace.$$
+
+echo 0 > $tracing/tracing_on
+echo > $tracing/trace
+for e in $events; do
+	echo 1 > "$tracing/events/kvm_pmu_partition/$e/enable" || exit 1
+done
+echo 1 > $tracing/tracing_on
+"$RIG_TESTS/overflow_delivery" "$mode" wraps > "$out.tap" 2>&1
+status=$?
+echo 0 > $tracing/tracing_on
+for e in $events; do
+	echo 0 > "$tracing/events/kvm_pmu_partition/$e/enable"
+done
+grep -a 'kvm_pmu_partition_' $tracing/trace > "$out.trace"
+cases=$(grep -c '^ok [0-9]* .*_wraps_' "$out.tap")
+grep -a -e '^ok' -e '^not ok' "$out.tap"
+echo "overflow_delivery $mode wraps: exit $status, $cases wrap cases passed; $(wc -l < "$out.trace") events traced"
+head -n 6 "$out.trace"
+
+# One line per problem, then one "vm ..." line per VM: counts per step.
+awk -v wraps=8 '
+function hexbits(hex, bits,   i, d, v, n) {
+	# bits[k] = 1 for each set bit k of the hex mask (0x...)
+	sub(/^0x/, "", hex)
+	n = 0
+	for (i = length(hex); i > 0; i--) {
+		d = index("0123456789abcdef", substr(hex, i, 1)) - 1
+		for (v = 0; v < 4; v++) {
+			if (d % 2)
+				bits[n] = 1
+			d = int(d / 2)
+			n++
+		}
+	}
+}
+function field(name,   i) {
+	for (i = 1; i <= NF; i++)
+		if (index($i, name "=") == 1)
+			return substr($i, length(name) + 2)
+	return ""
+}
+{
+	pid = $1; sub(/.*-/, "", pid)
+	cpu_column = $2; gsub(/[][]/, "", cpu_column); cpu_column += 0
+	event = $5; sub(/:$/, "", event); sub(/^kvm_pmu_partition_/, "", event)
+	vmm = field("vmm"); vm = vmm "." field("vm"); vcpu = field("vcpu")
+	if (vmm != pid || field("cpu") + 0 != cpu_column || vcpu != "0") {
+		print "identity: " $0; bad++
+	}
+	vms[vm] = 1
+	delete bits
+	hexbits(field("counters"), bits)
+	for (k in bits) {
+		key = vm "/" k
+		if (event == "overflow") {
+			if (state[key]) { print "overflow while one is open: " $0; bad++ }
+			state[key] = 1; overflows[vm]++
+		} else if (event == "inject") {
+			if (state[key] != 1) { print "inject without an open overflow: " $0; bad++ }
+			state[key] = 2; injects[vm]++
+		} else if (event == "acknowledge") {
+			if (state[key] == 1)
+				uninjected[vm]++
+			else if (state[key] != 2) { print "acknowledge without an overflow: " $0; bad++ }
+			state[key] = 0; acks[vm]++
+			if (field("delay_ns") + 0 <= 0) { print "acknowledge without delay: " $0; bad++ }
+		}
+	}
+	if (event == "overflow" && field("coalesced") != "0x0") {
+		print "coalesced overflow: " $0; bad++
+	}
+}
+END {
+	for (key in state)
+		if (state[key]) { print "left open: " key; bad++ }
+	for (vm in vms) {
+		printf "vm %s: %d overflows, %d injections, %d acknowledgements, %d of them without injection\n",
+		       vm, overflows[vm], injects[vm], acks[vm], uninjected[vm]
+		if (overflows[vm] - uninjected[vm] != wraps || injects[vm] != wraps ||
+		    acks[vm] - uninjected[vm] != wraps)
+			bad++
+		n++
+	}
+	print n + 0 > "/dev/stderr"
+	exit (bad > 0)
+}' "$out.trace" 2> "$out.vms"
+ok=$?
+vms=$(cat "$out.vms")
+echo "$vms VMs traced, $cases wrap cases passed"
+rm -f "$out.tap" "$out.trace" "$out.vms"
+[ "$status" = 0 ] && [ "$ok" = 0 ] && [ "$cases" -gt 0 ] && [ "$vms" = "$cases" ]
