@@ -10,7 +10,9 @@
 # external-module build tree in /usr/src/linux-headers-<release> with the
 # /lib/modules/<release>/build link; its host programs (fixdep, modpost, ...)
 # are rebuilt with the cross compiler (scripts/package/install-extmod-build),
-# so they run on the arm64 rig. linux-libc-dev is made too and dropped.
+# so they run on the arm64 rig. linux-libc-dev is made too and dropped;
+# the kernel has DWARF (for its BTF), so bindeb-pkg would also make a
+# linux-image-dbg package of it: the build profile nokerneldbg skips it.
 # Outputs: OUTDIR/linux-image-*.deb and OUTDIR/linux-headers-*.deb (older
 #   ones removed); the package version is <release>-1. Nothing is done when
 #   both are newer than KOUT's Image, Module.symvers and .config.
@@ -50,7 +52,8 @@ rm -f "${results[@]}"
 # The same CC as build-kernel.sh, so that nothing is rebuilt.
 make -s -C "$src" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- O="$kout" \
 	CC="ccache aarch64-linux-gnu-gcc" -j"${JOBS:-$(nproc)}" \
-	KDEB_PKGVERSION="$release-1" DPKG_FLAGS=-d bindeb-pkg > "$kout/bindeb-pkg.log" 2>&1 ||
+	KDEB_PKGVERSION="$release-1" DPKG_FLAGS=-d \
+	DEB_BUILD_PROFILES=pkg.linux-upstream.nokerneldbg bindeb-pkg > "$kout/bindeb-pkg.log" 2>&1 ||
 	{ tail -n 30 "$kout/bindeb-pkg.log" >&2; echo "build-kernel-debs: make bindeb-pkg failed (log: $kout/bindeb-pkg.log)" >&2; exit 1; }
 mkdir -p "$outdir"
 rm -f "$outdir"/linux-image-*.deb "$outdir"/linux-headers-*.deb

@@ -86,7 +86,7 @@ export LC_ALL=C TZ=UTC
 umask 022
 commit=$(git rev-parse --short=12 HEAD)
 dirty=
-git diff --quiet HEAD -- dkms.conf module include tests/model tools/pmuctl tools/pmu-overflow-trace ||
+git diff --quiet HEAD -- dkms.conf module include tests/model tools/pmuctl tools/bpftrace tools/pmu-overflow-trace ||
 	dirty=" with uncommitted changes"
 # (tail, not head: head's early exit would be git's SIGPIPE under pipefail)
 first_year=$(git log --format=%cd --date=format:%Y | tail -n 1)
@@ -174,7 +174,7 @@ src=$root/usr/src/$name-$version
 mkdir -p "$root/DEBIAN" "$src"
 install -m 0644 dkms.conf "$src/dkms.conf"
 mapfile -t sources < <(git ls-files -- module include tests/model |
-	grep -E '(\.[ch]|^module/Kbuild)$')
+	grep -E '(\.[ch]|^module/Kbuild|^module/add-module-btf\.sh)$')
 for f in "${sources[@]}"; do
 	[ -f "$f" ] || die "$f is in git's index but not in the work tree"
 	install -D -m 0644 "$f" "$src/$f"
@@ -362,6 +362,15 @@ for arch in $arches; do
 	"$triplet-strip" --remove-section=.comment --remove-section=.note $bins
 	gzip -9n "$root/usr/share/man/man8/pmuctl.8"
 	[ -z "$trace_text" ] || gzip -9n "$root/usr/share/man/man8/pmu-overflow-trace.8"
+	# The bpftrace scripts (docs/tracing.md), with their example outputs.
+	scripts=$root/usr/share/$name/bpftrace
+	install -d "$scripts"
+	for script in tools/bpftrace/*.bt; do
+		example=${script%.bt}_example.txt
+		[ -f "$example" ] || die "$script has no ${example#tools/bpftrace/}"
+		install -m 0755 "$script" "$scripts/"
+		install -m 0644 "$example" "$scripts/"
+	done
 	install_docs "$root" "$pkg"
 	build_deb "$root" "$pkg" "Package: $pkg
 Source: $name
@@ -369,7 +378,7 @@ Version: $deb_version
 Architecture: $arch
 Maintainer: $maintainer
 Depends: libc6 (>= $glibc)
-Suggests: $name-dkms
+Suggests: $name-dkms, bpftrace
 Section: admin
 Priority: optional
 Description: inspect the kvm_pmu_partition module of arm64 KVM
@@ -379,6 +388,10 @@ Description: inspect the kvm_pmu_partition module of arm64 KVM
  vCPU owns each CPU's PMU, and each VM's vCPUs with their PMU mode,
  HPMN, counter swaps, traps and overflows. As root it changes the number
  of event counters of every host PMU kept for host perf.$trace_text
+ .
+ Also bpftrace scripts on the module's tracepoints, in
+ /usr/share/$name/bpftrace: overflow delivery latency and counts, PMU
+ context swaps, trapped accesses.
  .
  The module comes from the $name-dkms package." "$arch"
 done
