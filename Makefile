@@ -115,7 +115,7 @@ kernel-debs: kernel-rootfs
 	@tests/rig/build-kernel-debs.sh $(ROOTFS_KOUT) $(BUILD)/kernel-debs
 
 # The user path (issue 12): tests/rig/rootfs/run-user-path.sh.
-user-path: kernel-debs rootfs deb qemu
+user-path: kernel-debs rootfs deb qemu kselftests
 	@tests/rig/rootfs/run-user-path.sh
 
 selftests: kernel
@@ -160,7 +160,7 @@ check: initramfs qemu probe split-dtb el3-firmware kernel-debs rootfs deb
 # The user's path on the rig's Debian userland (tests/rig/rootfs/plans/
 # demo.plan): packages, DKMS, modprobe, a QEMU guest running perf, pmuctl,
 # bpftrace. demo-initramfs: the module and a selftest guest, in a minute.
-demo: kernel-debs rootfs deb qemu
+demo: kernel-debs rootfs deb qemu kselftests
 	@echo "== kvm-pmu-partition demo: $$(cat $(BUILD)/kernel-source-version)"
 	@tests/rig/rootfs/run-user-path.sh --plan demo --log $(BUILD)/demo.log
 

@@ -48,11 +48,14 @@ for name in $names; do
 done
 waited=0
 for name in $names; do
-	until grep -q '^Attaching' "$out/$name.txt"; do
+	# Each script's BEGIN prints a line ending "Hit Ctrl-C to end.":
+	# bpftrace runs BEGIN once every probe is attached ("Attaching N
+	# probes..." comes before, and attaching takes a while here).
+	until grep -q 'Hit Ctrl-C to end\.$' "$out/$name.txt"; do
 		waited=$((waited + 1))
 		if [ $waited -gt 1200 ] || ! kill -0 "${tracer[$name]}" 2>/dev/null; then
 			cat "$out/$name.txt"
-			echo "bpftrace-check: $name.bt did not attach"
+			echo "bpftrace-check: $name.bt did not attach (or has no BEGIN line)"
 			kill "${tracer[@]}" 2>/dev/null
 			exit 1
 		fi
@@ -60,12 +63,14 @@ for name in $names; do
 	done
 done
 echo "bpftrace-check: all four attached; running overflow_delivery fgt wraps"
-overflow_delivery fgt wraps > "$out/workload.tap" 2>&1
+# By its full path: the KVM selftest library loads the guest code from
+# the program's own ELF file, found by the name it was run with.
+/rig/bin/overflow_delivery fgt wraps > "$out/workload.tap" 2>&1
 status=$?
-grep -e '^ok' -e '^not ok' "$out/workload.tap"
+cat "$out/workload.tap"
 cases=$(grep -c '^ok [0-9]* .*_wraps_' "$out/workload.tap")
 check "overflow_delivery's wrap cases passed ($cases, exit $status)" \
-	[ "$status" = 0 ] -a "$cases" -gt 0
+	[ "$status" = 0 -a "$cases" -gt 0 ]
 sleep 2		# one more interval line of the per-second scripts
 for name in $names; do
 	kill -INT "${tracer[$name]}"
@@ -84,7 +89,7 @@ value() {
 count=$out/pmu_overflow_count.txt
 vms=$(sed -n 's/^@overflows\[\([0-9]*\), \([0-9]*\), 0\]: [0-9]*$/\1, \2/p' "$count" | sort -u)
 check "pmu_overflow_count.bt saw $(echo "$vms" | grep -c .) VMs, one per wrap case ($cases)" \
-	[ "$(echo "$vms" | grep -c .)" = "$cases" ]
+	[ "$(echo "$vms" | grep -c .)" = "$cases" -a "$cases" -gt 0 ]
 while read -r vm; do
 	[ -n "$vm" ] || continue
 	overflows=$(value "$count" overflows "$vm, 0")
@@ -93,8 +98,8 @@ while read -r vm; do
 	uninjected=$(value "$count" uninjected "$vm, 0")
 	uninjected=${uninjected:-0}
 	check "VM [$vm]: 8 overflows ($overflows, $uninjected cleared without interrupt), 8 injections ($injections), 8 acknowledged ($acknowledged)" \
-		[ $((overflows - uninjected)) = 8 ] -a "$injections" = 8 -a \
-		  $((acknowledged - uninjected)) = 8
+		[ $((overflows - uninjected)) = 8 -a "$injections" = 8 -a \
+		  $((acknowledged - uninjected)) = 8 ]
 	latency=$out/pmu_overflow_latency.txt
 	for hist in irq_to_inject_ns inject_to_ack_ns; do
 		# Bucket lines: "[LOW, HIGH)   COUNT |@@@   |"; "[0]" is 0 ns.
@@ -109,7 +114,7 @@ while read -r vm; do
 			on { on = 0 }
 			END { print n + 0, z + 0 }' "$latency")
 		check "VM [$vm]: @$hist holds 8 samples ($samples), none at 0 ns" \
-			[ "$samples" = 8 ] -a "$zero" = 0
+			[ "$samples" = 8 -a "$zero" = 0 ]
 	done
 	swaps=$out/pmu_swaps.txt
 	in=$(sed -n "s/^@total\[$vm, in, [^]]*\]: \([0-9]*\)\$/\1/p" "$swaps" |

@@ -24,6 +24,9 @@
 #   build/rootfs.ext4     the Debian image (make rootfs): the rig's root disk
 #                         (a copy) and, read-only, the guest's disk
 #   build/qemu/qemu-system-aarch64  the rig's patched QEMU (make qemu)
+#   build/tests/overflow_delivery   the kselftest whose wrap cases give the
+#                         bpftrace checks known overflow counts
+#                         (make kselftests)
 #   $RIG_ROOTFS_KERNEL, $RIG_ROOTFS, $QEMU override the Image, the image
 #   and the QEMU.
 # Builds build/user-path/: guest-workload (static arm64) and the guest's
@@ -42,7 +45,7 @@ project_debs=$top/build/debs-out
 
 # The rig's patched QEMU (docs/qemu.md), as make sets it, unless given.
 export QEMU=${QEMU:-$top/build/qemu/qemu-system-aarch64}
-for f in "$kernel" "$rootfs" "$QEMU"; do
+for f in "$kernel" "$rootfs" "$QEMU" "$top/build/tests/overflow_delivery"; do
 	[ -r "$f" ] || { echo "run-user-path: no $f (make user-path builds it)" >&2; exit 2; }
 done
 for d in "$kernel_debs"/linux-image-*.deb "$kernel_debs"/linux-headers-*.deb \
@@ -70,6 +73,8 @@ exec "$top/tests/rig/run-qemu.sh" --kernel "$kernel" --rootfs "$rootfs" \
 	--add "$here/dkms-checks.sh:/rig/bin/rig-dkms-check" \
 	--add "$here/demo-bpftrace.sh:/rig/bin/rig-demo-bpftrace" \
 	--add "$here/overflow-trace-check.sh:/rig/bin/rig-overflow-trace-check" \
+	--add "$here/bpftrace-checks.sh:/rig/bin/rig-bpftrace-check" \
+	--add "$top/build/tests/overflow_delivery:/rig/bin/overflow_delivery" \
 	--add "$out/debs:/rig/debs" \
 	--add "$kernel:/rig/guest/Image" \
 	--add "$out/guest-initramfs.cpio.gz:/rig/guest/initramfs.cpio.gz" \
