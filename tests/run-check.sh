@@ -97,7 +97,8 @@ files=$(sed -n 's|^+++ b/||p' "$top"/shim-patch/*.patch | sort -u)
 result $? "shim_series_applies_with_patch_p1 to linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12)" "$out/apply.txt"
 rm -rf "$pristine"
 
-make -s -C "$top/tools/pmuctl" O="$build/pmuctl-host" test > "$out/pmuctl.txt" 2>&1
+PROMTOOL=$build/host-tools/promtool \
+	make -s -C "$top/tools/pmuctl" O="$build/pmuctl-host" test > "$out/pmuctl.txt" 2>&1
 result $? "pmuctl_host_tests" "$out/pmuctl.txt"
 
 make -s -C "$top/tools/pmu-overflow-trace" O="$build/pmu-overflow-trace-host" \

@@ -5,7 +5,7 @@
 # the cross toolchain, kernel build dependencies, linux-source-6.12, QEMU 10
 # (the stock binary, for comparison), what building the rig's patched QEMU
 # needs (meson and python3-pycotap from bookworm-backports) and promtool
-# (package prometheus) for pmuctl's tests.
+# (unpacked from the prometheus package, not installed) for pmuctl's tests.
 # Idempotent: does nothing when all packages are present.
 #
 # bookworm-backports (deb, and deb-src for QEMU's source tarball) is added
@@ -19,10 +19,13 @@ packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison bc
 	  libelf-dev libssl-dev dwarves ccache cpio xz-utils rsync
 	  linux-source-6.12 python3 kmod
 	  ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
-	  zlib1g-dev python3-venv dpkg-dev debhelper device-tree-compiler
-	  prometheus)
-# prometheus: its promtool parses and lints "pmuctl metrics" in pmuctl's
-# host tests (tools/pmuctl/tests/run.sh), which fail without it.
+	  zlib1g-dev python3-venv dpkg-dev debhelper device-tree-compiler)
+# promtool parses and lints "pmuctl metrics" in pmuctl's host tests
+# (tools/pmuctl/tests/run.sh), which fail without it. Debian 12 has it only
+# in the prometheus package, which would also install and enable a
+# Prometheus server on this machine: the package is downloaded and only
+# its promtool unpacked, into build/host-tools/ (beside the stamp).
+promtool=$(dirname "$stamp")/host-tools/promtool
 backports_packages=(qemu-system-arm meson python3-pycotap)
 arm64_packages=(busybox-static:arm64)
 # pmu-overflow-trace (tools/pmu-overflow-trace, issue 13): clang builds its
@@ -43,7 +46,7 @@ missing() {
 }
 
 need=$(missing "${packages[@]}" "${backports_packages[@]}" "${trace_arm64_packages[@]}")
-if [ -z "$need" ] && [ -f "$stamp" ]; then
+if [ -z "$need" ] && [ -f "$stamp" ] && [ -x "$promtool" ]; then
 	exit 0
 fi
 
@@ -92,5 +95,12 @@ apt-get install -y -q --no-install-recommends "${packages[@]}"
 # After apt-get update with arm64 added (above): multiarch packages.
 apt-get install -y -q --no-install-recommends "${trace_arm64_packages[@]}"
 apt-get install -y -q --no-install-recommends -t bookworm-backports "${backports_packages[@]}"
+if [ ! -x "$promtool" ]; then
+	download=$(mktemp -d)
+	(cd "$download" && apt-get download -q -o APT::Sandbox::User=root prometheus)
+	dpkg-deb -x "$download"/prometheus_*.deb "$download/root"
+	install -D -m 0755 "$download/root/usr/bin/promtool" "$promtool"
+	rm -rf "$download"
+fi
 mkdir -p "$(dirname "$stamp")"
 touch "$stamp"

@@ -1199,16 +1199,18 @@ metrics_samples()
 	python3 "$tmp/metrics.py" samples "$tmp/out" "$1" "$2"
 }
 
-# promtool_clean: Prometheus's promtool parses stdout and its linter has
-# nothing to say (any output is a failure).  promtool is not optional:
-# tests/rig/setup-host.sh installs it (Debian's prometheus package).
+# promtool_clean: Prometheus's promtool ($PROMTOOL, default promtool on
+# PATH) parses stdout and its linter has nothing to say (any output is a
+# failure).  promtool is not optional: tests/rig/setup-host.sh unpacks it
+# from Debian's prometheus package into build/host-tools/, which make
+# check passes as PROMTOOL.
 promtool_clean()
 {
-	if ! command -v promtool >/dev/null; then
-		diag "promtool is missing: install Debian's prometheus package (tests/rig/setup-host.sh does)"
+	if ! command -v "${PROMTOOL:-promtool}" >/dev/null; then
+		diag "promtool (${PROMTOOL:-promtool}) is missing: run make setup (tests/rig/setup-host.sh unpacks it into build/host-tools/), or set PROMTOOL"
 		return 1
 	fi
-	promtool check metrics <"$tmp/out" >"$tmp/promtool" 2>&1
+	"${PROMTOOL:-promtool}" check metrics <"$tmp/out" >"$tmp/promtool" 2>&1
 	promtool_rc=$?
 	[ "$promtool_rc" -eq 0 ] && [ ! -s "$tmp/promtool" ] && return 0
 	diag "promtool check metrics: exit $promtool_rc"
