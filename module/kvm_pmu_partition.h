@@ -122,11 +122,16 @@ struct partition_vcpu {
 	 * cleared, those of them injected, and the clears made in the
 	 * guest-exit path, where nothing may be traced, with the
 	 * CNTPCT_EL0 of the first; the next traceable point reports them.
-	 * Changed with IRQs masked on the CPU the vCPU is loaded on, or
-	 * while it is loaded nowhere.
+	 * Flags that KVM's vCPU reset or a VMM's KVM_SET_ONE_REG left are
+	 * no overflow: untracked until the guest clears them (worked out at
+	 * the next swap in when deliveries_stale). Changed with IRQs
+	 * masked on the CPU the vCPU is loaded on, or while it is loaded
+	 * nowhere.
 	 */
 	u64 delivery_overflowed;
 	u64 delivery_injected;
+	u64 delivery_untracked;
+	bool deliveries_stale;
 	u64 acknowledged_untraced;
 	u64 acknowledged_at;
 };
@@ -248,7 +253,10 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 			struct kvm_pmu_sysreg_access *access);
 void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void partition_vcpu_put(struct kvm_vcpu *vcpu);
-/* Process context, the vCPU loaded nowhere (partition.c). */
+/*
+ * The vCPU's PMU flags were reset or stored by the VMM; it is loaded
+ * nowhere (process context or preemption disabled; partition.c).
+ */
 void partition_forget_deliveries(struct kvm_vcpu *vcpu);
 void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
 bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status);

@@ -451,12 +451,17 @@ static void trace_acknowledged(struct kvm_vcpu *vcpu, struct partition_vcpu *sta
 
 	if (!state->acknowledged_untraced)
 		return;
-	if (counter_frequency) {
-		ticks = __arch_counter_get_cntpct() - state->acknowledged_at;
-		delay_ns = mul_u64_u32_div(ticks, NSEC_PER_SEC, counter_frequency);
+	if (trace_kvm_pmu_partition_acknowledge_enabled()) {
+		/* Without CNTFRQ_EL0 (firmware left it 0) the delay is 0. */
+		if (counter_frequency) {
+			ticks = __arch_counter_get_cntpct() - state->acknowledged_at;
+			delay_ns = mul_u64_u32_div(ticks, NSEC_PER_SEC,
+						   counter_frequency);
+		}
+		trace_kvm_pmu_partition_acknowledge(vcpu,
+						    state->acknowledged_untraced,
+						    delay_ns);
 	}
-	trace_kvm_pmu_partition_acknowledge(vcpu, state->acknowledged_untraced,
-					    delay_ns);
 	state->acknowledged_untraced = 0;
 }
 
@@ -471,9 +476,10 @@ static void trace_acknowledged(struct kvm_vcpu *vcpu, struct partition_vcpu *sta
 static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
 			   u64 taken, u64 coalesced, const char *path)
 {
-	u64 new = taken & ~state->delivery_overflowed;
+	u64 new = taken & ~state->delivery_overflowed & ~state->delivery_untracked;
 
 	trace_acknowledged(vcpu, state);
+	coalesced &= ~state->delivery_untracked;
 	if (!new && !coalesced)
 		return;
 	state->delivery_overflowed |= new;
@@ -481,17 +487,21 @@ static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
 }
 
 /*
- * KVM reset the vCPU's registers, or the VMM stored PMU registers with
- * KVM_SET_ONE_REG: deliveries in flight are not followed further. The
- * vCPU is loaded nowhere (its PMU state is in memory).
+ * KVM reset the vCPU's registers, or the VMM is storing PMU registers with
+ * KVM_SET_ONE_REG (before the store): the flags the vCPU ends up with are
+ * no overflows the host took. The next swap in keeps following the
+ * deliveries whose flags are still set, and leaves the others untracked
+ * (partition_swap_in()). The vCPU is loaded nowhere, so nothing else
+ * touches these fields: process context with vcpu->mutex held, or
+ * preemption disabled after KVM put the vCPU (reset).
  */
 void partition_forget_deliveries(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 
-	state->delivery_overflowed = 0;
-	state->delivery_injected = 0;
+	WARN_ON_ONCE(READ_ONCE(state->owned_cpu) >= 0);
 	state->acknowledged_untraced = 0;
+	state->deliveries_stale = true;
 }
 
 /*
@@ -564,10 +574,11 @@ bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 	overflow = (overflow | vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]) & valid;
 	status = pmcr & ARMV8_PMU_PMCR_E ? overflow & enabled : 0;
 	/* Flags the interrupt has not taken yet: found at this exit. */
-	if (unlikely(overflow & ~state->delivery_overflowed) ||
+	if (unlikely(overflow & ~state->delivery_overflowed &
+		     ~state->delivery_untracked) ||
 	    unlikely(state->acknowledged_untraced))
 		note_overflows(vcpu, state, overflow, 0, "exit");
-	injected = status & ~state->delivery_injected;
+	injected = status & ~state->delivery_injected & ~state->delivery_untracked;
 	if (injected) {
 		state->delivery_injected |= injected;
 		trace_kvm_pmu_partition_inject(vcpu, injected);
@@ -696,6 +707,8 @@ int partition_setup(void)
 	int ret;
 
 	counter_frequency = read_sysreg(cntfrq_el0);
+	if (!counter_frequency)
+		pr_warn("CNTFRQ_EL0 is 0 (firmware did not set it): the acknowledge tracepoint's delay_ns reads 0\n");
 	/* Runs partition_cpu_online() on every online CPU before it returns. */
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "kvm_pmu_partition:online",
 				partition_cpu_online, NULL);

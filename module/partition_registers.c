@@ -268,6 +268,15 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 	unsigned int counter, counters = guest_counters(vcpu);
 	u64 valid = partition_guest_counters(vcpu), mdcr;
 
+	if (unlikely(state->deliveries_stale)) {
+		u64 flags = *guest_reg(vcpu, PMOVSSET_EL0);
+
+		/* After a reset or a VMM's store (partition_forget_deliveries()). */
+		state->delivery_overflowed &= flags;
+		state->delivery_injected &= flags;
+		state->delivery_untracked = flags & ~state->delivery_overflowed;
+		state->deliveries_stale = false;
+	}
 	cpu->host_pmcr = read_sysreg_s(SYS_PMCR_EL0);
 	mdcr = partition_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
 	write_sysreg(mdcr, mdcr_el2);
@@ -376,14 +385,16 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
  * The guest cleared overflow flags: those the host took end their
  * delivery. Nothing may be traced here (noinstr), so the counters and the
  * time of the first clear wait for the next traceable point
- * (partition_trace_acknowledged()). Costs a load and a test when no
- * taken overflow is cleared.
+ * (trace_acknowledged() in partition.c). Flags that were no overflow
+ * (delivery_untracked) just go. Costs two loads, a store and a test when
+ * no taken overflow is cleared.
  */
 static __always_inline void note_acknowledged(struct kvm_vcpu *vcpu, u64 cleared)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	u64 acknowledged = cleared & state->delivery_overflowed;
 
+	state->delivery_untracked &= ~cleared;
 	if (likely(!acknowledged))
 		return;
 	if (!state->acknowledged_untraced)
@@ -520,8 +531,11 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 		if (!is_write) {
 			*value = (*overflow | read_sysreg_s(SYS_PMOVSSET_EL0)) & valid;
 		} else if (encoding == SYS_PMOVSSET_EL0) {
-			*overflow |= *value & valid;
-			/* Raises the interrupt now if enabled (host IRQ hook). */
+			/*
+			 * A new overflow, so the hardware's: raises the
+			 * interrupt now if enabled (host IRQ hook), which
+			 * takes it to memory like a counted one.
+			 */
 			write_sysreg_s(*value & valid, SYS_PMOVSSET_EL0);
 		} else {
 			*overflow &= ~(*value & valid);

@@ -175,7 +175,9 @@ TRACE_EVENT(kvm_pmu_partition_overflow,
 /*
  * The guest's PMU interrupt was raised for @counters (their overflow,
  * PMINTENSET and PMCR_EL0.E are set), each once per overflow: counters
- * already injected and not yet cleared are not named again.
+ * already injected and not yet cleared are not named again, nor flags
+ * that KVM's vCPU reset or a VMM's restore left (no overflow the host
+ * took).
  */
 TRACE_EVENT(kvm_pmu_partition_inject,
 	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
@@ -197,9 +199,10 @@ TRACE_EVENT(kvm_pmu_partition_inject,
 /*
  * The guest cleared (PMOVSCLR_EL0) the overflow flags of @counters that
  * the host had taken: their delivery is over. The clear happened
- * @delay_ns before this event (it is traced at the next traceable point
- * after the guest-exit path that emulated it; 0 when traced at once);
- * with several clears in between, the delay is the first one's.
+ * @delay_ns before this event: it is recorded where it is emulated (for
+ * the guest-exit path, where nothing may be traced) and traced at the
+ * vCPU's next traceable point; with several clears in between, the delay
+ * is the first one's. 0 when the firmware left CNTFRQ_EL0 0.
  */
 TRACE_EVENT(kvm_pmu_partition_acknowledge,
 	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 delay_ns),

@@ -567,7 +567,7 @@ static int hook_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
  * (docs/partition.md "Saving and restoring a vCPU"). Emulated VMs keep
  * 6.12's guest-write semantics; a VM that the first run sends back to
  * emulation keeps the values its earlier SETs stored as given. Overflow
- * deliveries in flight are no longer followed (docs/tracing.md).
+ * flags the store sets are not followed as overflows (docs/tracing.md).
  */
 static bool hook_set_pmreg_raw(struct kvm_vcpu *vcpu)
 {

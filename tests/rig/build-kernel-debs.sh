@@ -49,7 +49,12 @@ results=("$parent"/linux-{image,headers}-"$release"_"$release"-1_arm64.deb
 	 "$parent"/linux-libc-dev_"$release"-1_arm64.deb
 	 "$parent"/linux-upstream_"$release"-1_arm64.{buildinfo,changes})
 rm -f "${results[@]}"
-# The same CC as build-kernel.sh, so that nothing is rebuilt.
+# The same CC as build-kernel.sh, so that nothing is rebuilt, and the same
+# build identity, so that the kernel bindeb-pkg links again is the one the
+# rig boots (same banner, same BTF: pahole before 1.27 runs without -j
+# when KBUILD_BUILD_TIMESTAMP is set, so its output is reproducible).
+export KBUILD_BUILD_TIMESTAMP="2026-01-01"
+export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig KBUILD_BUILD_VERSION=1
 make -s -C "$src" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- O="$kout" \
 	CC="ccache aarch64-linux-gnu-gcc" -j"${JOBS:-$(nproc)}" \
 	KDEB_PKGVERSION="$release-1" DPKG_FLAGS=-d \

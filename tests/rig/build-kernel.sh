@@ -46,6 +46,11 @@ export CCACHE_BASEDIR=$top
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 export KBUILD_BUILD_TIMESTAMP="2026-01-01"
 export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
+# The build number too (not .version's count of links): build-kernel-
+# debs.sh's bindeb-pkg links the same kernel again, and the packaged
+# kernel must be the one the rig boots, banner and BTF alike
+# (module/add-module-btf.sh compares the banner).
+export KBUILD_BUILD_VERSION=1
 
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || {
 	echo "build-kernel: linux-source-6.12 is not installed; run 'make setup' (as root)" >&2
