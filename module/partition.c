@@ -487,6 +487,39 @@ static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
 }
 
 /*
+ * Whether anyone follows deliveries: the bookkeeping of the exit and the
+ * interrupt runs only then (three static branches otherwise), so that an
+ * exit costs what it did without tracing (make bench's hvc row). A
+ * delivery under way when tracing starts is seen from its next step.
+ */
+static __always_inline bool deliveries_traced(void)
+{
+	return trace_kvm_pmu_partition_overflow_enabled() ||
+	       trace_kvm_pmu_partition_inject_enabled() ||
+	       trace_kvm_pmu_partition_acknowledge_enabled();
+}
+
+/*
+ * At an exit, IRQs masked: flags the interrupt has not taken yet begin a
+ * delivery here, and counters now requesting the guest's interrupt are
+ * injected, once per overflow.
+ */
+static void follow_deliveries(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
+			      u64 overflow, u64 status)
+{
+	u64 injected;
+
+	if ((overflow & ~state->delivery_overflowed & ~state->delivery_untracked) ||
+	    state->acknowledged_untraced)
+		note_overflows(vcpu, state, overflow, 0, "exit");
+	injected = status & ~state->delivery_injected & ~state->delivery_untracked;
+	if (injected) {
+		state->delivery_injected |= injected;
+		trace_kvm_pmu_partition_inject(vcpu, injected);
+	}
+}
+
+/*
  * KVM reset the vCPU's registers, or the VMM is storing PMU registers with
  * KVM_SET_ONE_REG (before the store): the flags the vCPU ends up with are
  * no overflows the host took. The next swap in keeps following the
@@ -551,41 +584,36 @@ void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
  * it all and KVM computes it). Overflow flags are the ones in memory
  * (taken by the IRQ hook) plus the hardware's; PMCR_EL0 and PMINTENSET_EL1
  * are the hardware's. Flags in memory that cannot request the interrupt go
- * back to the hardware first (partition_park_overflows()). With IRQs
- * masked throughout, the host PMU interrupt cannot move flags between the
- * two reads, nor change the delivery state traced here (docs/tracing.md):
- * flags not yet on their way to the guest begin a delivery at this exit,
- * and counters newly raising the interrupt are traced as injected once
- * per overflow.
+ * back to the hardware first (partition_park_overflows()). Hardware first:
+ * an IRQ moving bits to memory in between is then still seen. While
+ * deliveries are traced, follow_deliveries() then notes them with IRQs
+ * masked (docs/tracing.md); a flag the interrupt took since the reads is
+ * already noted there, so none is counted twice.
  */
 bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
-	u64 valid = partition_guest_counters(vcpu);
-	u64 pmcr, enabled, overflow, status, injected;
+	u64 pmcr, enabled, overflow, status;
 	unsigned long flags;
 
 	trace_fast_path(vcpu, state);
 	local_irq_save(flags);
 	partition_park_overflows(vcpu);
+	local_irq_restore(flags);
 	overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
 	pmcr = read_sysreg_s(SYS_PMCR_EL0);
 	enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
-	overflow = (overflow | vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]) & valid;
-	status = pmcr & ARMV8_PMU_PMCR_E ? overflow & enabled : 0;
-	/* Flags the interrupt has not taken yet: found at this exit. */
-	if (unlikely(overflow & ~state->delivery_overflowed &
-		     ~state->delivery_untracked) ||
-	    unlikely(state->acknowledged_untraced))
-		note_overflows(vcpu, state, overflow, 0, "exit");
-	injected = status & ~state->delivery_injected & ~state->delivery_untracked;
-	if (injected) {
-		state->delivery_injected |= injected;
-		trace_kvm_pmu_partition_inject(vcpu, injected);
-	}
-	local_irq_restore(flags);
+	overflow |= READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
+	status = pmcr & ARMV8_PMU_PMCR_E ?
+		 overflow & enabled & partition_guest_counters(vcpu) : 0;
 	if (status && !vcpu->arch.pmu.irq_level)
 		state->overflows++;
+	if (deliveries_traced()) {
+		local_irq_save(flags);
+		follow_deliveries(vcpu, state,
+				  overflow & partition_guest_counters(vcpu), status);
+		local_irq_restore(flags);
+	}
 	*status_out = status;
 	return true;
 }
@@ -636,7 +664,8 @@ bool partition_host_pmu_irq(void)
 	coalesced = vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] & overflow;
 	vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] |= overflow;
 	kvm_make_request(KVM_REQ_IRQ_PENDING, vcpu);
-	note_overflows(vcpu, partition_vcpu(vcpu), overflow, coalesced, "irq");
+	if (deliveries_traced())
+		note_overflows(vcpu, partition_vcpu(vcpu), overflow, coalesced, "irq");
 	return true;
 }
 
