@@ -8,6 +8,11 @@
  * delivery to user space through a ring buffer (or, with --histogram,
  * add its two latencies to log2 histograms per VM instead).
  *
+ * No BPF-to-BPF calls or callbacks (bpf_loop()): everything is inlined and
+ * the counters of an event are walked by a bounded loop, so that kernels
+ * without CONFIG_BPF_JIT (the interpreter rejects callbacks), such as
+ * the test rig's, load the programs too.
+ *
  * The events' fields are read with CO-RE from the module's own BTF
  * (/sys/kernel/btf/kvm_pmu_partition), where TRACE_EVENT() gives each
  * record the type trace_event_raw_<event>.
@@ -83,7 +88,7 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/* One event being applied to its counters, one bpf_loop() step each. */
+/* One event being applied to its counters, one loop step each. */
 struct walk {
 	struct pot_delivery_key key;
 	struct pot_vcpu_stats *stats;	/* the vCPU's, in vcpu_stats */
@@ -100,7 +105,7 @@ struct walk {
  * Counts go straight to the vCPU's entry (atomically: its events come
  * from one CPU at a time, user space reads meanwhile), not through the
  * stack, where each count would make the verifier explore another state
- * of the bpf_loop() callbacks.
+ * of the loop over counters.
  */
 #define COUNT(w, field) __sync_fetch_and_add(&(w)->stats->field, 1)
 
@@ -242,14 +247,13 @@ static __always_inline void end_unacknowledged(struct walk *w,
  * delivery the guest never acknowledged means the module dropped that
  * delivery (a vCPU reset, or the VMM setting PMU registers): it ends.
  */
-static long overflow_bit(u64 i, void *ctx)
+static __always_inline void overflow_bit(struct walk *w, u32 i)
 {
-	struct walk *w = ctx;
 	u64 bit = 1ULL << (i & (POT_COUNTERS - 1));
 	struct pot_delivery fresh = {}, *d;
 
 	if (!((w->counters | w->coalesced) & bit))
-		return 0;
+		return;
 	w->key.counter = i;
 	d = bpf_map_lookup_elem(&deliveries, &w->key);
 	if (w->counters & bit) {
@@ -259,7 +263,7 @@ static long overflow_bit(u64 i, void *ctx)
 			/* Not followed (-c): nor is what it leads to. */
 			if (d)
 				bpf_map_delete_elem(&deliveries, &w->key);
-			return 0;
+			return;
 		}
 		fresh.overflow_ns = w->now;
 		fresh.cpu = w->cpu;
@@ -270,7 +274,7 @@ static long overflow_bit(u64 i, void *ctx)
 		} else if (bpf_map_update_elem(&deliveries, &w->key, &fresh,
 					       BPF_NOEXIST)) {
 			__sync_fetch_and_add(&map_full, 1);
-			return 0;
+			return;
 		}
 		COUNT(w, overflows);
 	} else if (d && d->phase != POT_DONE) {
@@ -279,52 +283,48 @@ static long overflow_bit(u64 i, void *ctx)
 	} else if (w->cpu_ok) {
 		COUNT(w, coalesced);
 	}
-	return 0;
 }
 
 /* Counter i of an inject event. */
-static long inject_bit(u64 i, void *ctx)
+static __always_inline void inject_bit(struct walk *w, u32 i)
 {
-	struct walk *w = ctx;
 	u64 bit = 1ULL << (i & (POT_COUNTERS - 1));
 	struct pot_delivery *d;
 
 	if (!(w->counters & bit))
-		return 0;
+		return;
 	w->key.counter = i;
 	d = bpf_map_lookup_elem(&deliveries, &w->key);
 	if (!d) {
 		if (w->cpu_ok)
 			COUNT(w, untracked);
-		return 0;
+		return;
 	}
 	if (d->phase == POT_OVERFLOWED) {
 		d->inject_ns = w->now;
 		d->phase = POT_INJECTED;
 		COUNT(w, injected);
-		return 0;
+		return;
 	}
 	/* Injected already, or acknowledged: no overflow since. */
 	COUNT(w, duplicates);
 	emit(w, d, POT_DUPLICATE, POT_REASON_NONE);
-	return 0;
 }
 
 /* Counter i of an acknowledge event: the delivery is over. */
-static long acknowledge_bit(u64 i, void *ctx)
+static __always_inline void acknowledge_bit(struct walk *w, u32 i)
 {
-	struct walk *w = ctx;
 	u64 bit = 1ULL << (i & (POT_COUNTERS - 1));
 	struct pot_delivery *d;
 
 	if (!(w->counters & bit))
-		return 0;
+		return;
 	w->key.counter = i;
 	d = bpf_map_lookup_elem(&deliveries, &w->key);
 	if (!d || d->phase == POT_DONE) {
 		if (w->cpu_ok)
 			COUNT(w, untracked);
-		return 0;
+		return;
 	}
 	COUNT(w, acknowledged);
 	if (d->phase == POT_INJECTED) {
@@ -338,7 +338,6 @@ static long acknowledge_bit(u64 i, void *ctx)
 	}
 	emit(w, d, POT_DELIVERED, POT_REASON_NONE);
 	d->phase = POT_DONE;
-	return 0;
 }
 
 SEC("tracepoint/kvm_pmu_partition/kvm_pmu_partition_overflow")
@@ -346,7 +345,7 @@ int handle_overflow(struct trace_event_raw_kvm_pmu_partition_overflow *ctx)
 {
 	struct walk w;
 	char path = 0;
-	u32 loc;
+	u32 loc, i;
 
 	if (!selected(&w, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
 		return 0;
@@ -356,7 +355,8 @@ int handle_overflow(struct trace_event_raw_kvm_pmu_partition_overflow *ctx)
 	loc = ctx->__data_loc_path;
 	bpf_probe_read_kernel(&path, 1, (void *)ctx + (loc & 0xffff));
 	w.path = path == 'e' ? POT_PATH_EXIT : POT_PATH_IRQ;
-	bpf_loop(POT_COUNTERS, overflow_bit, &w, 0);
+	for (i = 0; i < POT_COUNTERS; i++)
+		overflow_bit(&w, i);
 	return 0;
 }
 
@@ -364,11 +364,13 @@ SEC("tracepoint/kvm_pmu_partition/kvm_pmu_partition_inject")
 int handle_inject(struct trace_event_raw_kvm_pmu_partition_inject *ctx)
 {
 	struct walk w;
+	u32 i;
 
 	if (!selected(&w, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
 		return 0;
 	w.counters = ctx->counters;
-	bpf_loop(POT_COUNTERS, inject_bit, &w, 0);
+	for (i = 0; i < POT_COUNTERS; i++)
+		inject_bit(&w, i);
 	return 0;
 }
 
@@ -377,6 +379,7 @@ int handle_acknowledge(struct trace_event_raw_kvm_pmu_partition_acknowledge *ctx
 {
 	struct walk w;
 	u64 delay;
+	u32 i;
 
 	if (!selected(&w, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
 		return 0;
@@ -384,7 +387,8 @@ int handle_acknowledge(struct trace_event_raw_kvm_pmu_partition_acknowledge *ctx
 	/* The clear happened delay_ns before this event. */
 	delay = ctx->delay_ns;
 	w.ack_ns = delay < w.now ? w.now - delay : 0;
-	bpf_loop(POT_COUNTERS, acknowledge_bit, &w, 0);
+	for (i = 0; i < POT_COUNTERS; i++)
+		acknowledge_bit(&w, i);
 	return 0;
 }
 

@@ -5,16 +5,21 @@
  * with BTF_FILE (the module's records and the kernel types they use, from
  * tests/btf-types.c) as the CO-RE target, once per way the tool sets its
  * filters (all off, line mode; all on, --histogram mode), attaching
- * nothing. Needs CAP_BPF (root).
+ * nothing; and that no program has a BPF-to-BPF call or a callback, which
+ * kernels without CONFIG_BPF_JIT (the interpreter) refuse. Needs
+ * CAP_BPF (root) for the loads.
  *
- * load-check BTF_FILE: exit 0 when both loads succeed (one line each on
- * stdout), 1 otherwise (libbpf's messages and the verifier log on stderr).
+ * load-check BTF_FILE: exit 0 when the object has no calls and both loads
+ * succeed (one line each on stdout), 1 otherwise (libbpf's messages and
+ * the verifier log on stderr).
+ * load-check --calls-only: only the check for calls (no privileges).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
+#include <gelf.h>
 
 #include "pmu-overflow-trace.h"
 #include "pmu-overflow-trace.skel.h"
@@ -51,11 +56,71 @@ static int load(const char *btf_path, bool filtered)
 	return err ? 1 : 0;
 }
 
+/*
+ * BPF-to-BPF calls and callbacks (bpf_loop()) need the JIT; both have
+ * their target in .text, as a function of its own (a subprogram): the
+ * object, as the skeleton embeds it, must have none.
+ */
+static int no_calls(void)
+{
+	size_t size, shstrndx, text = 0;
+	Elf_Scn *scn = NULL, *symtab = NULL;
+	const void *bytes;
+	int found = 0;
+	GElf_Shdr shdr;
+	Elf *elf;
+
+	bytes = pmu_overflow_trace_bpf__elf_bytes(&size);
+	elf = elf_version(EV_CURRENT) != EV_NONE ?
+	      elf_memory((char *)bytes, size) : NULL;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
+		fprintf(stderr, "load-check: cannot read the object: %s\n",
+			elf_errmsg(-1));
+		if (elf)
+			elf_end(elf);
+		return 1;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (name && !strcmp(name, ".text"))
+			text = elf_ndxscn(scn);
+		if (shdr.sh_type == SHT_SYMTAB)
+			symtab = scn;
+	}
+	if (text && symtab && gelf_getshdr(symtab, &shdr)) {
+		Elf_Data *data = elf_getdata(symtab, NULL);
+		size_t i, n = shdr.sh_entsize ? shdr.sh_size / shdr.sh_entsize : 0;
+		GElf_Sym sym;
+
+		for (i = 0; data && i < n; i++) {
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx != text ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+				continue;
+			fprintf(stderr, "load-check: %s is a subprogram (a BPF-to-BPF call or a callback)\n",
+				elf_strptr(elf, shdr.sh_link, sym.st_name));
+			found = 1;
+		}
+	}
+	elf_end(elf);
+	if (!found)
+		printf("no BPF-to-BPF calls or callbacks\n");
+	return found;
+}
+
 int main(int argc, char **argv)
 {
+	int err;
+
 	if (argc != 2) {
-		fprintf(stderr, "usage: load-check BTF_FILE\n");
+		fprintf(stderr, "usage: load-check BTF_FILE | --calls-only\n");
 		return 2;
 	}
-	return load(argv[1], false) | load(argv[1], true);
+	err = no_calls();
+	if (!strcmp(argv[1], "--calls-only"))
+		return err;
+	return err | load(argv[1], false) | load(argv[1], true);
 }

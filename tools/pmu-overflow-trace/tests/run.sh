@@ -10,7 +10,8 @@
 # module BTF, unreadable module BTF, a module older than the tracer), that
 # the records the BPF programs read are those module/trace.h declares, and
 # (as root) that the BPF programs pass the running kernel's verifier
-# (tests/load-check.c with CO-RE against tests/btf-types.c's records).
+# (tests/load-check.c with CO-RE against tests/btf-types.c's records)
+# and have no BPF-to-BPF calls or callbacks (kernels without BPF JIT).
 # Exits non-zero when any test fails.
 #
 # Environment (make test sets them): PMU_OVERFLOW_TRACE (the binary,
@@ -269,11 +270,24 @@ else
 fi
 
 # --- the BPF programs through this kernel's verifier -------------------------
+calls_ok()
+{
+	"$test_dir/load-check" --calls-only >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 0 ] && grep -qx 'no BPF-to-BPF calls or callbacks' "$tmp/out"
+}
+if [ -x "$test_dir/load-check" ]; then
+	check "no BPF-to-BPF calls or callbacks (kernels without BPF JIT refuse them)" \
+		calls_ok
+else
+	check "no BPF-to-BPF calls or callbacks (no $test_dir/load-check)" false
+fi
 load_ok()
 {
 	"$test_dir/load-check" "$test_dir/standalone.btf" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	[ "$rc" = 0 ] && [ "$(grep -c '^loaded 3 programs' "$tmp/out")" = 2 ]
+	[ "$rc" = 0 ] && [ "$(grep -c '^loaded 3 programs' "$tmp/out")" = 2 ] &&
+		grep -qx 'no BPF-to-BPF calls or callbacks' "$tmp/out"
 }
 if [ "$(id -u)" != 0 ]; then
 	skip "the BPF programs pass this kernel's verifier" "not root"
