@@ -137,10 +137,28 @@ static int parse_long(const char *text, long min, long max, long *out)
 	return 0;
 }
 
+/* The process (Tgid in /proc/ID/status) of thread @id, or -1. */
+static long process_of(long id)
+{
+	char path[64], line[128];
+	long tgid = -1;
+	FILE *status;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", id);
+	status = fopen(path, "r");
+	if (!status)
+		return -1;
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(status);
+	return tgid;
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	char proc[32];
-	long value;
+	long value, tgid;
 	int err, cpus;
 
 	switch (key) {
@@ -163,6 +181,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		snprintf(proc, sizeof(proc), "/proc/%ld", value);
 		if (access(proc, F_OK))
 			argp_error(state, "VMM pid %ld: %s", value, strerror(ESRCH));
+		tgid = process_of(value);
+		if (tgid > 0 && tgid != value)
+			argp_error(state, "%ld is a thread of process %ld (a vCPU thread?): use -p %ld",
+				   value, tgid, tgid);
 		env.pid = value;
 		break;
 	case 'c':
@@ -185,8 +207,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (state->arg_num == 0) {
 			err = parse_long(arg, 1, INT_MAX, &value);
 			if (err)
-				argp_error(state, "invalid interval '%s': %s", arg,
-					   strerror(err));
+				argp_error(state, "invalid interval '%s': %s (seconds, at least 1)",
+					   arg, strerror(err));
 			env.interval = value;
 		} else if (state->arg_num == 1) {
 			err = parse_long(arg, 1, INT_MAX, &value);
@@ -195,8 +217,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 					   strerror(err));
 			env.count = value;
 		} else {
-			argp_error(state, "unexpected argument '%s': %s", arg,
-				   strerror(E2BIG));
+			argp_error(state, "unexpected argument '%s': %s (at most [interval] [count])",
+				   arg, strerror(E2BIG));
 		}
 		break;
 	default:
@@ -870,18 +892,34 @@ out:
 	return err;
 }
 
+/*
+ * Attaches the acknowledge program first and the overflow program last:
+ * the module follows deliveries from the moment the first of its three
+ * tracepoints is enabled, so a delivery already under way when the
+ * overflow program starts is seen from its later steps only, which the
+ * summary counts as untracked, never as a step missing (lost, not
+ * injected). The links go into the skeleton, so that detach_programs()
+ * can stop all three before the summary.
+ */
 static int attach_programs(struct pmu_overflow_trace_bpf *skel)
 {
-	struct bpf_program *prog;
-	struct bpf_link *link;
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+	} order[] = {
+		{ skel->progs.handle_acknowledge, &skel->links.handle_acknowledge },
+		{ skel->progs.handle_inject, &skel->links.handle_inject },
+		{ skel->progs.handle_overflow, &skel->links.handle_overflow },
+	};
 	struct stat st;
+	size_t i;
 
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *section = bpf_program__section_name(prog);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const char *section = bpf_program__section_name(order[i].prog);
 		int err;
 
-		link = bpf_program__attach(prog);
-		if (link)
+		*order[i].link = bpf_program__attach(order[i].prog);
+		if (*order[i].link)
 			continue;
 		err = errno;
 		if (stat("/sys/kernel/tracing/events", &st) &&
@@ -895,6 +933,28 @@ static int attach_programs(struct pmu_overflow_trace_bpf *skel)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Stops the programs before the summary, overflow first (no delivery
+ * begins after it), so that the last drain of the ring buffer and the
+ * counts the summary reads no longer move: every delivery line printed is
+ * in the summary's counts, and OVERFLOWS = ACKED + IN-FLIGHT + LOST +
+ * UNACKED holds on a running VM too.
+ */
+static void detach_programs(struct pmu_overflow_trace_bpf *skel)
+{
+	struct bpf_link **links[] = {
+		&skel->links.handle_overflow,
+		&skel->links.handle_inject,
+		&skel->links.handle_acknowledge,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		bpf_link__destroy(*links[i]);
+		*links[i] = NULL;
+	}
 }
 
 int main(int argc, char **argv)
@@ -999,6 +1059,7 @@ int main(int argc, char **argv)
 			next_interval += env.interval * 1000000000ULL;
 		}
 	}
+	detach_programs(skel);
 	if (rb)
 		ring_buffer__consume(rb);
 	prune(skel, true);
