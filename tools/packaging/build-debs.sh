@@ -372,12 +372,45 @@ for arch in $arches; do
 		install -m 0644 "$example" "$scripts/"
 	done
 	install_docs "$root" "$pkg"
+	# The libraries linked into pmu-overflow-trace: their licences (BSD
+	# ones among them) want their notices with the binary, and Debian's
+	# Built-Using names the sources of what is linked in statically.
+	built_using=
+	if [ -n "$trace_text" ]; then
+		notices=$root/usr/share/doc/$pkg/copyright.static-libraries
+		{
+			echo "usr/sbin/pmu-overflow-trace is linked statically with the"
+			echo "following libraries, from these Debian packages (arm64). Their"
+			echo "copyright files follow, as Debian ships them."
+		} > "$notices"
+		for lib in libbpf1 libelf1 zlib1g libzstd1; do
+			ver=$(dpkg-query -W -f='${Version}' "$lib:$arch" 2>/dev/null) ||
+				die "pmu-overflow-trace links $lib:$arch, which is not installed (make setup)"
+			src=$(dpkg-query -W -f='${source:Package} (= ${source:Version})' "$lib:$arch")
+			[ -r "/usr/share/doc/$lib/copyright" ] ||
+				die "no /usr/share/doc/$lib/copyright for pmu-overflow-trace's notices"
+			printf '\n==== %s %s (source %s) ====\n\n' "$lib" "$ver" "$src" >> "$notices"
+			cat "/usr/share/doc/$lib/copyright" >> "$notices"
+			built_using="${built_using:+$built_using, }$src"
+		done
+		cat >> "$root/usr/share/doc/$pkg/copyright" <<-EOF
+
+		Files: usr/sbin/pmu-overflow-trace
+		Copyright: $years kvm-pmu-partition developers; and the authors of the
+		 statically linked libbpf, libelf (elfutils), zlib and zstd
+		License: GPL-2
+		Comment: The notices and licences of the statically linked libraries are
+		 in /usr/share/doc/$pkg/copyright.static-libraries.
+		EOF
+		built_using="
+Built-Using: $built_using"
+	fi
 	build_deb "$root" "$pkg" "Package: $pkg
 Source: $name
 Version: $deb_version
 Architecture: $arch
 Maintainer: $maintainer
-Depends: libc6 (>= $glibc)
+Depends: libc6 (>= $glibc)${built_using}
 Suggests: $name-dkms, bpftrace
 Section: admin
 Priority: optional
