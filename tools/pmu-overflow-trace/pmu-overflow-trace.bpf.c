@@ -62,6 +62,14 @@ const volatile bool histogram = false;
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
 
+/*
+ * Set by user space once the three programs are attached, cleared before
+ * they are detached: the three start and stop following deliveries at one
+ * instant, so that no step is missed between two attachments (which would
+ * make a later step look out of order). Read once per event.
+ */
+volatile bool tracing = false;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, POT_MAX_DELIVERIES);
@@ -110,8 +118,8 @@ struct walk {
 #define COUNT(w, field) __sync_fetch_and_add(&(w)->stats->field, 1)
 
 /* The event is one to trace: fill in @w, with its vCPU's counts. */
-static __always_inline bool selected(struct walk *w, u32 vmm, u32 vm, s32 vcpu,
-				     s32 cpu)
+static __always_inline bool selected(struct walk *w, u64 now, u32 vmm, u32 vm,
+				     s32 vcpu, s32 cpu)
 {
 	struct pot_vcpu_key key = {
 		.vmm = vmm,
@@ -140,7 +148,7 @@ static __always_inline bool selected(struct walk *w, u32 vmm, u32 vm, s32 vcpu,
 	w->stats = s;
 	w->cpu = cpu;
 	w->cpu_ok = target_cpu < 0 || cpu == target_cpu;
-	w->now = bpf_ktime_get_ns();
+	w->now = now;
 	return true;
 }
 
@@ -280,6 +288,9 @@ static __always_inline void overflow_bit(struct walk *w, u32 i)
 	} else if (d && d->phase != POT_DONE) {
 		__sync_fetch_and_add(&d->coalesced, 1);
 		COUNT(w, coalesced);
+	} else if (d) {
+		/* The guest cleared the flag: the module must begin anew. */
+		COUNT(w, unexpected);
 	} else if (w->cpu_ok) {
 		COUNT(w, coalesced);
 	}
@@ -321,9 +332,14 @@ static __always_inline void acknowledge_bit(struct walk *w, u32 i)
 		return;
 	w->key.counter = i;
 	d = bpf_map_lookup_elem(&deliveries, &w->key);
-	if (!d || d->phase == POT_DONE) {
+	if (!d) {
 		if (w->cpu_ok)
 			COUNT(w, untracked);
+		return;
+	}
+	if (d->phase == POT_DONE) {
+		/* A second clear with no overflow in between: a defect. */
+		COUNT(w, unexpected);
 		return;
 	}
 	COUNT(w, acknowledged);
@@ -346,8 +362,12 @@ int handle_overflow(struct trace_event_raw_kvm_pmu_partition_overflow *ctx)
 	struct walk w;
 	char path = 0;
 	u32 loc, i;
+	u64 now;
 
-	if (!selected(&w, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
+	now = bpf_ktime_get_ns();	/* first: the event's time */
+	if (!tracing)
+		return 0;
+	if (!selected(&w, now, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
 		return 0;
 	w.counters = ctx->counters;
 	w.coalesced = ctx->coalesced;
@@ -364,9 +384,13 @@ SEC("tracepoint/kvm_pmu_partition/kvm_pmu_partition_inject")
 int handle_inject(struct trace_event_raw_kvm_pmu_partition_inject *ctx)
 {
 	struct walk w;
+	u64 now;
 	u32 i;
 
-	if (!selected(&w, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
+	now = bpf_ktime_get_ns();	/* first: the event's time */
+	if (!tracing)
+		return 0;
+	if (!selected(&w, now, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
 		return 0;
 	w.counters = ctx->counters;
 	for (i = 0; i < POT_COUNTERS; i++)
@@ -378,13 +402,19 @@ SEC("tracepoint/kvm_pmu_partition/kvm_pmu_partition_acknowledge")
 int handle_acknowledge(struct trace_event_raw_kvm_pmu_partition_acknowledge *ctx)
 {
 	struct walk w;
-	u64 delay;
+	u64 delay, now;
 	u32 i;
 
-	if (!selected(&w, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
+	now = bpf_ktime_get_ns();	/* first: the event's time */
+	if (!tracing)
+		return 0;
+	if (!selected(&w, now, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
 		return 0;
 	w.counters = ctx->counters;
-	/* The clear happened delay_ns before this event. */
+	/*
+	 * The clear happened delay_ns before this event (the module measures
+	 * it with the generic timer; 0 where CNTFRQ_EL0 is 0).
+	 */
 	delay = ctx->delay_ns;
 	w.ack_ns = delay < w.now ? w.now - delay : 0;
 	for (i = 0; i < POT_COUNTERS; i++)

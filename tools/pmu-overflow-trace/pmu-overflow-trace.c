@@ -116,7 +116,8 @@ static const struct argp_option opts[] = {
 	  "Print log2 histograms of the two latencies per VM, each interval, "
 	  "instead of one line per delivery", 0 },
 	{ "json", 'j', NULL, 0, "Print one JSON object per line", 0 },
-	{ "verbose", 'v', NULL, 0, "Print libbpf's messages", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Print libbpf's messages and what each program cost the verifier", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -273,7 +274,12 @@ static __u64 monotonic_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Local wall-clock time of a CLOCK_MONOTONIC instant, HH:MM:SS.uuuuuu. */
+/*
+ * Local wall-clock time of a CLOCK_MONOTONIC instant: HH:MM:SS.uuuuuu for
+ * the text lines, ISO 8601 with the date and the UTC offset for JSON
+ * (2026-12-07T11:42:02.123456+0000), which a log pipeline can order across
+ * days and hosts.
+ */
 static void format_time(__u64 ns, char *buf, size_t size)
 {
 	__s64 wall = (__s64)ns + realtime_offset;
@@ -282,9 +288,11 @@ static void format_time(__u64 ns, char *buf, size_t size)
 	size_t n;
 
 	localtime_r(&seconds, &tm);
-	n = strftime(buf, size, "%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06lld",
-		 (long long)(wall % 1000000000LL) / 1000);
+	n = strftime(buf, size, env.json ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	n += snprintf(buf + n, size - n, ".%06lld",
+		      (long long)(wall % 1000000000LL) / 1000);
+	if (env.json && n < size)
+		strftime(buf + n, size - n, "%z", &tm);
 }
 
 static void counter_name(__u32 counter, char *buf, size_t size)
@@ -339,7 +347,7 @@ static void print_record(const struct pot_record *r)
 	__u64 to_inject = 0, to_ack = 0, overflow_to_ack = 0;
 	const char *path = r->path == POT_PATH_EXIT ? "exit" : "irq";
 	const char *reason = reason_name(r->reason);
-	char time[32], counter[16], a[24], b[24];
+	char time[48], counter[16], a[24], b[24];
 
 	if (injected && r->inject_ns > r->overflow_ns)
 		to_inject = r->inject_ns - r->overflow_ns;
@@ -449,6 +457,7 @@ static void stats_add(struct pot_vcpu_stats *to, const struct pot_vcpu_stats *fr
 	to->unacked += from->unacked;
 	to->duplicates += from->duplicates;
 	to->untracked += from->untracked;
+	to->unexpected += from->unexpected;
 }
 
 /*
@@ -468,6 +477,34 @@ static bool vm_present(__u32 vmm, __u32 vm)
 	return stat(path, &st) == 0 || errno != ENOENT;
 }
 
+/* The VMs one prune() pass looked up: one stat() each, not one per key. */
+struct vm_lookups {
+	struct vm_lookup {
+		__u32 vmm;
+		__u32 vm;
+		bool present;
+	} *vms;
+	size_t count;
+};
+
+static bool vm_present_cached(struct vm_lookups *seen, __u32 vmm, __u32 vm)
+{
+	struct vm_lookup *grown;
+	bool present;
+	size_t i;
+
+	for (i = 0; i < seen->count; i++)
+		if (seen->vms[i].vmm == vmm && seen->vms[i].vm == vm)
+			return seen->vms[i].present;
+	present = vm_present(vmm, vm);
+	grown = realloc(seen->vms, (seen->count + 1) * sizeof(*grown));
+	if (grown) {
+		seen->vms = grown;
+		seen->vms[seen->count++] = (struct vm_lookup){ vmm, vm, present };
+	}
+	return present;
+}
+
 /*
  * Ends the deliveries of VMs that went away (lost when never injected,
  * unacknowledged when injected) and moves their vCPUs' counts here, which
@@ -480,6 +517,7 @@ static int prune(struct pmu_overflow_trace_bpf *skel, bool final)
 	int sfd = bpf_map__fd(skel->maps.vcpu_stats);
 	struct pot_delivery_key dkey, *dkeys = NULL;
 	struct pot_vcpu_key skey, *skeys = NULL;
+	struct vm_lookups seen = {};
 	size_t n = 0, cap = 0, i;
 	void *prev;
 	int err = 0;
@@ -505,7 +543,7 @@ static int prune(struct pmu_overflow_trace_bpf *skel, bool final)
 
 		if (bpf_map_lookup_elem(dfd, &dkeys[i], &d))
 			continue;
-		if (vm_present(dkeys[i].vmm, dkeys[i].vm)) {
+		if (vm_present_cached(&seen, dkeys[i].vmm, dkeys[i].vm)) {
 			if (final && d.phase != POT_DONE)
 				tally_of(&vkey)->in_flight++;
 			continue;
@@ -553,7 +591,7 @@ static int prune(struct pmu_overflow_trace_bpf *skel, bool final)
 		struct pot_vcpu_stats s;
 		struct tally *t;
 
-		if (vm_present(skeys[i].vmm, skeys[i].vm))
+		if (vm_present_cached(&seen, skeys[i].vmm, skeys[i].vm))
 			continue;
 		if (bpf_map_lookup_elem(sfd, &skeys[i], &s))
 			continue;
@@ -565,6 +603,7 @@ static int prune(struct pmu_overflow_trace_bpf *skel, bool final)
 out:
 	free(dkeys);
 	free(skeys);
+	free(seen.vms);
 	return err;
 }
 
@@ -637,7 +676,7 @@ static int print_hists(struct pmu_overflow_trace_bpf *skel)
 	int fd = bpf_map__fd(skel->maps.hists);
 	struct pot_hist_key key, *keys = NULL;
 	size_t n = 0, cap = 0, i;
-	char time[32];
+	char time[48];
 	void *prev;
 
 	for (prev = NULL; !bpf_map_get_next_key(fd, prev, &key); prev = &keys[n - 1]) {
@@ -659,9 +698,9 @@ static int print_hists(struct pmu_overflow_trace_bpf *skel)
 	for (i = 0; i < n; i++) {
 		struct pot_hist h;
 
-		if (bpf_map_lookup_elem(fd, &keys[i], &h))
+		/* In one step: no count added in between is dropped. */
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &h))
 			continue;
-		bpf_map_delete_elem(fd, &keys[i]);
 		if (env.json)
 			print_hist_json(&keys[i], &h, time);
 		else
@@ -685,10 +724,49 @@ static int compare_tallies(const void *a, const void *b)
 	return x->key.vcpu < y->key.vcpu ? -1 : x->key.vcpu > y->key.vcpu;
 }
 
+/*
+ * Events the kernel did not run the programs for because another BPF
+ * program was running on that CPU (the overflow event comes from the
+ * host's PMU interrupt, which can interrupt one): each is a step missed,
+ * which the counts then show as untracked or in flight.
+ */
+static __u64 recursion_misses(struct pmu_overflow_trace_bpf *skel)
+{
+	struct bpf_program *prog;
+	__u64 misses = 0;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 length = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &length))
+			misses += info.recursion_misses;
+	}
+	return misses;
+}
+
+/* With -v: how much of the verifier's budget each program took. */
+static void print_verified(struct pmu_overflow_trace_bpf *skel)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 length = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &length))
+			continue;
+		fprintf(stderr, PROGRAM ": %s: %u instructions, %u verified\n",
+			bpf_program__name(prog), info.xlated_prog_len / 8,
+			info.verified_insns);
+	}
+}
+
 /* Per vCPU: the maps' counts, those of VMs gone, what is in flight. */
 static void print_summary(struct pmu_overflow_trace_bpf *skel)
 {
 	int fd = bpf_map__fd(skel->maps.vcpu_stats);
+	__u64 misses = recursion_misses(skel);
 	struct pot_vcpu_stats total = {};
 	struct pot_vcpu_key key;
 	__u64 in_flight = 0;
@@ -705,11 +783,12 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 	if (!env.json) {
 		printf("\nDeliveries per vCPU (LOST: never injected nor acknowledged; "
 		       "UNACKED: injected, never acknowledged; DUP: injected again "
-		       "without an overflow):\n");
-		printf("%-7s %-4s %-4s %9s %9s %8s %8s %9s %9s %6s %7s %6s %9s\n",
+		       "without an overflow; UNEXPECTED: steps the module never "
+		       "emits in that order):\n");
+		printf("%-7s %-4s %-4s %9s %9s %8s %8s %9s %9s %6s %7s %6s %9s %10s\n",
 		       "VMM", "VM", "VCPU", "OVERFLOWS", "COALESCED", "INJECTED",
 		       "ACKED", "NO-INJECT", "IN-FLIGHT", "LOST", "UNACKED", "DUP",
-		       "UNTRACKED");
+		       "UNTRACKED", "UNEXPECTED");
 	}
 	for (i = 0; i < tally_count; i++) {
 		const struct tally *t = &tallies[i];
@@ -717,7 +796,8 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 
 		/* Events seen, none counted (-c: all on other CPUs). */
 		if (!(s->overflows | s->coalesced | s->injected | s->acknowledged |
-		      s->lost | s->unacked | s->duplicates | s->untracked | t->in_flight))
+		      s->lost | s->unacked | s->duplicates | s->untracked |
+		      s->unexpected | t->in_flight))
 			continue;
 		rows++;
 		stats_add(&total, s);
@@ -728,7 +808,8 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 			       "\"injected\":%llu,\"acknowledged\":%llu,"
 			       "\"acknowledged_without_injection\":%llu,"
 			       "\"in_flight\":%llu,\"lost\":%llu,\"unacknowledged\":%llu,"
-			       "\"duplicates\":%llu,\"untracked\":%llu}\n",
+			       "\"duplicates\":%llu,\"untracked\":%llu,"
+			       "\"unexpected\":%llu}\n",
 			       t->key.vmm, t->key.vm, t->key.vcpu,
 			       t->gone || !vm_present(t->key.vmm, t->key.vm) ?
 			       "true" : "false",
@@ -740,10 +821,11 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 			       (unsigned long long)t->in_flight,
 			       (unsigned long long)s->lost, (unsigned long long)s->unacked,
 			       (unsigned long long)s->duplicates,
-			       (unsigned long long)s->untracked);
+			       (unsigned long long)s->untracked,
+			       (unsigned long long)s->unexpected);
 			continue;
 		}
-		printf("%-7u %-4u %-4d %9llu %9llu %8llu %8llu %9llu %9llu %6llu %7llu %6llu %9llu\n",
+		printf("%-7u %-4u %-4d %9llu %9llu %8llu %8llu %9llu %9llu %6llu %7llu %6llu %9llu %10llu\n",
 		       t->key.vmm, t->key.vm, t->key.vcpu,
 		       (unsigned long long)s->overflows, (unsigned long long)s->coalesced,
 		       (unsigned long long)s->injected,
@@ -751,15 +833,17 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 		       (unsigned long long)s->acked_no_inject,
 		       (unsigned long long)t->in_flight, (unsigned long long)s->lost,
 		       (unsigned long long)s->unacked, (unsigned long long)s->duplicates,
-		       (unsigned long long)s->untracked);
+		       (unsigned long long)s->untracked,
+		       (unsigned long long)s->unexpected);
 	}
 	if (env.json) {
 		printf("{\"type\":\"totals\",\"vcpus\":%zu,\"overflows\":%llu,"
 		       "\"coalesced\":%llu,\"injected\":%llu,\"acknowledged\":%llu,"
 		       "\"acknowledged_without_injection\":%llu,\"in_flight\":%llu,"
 		       "\"lost\":%llu,\"unacknowledged\":%llu,\"duplicates\":%llu,"
-		       "\"untracked\":%llu,\"records_dropped\":%llu,"
-		       "\"map_full\":%llu}\n", rows,
+		       "\"untracked\":%llu,\"unexpected\":%llu,"
+		       "\"records_dropped\":%llu,\"map_full\":%llu,"
+		       "\"recursion_misses\":%llu}\n", rows,
 		       (unsigned long long)total.overflows,
 		       (unsigned long long)total.coalesced,
 		       (unsigned long long)total.injected,
@@ -769,8 +853,10 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 		       (unsigned long long)total.unacked,
 		       (unsigned long long)total.duplicates,
 		       (unsigned long long)total.untracked,
+		       (unsigned long long)total.unexpected,
 		       (unsigned long long)skel->bss->ringbuf_drops,
-		       (unsigned long long)skel->bss->map_full);
+		       (unsigned long long)skel->bss->map_full,
+		       (unsigned long long)misses);
 	} else if (!rows) {
 		printf("no overflow traced\n");
 	}
@@ -780,6 +866,15 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 	if (skel->bss->map_full)
 		fail("warning: %llu map updates failed (maps full): counts are low",
 		     (unsigned long long)skel->bss->map_full);
+	if (misses)
+		fail("warning: %llu events missed: another BPF program was running "
+		     "on their CPU (the kernel runs one at a time per CPU)",
+		     (unsigned long long)misses);
+	if (total.unexpected)
+		fail("warning: %llu steps out of the module's order (a second "
+		     "acknowledgement, or an overflow coalesced into an acknowledged "
+		     "delivery): a " MODULE " defect; please report it with this output",
+		     (unsigned long long)total.unexpected);
 	fflush(stdout);
 }
 
@@ -893,13 +988,12 @@ out:
 }
 
 /*
- * Attaches the acknowledge program first and the overflow program last:
- * the module follows deliveries from the moment the first of its three
- * tracepoints is enabled, so a delivery already under way when the
- * overflow program starts is seen from its later steps only, which the
- * summary counts as untracked, never as a step missing (lost, not
- * injected). The links go into the skeleton, so that detach_programs()
- * can stop all three before the summary.
+ * Attaches the three programs; they follow nothing until main() sets
+ * tracing, once all three are attached, so that they start at one
+ * instant. A delivery already under way then is seen from its later steps
+ * only, which the summary counts as untracked, never as a step missing
+ * (lost, not injected). The links go into the skeleton, so that
+ * detach_programs() can stop all three before the summary.
  */
 static int attach_programs(struct pmu_overflow_trace_bpf *skel)
 {
@@ -936,11 +1030,12 @@ static int attach_programs(struct pmu_overflow_trace_bpf *skel)
 }
 
 /*
- * Stops the programs before the summary, overflow first (no delivery
- * begins after it), so that the last drain of the ring buffer and the
- * counts the summary reads no longer move: every delivery line printed is
- * in the summary's counts, and OVERFLOWS = ACKED + IN-FLIGHT + LOST +
- * UNACKED holds on a running VM too.
+ * Stops the programs before the summary, all three at one instant (tracing
+ * cleared: no step of a delivery is seen without the ones after it), so
+ * that the last drain of the ring buffer and the counts the summary reads
+ * no longer move: every delivery line printed is in the summary's counts,
+ * and OVERFLOWS = ACKED + IN-FLIGHT + LOST + UNACKED holds on a running
+ * VM too.
  */
 static void detach_programs(struct pmu_overflow_trace_bpf *skel)
 {
@@ -951,6 +1046,7 @@ static void detach_programs(struct pmu_overflow_trace_bpf *skel)
 	};
 	size_t i;
 
+	skel->bss->tracing = false;
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		bpf_link__destroy(*links[i]);
 		*links[i] = NULL;
@@ -1002,6 +1098,8 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out;
 	}
+	if (env.verbose)
+		print_verified(skel);
 	if (attach_programs(skel)) {
 		err = 1;
 		goto out;
@@ -1022,6 +1120,8 @@ int main(int argc, char **argv)
 	realtime_offset = (real.tv_sec - mono.tv_sec) * 1000000000LL +
 			  (real.tv_nsec - mono.tv_nsec);
 
+	/* Before the banner, which scripts wait for: tracing has begun. */
+	skel->bss->tracing = true;
 	fprintf(env.json ? stderr : stdout,
 		"Tracing guest PMU overflow deliveries%s... Hit Ctrl-C to end.\n",
 		env.histogram ? " (histograms)" : "");

@@ -89,6 +89,7 @@ struct pot_vcpu_stats {
 	__u64 unacked;
 	__u64 duplicates;
 	__u64 untracked;	/* inject or clear of an overflow not seen */
+	__u64 unexpected;	/* steps the module never emits so (defect) */
 };
 
 struct pot_hist_key {

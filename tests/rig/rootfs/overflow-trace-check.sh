@@ -12,21 +12,31 @@
 # which takes exactly 50 samples (guest/guest-perf.sh overflows prints the
 # samples S and the guest's PMU interrupts I over the record).
 # QEMU starts through a wrapper first on PATH that writes its pid and waits
-# before exec-ing the real QEMU (the same pid), so that three tracers attach
+# before exec-ing the real QEMU (the same pid), so that four tracers attach
 # with -p before the VM exists: pmu-overflow-trace -p PID -j (one JSON line
 # per delivery, the summary), pmu-overflow-trace -p PID --vcpu 0
-# --histogram -j (histograms at exit) and pmu-overflow-trace -p PID (text).
-# All get SIGINT once QEMU is gone.
+# --histogram -j (histograms at exit), pmu-overflow-trace -p PID (text),
+# and pmu-overflow-trace -p PID -j again, which gets SIGINT at its first
+# delivery line, while the VM runs. The others get SIGINT once QEMU is gone.
+# Before that, two tracers load and exit after one second with -v: no
+# filter, and every filter with --histogram (the programs' largest
+# variant), to read what each program cost the rig kernel's verifier.
 # Checks: the tracer and its manual page come from the pmuctl package;
-# the tracers started and exited 0; the guest's plan passed; the summary
-# has the one vCPU of QEMU's VM, gone, with overflows, injected and
-# acknowledged all S, and I injections, nothing coalesced, acknowledged
-# without injection, in flight, lost, unacknowledged, duplicated or
-# untracked; S delivery lines, each delivered with both latencies > 0;
-# each of the two histograms counts S; no ring buffer record dropped; the
-# text output has S delivery lines and a summary row saying the same.
-# Prints the tracers' output and one "overflow-trace-check: ..." line per
-# check; exit 0 when all hold.
+# the verifier passed each program within half its 1,000,000-instruction
+# limit; the tracers started and exited 0; the guest's plan passed; the
+# summary has the one vCPU of QEMU's VM, gone, with overflows, injected
+# and acknowledged all S, and I injections, nothing coalesced, acknowledged
+# without injection, in flight, lost, unacknowledged, duplicated,
+# untracked or unexpected; S delivery lines, each delivered with both
+# latencies > 0; each of the two histograms counts S; no ring buffer
+# record dropped, no map full, no event missed; the text output has S
+# delivery lines and a summary row saying the same. The tracer stopped
+# while the VM ran: its VM is not gone, OVERFLOWS = ACKED + IN-FLIGHT,
+# as many delivery lines as acknowledgements, at least one, nothing lost,
+# unacknowledged, duplicated or unexpected (whether it stopped before the
+# last delivery depends on timing: printed, not asserted).
+# Prints the tracers' output (every delivery line not "delivered" too) and
+# one "overflow-trace-check: ..." line per check; exit 0 when all hold.
 # The helpers run through check and wait_for, indirectly.
 # shellcheck disable=SC2317
 set -u
@@ -61,6 +71,20 @@ check "pmu-overflow-trace and its manual page come from the pmuctl package" \
 command -v pmu-overflow-trace >/dev/null || { say "FAILED: no pmu-overflow-trace"; exit 1; }
 pmu-overflow-trace --version
 
+# What the verifier of the rig's kernel (no JIT: the interpreter) spent on
+# each program, with no filter and with all of them and --histogram.
+for args in "" "-p $$ -c 0 --vcpu 0 --histogram"; do
+	# shellcheck disable=SC2086 # $args is a list of arguments
+	timeout 600 pmu-overflow-trace -v $args 1 1 > "$work/load.out" 2> "$work/load.err"
+	rc=$?
+	grep 'verified$' "$work/load.err"
+	worst=$(sed -n 's/.*instructions, \([0-9]*\) verified$/\1/p' "$work/load.err" |
+		sort -n | tail -n 1)
+	check "pmu-overflow-trace -v $args 1 1: exit $rc, 3 programs, the most verified ${worst:-none} <= 500000" \
+		bash -c "[ $rc = 0 ] && [ \$(grep -c 'verified\$' '$work/load.err') = 3 ] &&
+			 [ '${worst:-x}' -le 500000 ] 2>/dev/null"
+done
+
 # The QEMU wrapper: the tracers need QEMU's pid before its VM runs.
 real_qemu=$(command -v qemu-system-aarch64)
 mkdir -p "$work/bin"
@@ -90,9 +114,12 @@ pmu-overflow-trace -p "$qemu" --vcpu 0 --histogram -j > "$work/hist.json" 2> "$w
 hist=$!
 pmu-overflow-trace -p "$qemu" > "$work/text.out" 2> "$work/text.err" &
 text=$!
+pmu-overflow-trace -p "$qemu" -j > "$work/stop.json" 2> "$work/stop.err" &
+stop=$!
 wait_for 600 started "$work/lines.err" $lines
 wait_for 600 started "$work/hist.err" $hist
 wait_for 600 started "$work/text.out" $text
+wait_for 600 started "$work/stop.err" $stop
 check "pmu-overflow-trace -p $qemu -j started ($(head -n 1 "$work/lines.err"))" \
 	grep -q '^Tracing' "$work/lines.err"
 check "pmu-overflow-trace -p $qemu --vcpu 0 --histogram -j started ($(head -n 1 "$work/hist.err"))" \
@@ -107,6 +134,16 @@ for t in lines hist; do
 	break
 done
 touch "$work/go"
+# The fourth tracer stops at its first delivery line, while the VM runs
+# (deliveries come about 2 ms apart in the rig's virtual time).
+stopped_vm_alive=no
+until grep -q '"type":"delivery"' "$work/stop.json" || ! alive $stop || ! alive $runner; do
+	sleep 0.01
+done
+alive "$qemu" && stopped_vm_alive=yes
+alive $stop && kill -INT $stop
+wait $stop
+stop_rc=$?
 wait $runner
 guest=$?
 for t in $lines $hist $text; do
@@ -127,7 +164,12 @@ fi
 say "pmu-overflow-trace -p $qemu -j (exit $lines_rc; first 3 deliveries, then the summary):"
 cat "$work/lines.err"
 grep '"type":"delivery"' "$work/lines.json" | head -n 3
+grep '"type":"delivery"' "$work/lines.json" | grep -v '"status":"delivered"'
 grep -v '"type":"delivery"' "$work/lines.json"
+say "pmu-overflow-trace -p $qemu -j, stopped at its first delivery (exit $stop_rc, QEMU alive then: $stopped_vm_alive):"
+cat "$work/stop.err"
+grep '"type":"delivery"' "$work/stop.json" | grep -v '"status":"delivered"'
+grep -v '"type":"delivery"' "$work/stop.json"
 say "pmu-overflow-trace -p $qemu --vcpu 0 --histogram -j (exit $hist_rc):"
 cat "$work/hist.err" "$work/hist.json"
 say "pmu-overflow-trace -p $qemu (exit $text_rc; the header, 3 deliveries, the summary):"
@@ -158,11 +200,11 @@ for out in lines hist; do
 	check "$out: injected $v = the guest's PMU interrupts $interrupts" \
 		[ "${v:-x}" = "${interrupts:-y}" ]
 	for f in coalesced acknowledged_without_injection in_flight lost unacknowledged \
-		 duplicates untracked; do
+		 duplicates untracked unexpected; do
 		v=$(field "$f" "$work/$out.summary")
 		check "$out: $f $v = 0" [ "${v:-x}" = 0 ]
 	done
-	for f in records_dropped map_full; do
+	for f in records_dropped map_full recursion_misses; do
 		v=$(field "$f" "$work/$out.totals")
 		check "$out: $f $v = 0" [ "${v:-x}" = 0 ]
 	done
@@ -189,15 +231,41 @@ for latency in irq_to_inject inject_to_ack; do
 		[ "$total" = "${samples:-y}" ]
 done
 
+# The tracer stopped while the VM ran: what it began is acknowledged or in
+# flight (not lost: the VM is there), and every acknowledgement has its line.
+check "stopped: the tracer exited 0 ($stop_rc)" [ "$stop_rc" = 0 ]
+grep '"type":"summary"' "$work/stop.json" > "$work/stop.summary"
+grep '"type":"totals"' "$work/stop.json" > "$work/stop.totals"
+overflows=$(field overflows "$work/stop.summary")
+acknowledged=$(field acknowledged "$work/stop.summary")
+in_flight=$(field in_flight "$work/stop.summary")
+n=$(grep -c '"type":"delivery"' "$work/stop.json")
+say "stopped after $acknowledged of the guest's $samples deliveries ($in_flight in flight)"
+check "stopped: one summary line, QEMU's VM's vCPU 0, the VM not gone (QEMU alive then: $stopped_vm_alive)" \
+	bash -c "[ \$(wc -l < '$work/stop.summary') = 1 ] && [ $stopped_vm_alive = yes ] &&
+		 grep -q '\"vmm\":$qemu,\"vm\":[0-9]*,\"vcpu\":0,\"vm_gone\":false' '$work/stop.summary'"
+check "stopped: overflows $overflows = acknowledged $acknowledged + in flight $in_flight, > 0" \
+	bash -c "[ '${overflows:-x}' -gt 0 ] && [ '$overflows' = \$(( ${acknowledged:-0} + ${in_flight:-0} )) ]" 2>/dev/null
+check "stopped: $n delivery lines = acknowledged $acknowledged, all delivered" \
+	bash -c "[ '$n' = '${acknowledged:-x}' ] && ! grep '\"type\":\"delivery\"' '$work/stop.json' | grep -qv '\"status\":\"delivered\"'"
+for f in lost unacknowledged duplicates unexpected; do
+	v=$(field "$f" "$work/stop.summary")
+	check "stopped: $f $v = 0" [ "${v:-x}" = 0 ]
+done
+for f in records_dropped map_full recursion_misses; do
+	v=$(field "$f" "$work/stop.totals")
+	check "stopped: $f $v = 0" [ "${v:-x}" = 0 ]
+done
+
 # The text output: a line per delivery (time, VMM pid, ...), and the
 # summary row: VMM VM VCPU OVERFLOWS COALESCED INJECTED ACKED NO-INJECT
-# IN-FLIGHT LOST UNACKED DUP UNTRACKED.
+# IN-FLIGHT LOST UNACKED DUP UNTRACKED UNEXPECTED.
 n=$(grep -cE "^[0-9:.]+ +$qemu +[0-9]+ +0 +(ev[0-9]+|cycle) +[0-9]+ +(irq|exit) +[0-9.]+ +[0-9.]+\$" "$work/text.out")
 check "text: $n delivery lines = the guest's samples $samples" [ "$n" = "${samples:-y}" ]
-row=$(awk -v vmm="$qemu" '$1 == vmm && NF == 13' "$work/text.out")
+row=$(awk -v vmm="$qemu" '$1 == vmm && NF == 14' "$work/text.out")
 check "text: summary row '$row' = $samples overflows, injected, acknowledged, nothing else" \
 	test "$(echo "$row" | awk '{ $1 = $2 = ""; print }' | xargs)" = \
-	"0 ${samples:-y} 0 ${samples:-y} ${samples:-y} 0 0 0 0 0 0"
+	"0 ${samples:-y} 0 ${samples:-y} ${samples:-y} 0 0 0 0 0 0 0"
 
 rm -rf "$work"
 exit $fail

@@ -286,7 +286,7 @@ load_ok()
 {
 	"$test_dir/load-check" "$test_dir/standalone.btf" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	[ "$rc" = 0 ] && [ "$(grep -c '^loaded 3 programs' "$tmp/out")" = 2 ] &&
+	[ "$rc" = 0 ] && [ "$(grep -c '^loaded 3 programs' "$tmp/out")" = 16 ] &&
 		grep -qx 'no BPF-to-BPF calls or callbacks' "$tmp/out"
 }
 if [ "$(id -u)" != 0 ]; then
@@ -294,8 +294,9 @@ if [ "$(id -u)" != 0 ]; then
 elif [ ! -x "$test_dir/load-check" ]; then
 	check "the BPF programs pass this kernel's verifier (no $test_dir/load-check)" false
 else
-	check "the BPF programs pass this kernel's verifier ($(uname -r); both filter settings)" \
+	check "the BPF programs pass this kernel's verifier ($(uname -r); the 16 filter settings, each program within half the instruction limit)" \
 		load_ok
+	sed 's/^/# /' "$tmp/out"
 fi
 
 echo "1..$tests"
