@@ -38,7 +38,8 @@
  * overflow_position (preloads 2^32 - D and 2^64 - D), 8_wraps (8 overflows
  * in one guest run with no exit in between, each D after a preload),
  * overflow_then_pmintenset, overflow_pending and counting across an exit
- * to user space and across a migration to CPU 1, and an overflow with
+ * to user space and across a migration to CPU 1, overflow_pending across
+ * CPU 1 going offline under the running vCPU, and an overflow with
  * PMINTENSET or PMCR_EL0.E clear across an exit or a migration, then set;
  * and pmovsset_write, pmovsset_with_e_clear, lc_res1 and lp_res0. The
  * 32-bit cycle counter is tested only where the VM's EL0 has AArch32
@@ -63,10 +64,15 @@
  * KVM_RUN is bounded by an alarm. A case then fails and prints its counts.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <glob.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <uapi/linux/kvm_pmu_partition.h>
@@ -90,6 +96,13 @@
 #define SYNC_STAY		0	/* guest's request at a GUEST_SYNC */
 #define SYNC_MIGRATE		1
 #define TWO_32			(1ULL << 32)
+#define CPU1_ONLINE		"/sys/devices/system/cpu/cpu1/online"
+/*
+ * Iterations the guest waits, IRQs masked, for the host to take CPU 1
+ * offline: about 10^9 instructions, below the 2^32 a 32-bit counter
+ * needs to wrap again (the host's alarm ends the case before, if not).
+ */
+#define OFFLINE_WAIT_LIMIT	(1 << 28)
 
 enum scenario {
 	SCENARIO_POSITION,
@@ -101,6 +114,14 @@ enum scenario {
 	SCENARIO_COUNTING_ACROSS_EXIT,
 	SCENARIO_INTEN_ACROSS_EXIT,
 	SCENARIO_E_ACROSS_EXIT,
+	SCENARIO_PENDING_ACROSS_OFFLINE,
+};
+
+/* The guest and the host thread taking CPU 1 offline (offline_handshake). */
+enum {
+	OFFLINE_IDLE,
+	OFFLINE_GUEST_WAITING,		/* the guest, IRQs masked, on CPU 1 */
+	OFFLINE_HOST_DONE,		/* CPU 1 went offline (or failed to) */
 };
 
 /* What the guest does; the host sets it before the first KVM_RUN. */
@@ -126,10 +147,13 @@ struct guest_result {
 	uint64_t round_wait[MAX_ROUNDS];	/* iterations waited for the IRQ */
 	uint64_t value_after_sync;	/* counter right after the GUEST_SYNC */
 	uint64_t final_irqs;		/* after a last quiet period */
+	uint64_t offline_wait;		/* iterations until OFFLINE_HOST_DONE */
 };
 
 static struct guest_case gcase;
 static volatile struct guest_result gres;
+/* Written by both sides while the guest runs (guest memory, via its HVA). */
+static volatile uint64_t offline_handshake;
 
 /* ------------------------------------------------------------- the guest */
 
@@ -250,6 +274,7 @@ static uint64_t wrap_preload(void)
 static void guest_main(void)
 {
 	uint64_t bit = BIT(gcase.counter), before;
+	int i;
 
 	pmcr_write(0);
 	write_sysreg(~0UL, pmovsclr_el0);
@@ -354,6 +379,26 @@ static void guest_main(void)
 		pmcr_write(gcase.pmcr);
 		end_round(before);
 		break;
+	case SCENARIO_PENDING_ACROSS_OFFLINE:
+		local_irq_disable();
+		before = gres.irqs;
+		counter_write(wrap_preload());
+		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		spin(3 * DISTANCE);
+		end_round(before);
+		/* No exit: CPU 1 goes offline under the running vCPU. */
+		offline_handshake = OFFLINE_GUEST_WAITING;
+		for (i = 0; i < OFFLINE_WAIT_LIMIT &&
+			    offline_handshake != OFFLINE_HOST_DONE; i++)
+			tick(i);
+		gres.offline_wait = i;
+		before = gres.irqs;
+		local_irq_enable();
+		wait_for_irqs(before + 1);
+		spin(DISTANCE);
+		pmcr_write(gcase.pmcr);
+		end_round(before);
+		break;
 	case SCENARIO_COUNTING_ACROSS_EXIT:
 		before = gres.irqs;
 		counter_write(wrap_preload());
@@ -451,6 +496,81 @@ static long module_injections(void)
 	return value;
 }
 
+static int set_cpu1_online(bool online)
+{
+	int fd = open(CPU1_ONLINE, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, online ? "1" : "0", 1) != 1)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* The host thread of SCENARIO_PENDING_ACROSS_OFFLINE, on CPU 0. */
+struct offline_helper {
+	volatile uint64_t *handshake;	/* offline_handshake in guest memory */
+	pthread_t vcpu_thread;
+	pid_t vcpu_tid;
+	int vcpu_cpu;			/* where the vCPU thread ran just before */
+	int err;			/* of taking CPU 1 offline; -1: never asked */
+};
+
+/* The CPU thread @tid of this process last ran on (/proc stat field 39), or -1. */
+static int last_cpu_of(pid_t tid)
+{
+	char path[64], line[1024], *p;
+	int cpu = -1, field;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f)) {
+		/* Fields from 3 on follow the ")" that ends the command. */
+		p = strrchr(line, ')');
+		for (field = 2; p && field < 39; field++)
+			p = strchr(p + 1, ' ');
+		if (p)
+			cpu = atoi(p + 1);
+	}
+	fclose(f);
+	return cpu;
+}
+
+/*
+ * Waits (at most CASE_TIMEOUT s) for the guest to wait with the overflow
+ * pending, takes CPU 1 offline, which moves the running vCPU's thread to
+ * CPU 0, and tells the guest, even when the offline failed. The vCPU
+ * thread may run on CPUs 0 and 1 first (it stays on 1), so that it moves
+ * to CPU 0, a CPU of the same PMU on the split-PMU rig, and keeps an
+ * affinity the offline does not have to break.
+ */
+static void *take_cpu1_offline(void *arg)
+{
+	struct offline_helper *h = arg;
+	cpu_set_t cpus;
+	int waited;
+
+	pin_to_cpu(0);
+	h->err = -1;
+	for (waited = 0; *h->handshake != OFFLINE_GUEST_WAITING &&
+			 waited < CASE_TIMEOUT * 1000; waited++)
+		usleep(1000);
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	CPU_SET(1, &cpus);
+	if (*h->handshake == OFFLINE_GUEST_WAITING &&
+	    !pthread_setaffinity_np(h->vcpu_thread, sizeof(cpus), &cpus)) {
+		h->vcpu_cpu = last_cpu_of(h->vcpu_tid);
+		h->err = set_cpu1_online(false);
+	}
+	*h->handshake = OFFLINE_HOST_DONE;
+	return NULL;
+}
+
 /*
  * Runs the case's VM to GUEST_DONE, migrating at the guest's request.
  * Returns false on a timeout, a guest assertion or an unexpected exit.
@@ -498,16 +618,23 @@ static bool run_vm(struct pmu_vm *p, bool *partitioned, long *injections)
 static void run_case(const char *name, const struct guest_case *c,
 		     const struct id_override *ids, const struct expectation *e)
 {
+	struct offline_helper offline = { .err = -1, .vcpu_cpu = -1 };
+	bool offline_case = c->scenario == SCENARIO_PENDING_ACROSS_OFFLINE;
 	struct guest_result r;
 	bool ok, done, partitioned = false;
 	uint64_t expected_total = 0;
 	long injections = -1;
+	pthread_t helper;
 	char waits[128];
 	struct pmu_vm p;
 	int i;
 
 	if (filter && !strstr(name, filter))
 		return;
+	if (offline_case && access(CPU1_ONLINE, W_OK)) {
+		ksft_test_result_skip("%s (%s: %s)\n", name, CPU1_ONLINE, strerror(errno));
+		return;
+	}
 	pin_to_cpu(0);
 	pmu_vm_create_running(&p, guest_main);
 	vm_init_descriptor_tables(p.vm);
@@ -521,7 +648,26 @@ static void run_case(const char *name, const struct guest_case *c,
 			     ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), ids->pmuver);
 	gcase = *c;
 	sync_global_to_guest(p.vm, gcase);
+	if (offline_case) {
+		/* The vCPU starts on CPU 1, which goes offline under it. */
+		offline.handshake = addr_gva2hva(p.vm, (vm_vaddr_t)&offline_handshake);
+		*offline.handshake = OFFLINE_IDLE;
+		offline.vcpu_thread = pthread_self();
+		offline.vcpu_tid = syscall(SYS_gettid);
+		pin_to_cpu(1);
+		TEST_ASSERT(!pthread_create(&helper, NULL, take_cpu1_offline, &offline),
+			    "pthread_create");
+	}
 	done = run_vm(&p, &partitioned, &injections);
+	if (offline_case) {
+		int online_err;
+
+		*offline.handshake = OFFLINE_HOST_DONE;	/* the helper stops waiting */
+		pthread_join(helper, NULL);
+		online_err = set_cpu1_online(true);
+		TEST_ASSERT(!online_err, "cannot bring CPU 1 back online: %s",
+			    strerror(online_err));
+	}
 	memcpy(&r, addr_gva2hva(p.vm, (vm_vaddr_t)&gres), sizeof(r));
 	pmu_vm_destroy(&p);
 	pin_to_cpu(0);
@@ -553,6 +699,15 @@ static void run_case(const char *name, const struct guest_case *c,
 	if (mode != MODE_STOCK && !partitioned) {
 		ksft_print_msg("%s: the VM was not partitioned\n", name);
 		ok = false;
+	}
+	if (offline_case) {
+		/* CPU 1 went offline under the guest as it waited, not after. */
+		ksft_print_msg("%s: CPU 1 offline: %s, the vCPU thread on CPU %d then; the guest waited %lu iterations\n",
+			       name, offline.err < 0 ? "never asked" :
+			       offline.err ? strerror(offline.err) : "done",
+			       offline.vcpu_cpu, r.offline_wait);
+		ok = ok && offline.err == 0 && offline.vcpu_cpu == 1 &&
+		     r.offline_wait < OFFLINE_WAIT_LIMIT;
 	}
 
 	for (i = 0, waits[0] = '\0'; i < (int)r.rounds && i < MAX_ROUNDS; i++)
@@ -692,6 +847,28 @@ static void test_across_exit(const struct kind *k, bool pending, bool migrate)
 	snprintf(name, sizeof(name), "%s_%s_across_%s", k->name,
 		 pending ? "overflow_pending" : "counting",
 		 migrate ? "migration_to_cpu1" : "exit_to_user_space");
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: as above, with no exit to user space: the overflow happens with
+ * the guest's IRQs masked on CPU 1, CPU 1 goes offline while the guest
+ * runs (the host moves the vCPU's thread to CPU 0 and gives CPU 1's PMU
+ * back), and the guest, on CPU 0, takes the interrupt once, at once.
+ * Host kinds: those the plan runs it on; needs CPU 1 hotpluggable.
+ */
+static void test_pending_across_offline(const struct kind *k)
+{
+	struct guest_case c = case_of(k, SCENARIO_PENDING_ACROSS_OFFLINE, SYNC_STAY);
+	struct expectation e = {
+		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(k->counter), 0 },
+		.prompt = BIT(1),
+	};
+	char name[80];
+
+	expect_pmcr(&e, k);
+	snprintf(name, sizeof(name), "%s_overflow_pending_across_cpu1_going_offline",
+		 k->name);
 	run_case(name, &c, NULL, &e);
 }
 
@@ -897,6 +1074,7 @@ int main(int argc, char **argv)
 		test_across_exit(k, false, false);
 		test_across_exit(k, true, true);
 		test_across_exit(k, false, true);
+		test_pending_across_offline(k);
 		test_enable_across_exit(k, false, false);
 		test_enable_across_exit(k, false, true);
 		test_enable_across_exit(k, true, false);

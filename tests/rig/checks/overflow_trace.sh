@@ -1,33 +1,46 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# overflow_trace.sh fgt|trap|slow   (in the rig, module loaded with the
-#                                    overflow_delivery set-up of that name)
+# overflow_trace.sh fgt|trap|slow [CASES PER_VM]
+#                      (in the rig, module loaded with the overflow_delivery
+#                       set-up of that name; CASES filters overflow_delivery's
+#                       case names, default wraps; PER_VM is the overflows
+#                       each of those cases' VMs takes, default 8)
 #
 # Rule (docs/tracing.md): every step of a guest overflow's delivery is
 # traced, with enough identity to join the steps: the host taking the
 # overflow (kvm_pmu_partition_overflow), the guest's PMU interrupt rising
 # for it (..._inject), and the guest clearing the flag (..._acknowledge,
 # emulated in the guest-exit path where nothing can be traced, reported
-# later with its delay). Runs overflow_delivery's wrap cases: each is a
-# fresh VM whose guest takes WRAP_ROUNDS (8) overflows of one counter, one
-# interrupt each (overflow_delivery checks the guest's side), and checks
-# the trace of each VM that traced anything:
+# later with its delay). Runs overflow_delivery's cases named CASES: by
+# default the wrap cases, each a fresh VM whose guest takes WRAP_ROUNDS (8)
+# overflows of one counter, one interrupt each (overflow_delivery checks
+# the guest's side); pmovsset_write (4 flags the guest sets itself, one
+# interrupt each: an overflow to the architecture, traced as one);
+# overflow_pending_across (1 overflow with the guest's IRQs masked, taken
+# after an exit to user space or a move to CPU 1, or to CPU 0 when CPU 1
+# goes offline under the running vCPU). Checks the trace of each VM that
+# traced anything:
 # - per counter, the steps come in order: overflow, inject, acknowledge,
 #   and again; no step out of order, no overflow left open;
-# - 8 overflows, 8 injections, 8 acknowledgements per VM (none coalesced,
+# - PER_VM overflows, injections and acknowledgements per VM (none coalesced,
 #   none acknowledged without injection: the flags KVM's vCPU reset leaves,
 #   its UNKNOWN 0x8000001e, are no overflow and must not be traced), and
-#   as many VMs as wrap cases passed;
+#   as many VMs as CASES cases passed;
 # - every event names the VMM (vmm = the test's process id, which is the
-#   traced task) and vCPU 0; cpu is the trace's CPU column (the same
-#   processor id by construction: checked so that a field mix-up shows);
+#   traced task: the vCPU runs in the test's main thread) and vCPU 0; cpu
+#   is the trace's CPU column (the same processor id by construction:
+#   checked so that a field mix-up shows);
 # - every acknowledgement has 0 < delay_ns < 1 s (the clear was recorded
 #   in the guest-exit path and traced after it).
-# Covers the rig's -cpu max host (FGT; trap and slow: fgt=off) with the
-# module's default_mode=partitioned.
+# Covers, with the module's default_mode=partitioned: the rig's -cpu max
+# host (FGT; trap and slow: fgt=off; check.plan), the EL3 rig (el3.plan),
+# and the neoverse-n1 host without FGT and FEAT_HPMN0, with and without EL3
+# (neoverse.plan, neoverse-el3.plan: trap).
 set -u
-mode=${1:?usage: overflow_trace.sh fgt|trap|slow}
+mode=${1:?usage: overflow_trace.sh fgt|trap|slow [CASES PER_VM]}
+cases_filter=${2:-wraps}
+per_vm=${3:-8}
 tracing=/sys/kernel/tracing
 events="kvm_pmu_partition_overflow kvm_pmu_partition_inject kvm_pmu_partition_acknowledge"
 out=/tmp/overflow_trace.$$
@@ -38,20 +51,20 @@ for e in $events; do
 	echo 1 > "$tracing/events/kvm_pmu_partition/$e/enable" || exit 1
 done
 echo 1 > $tracing/tracing_on
-"$RIG_TESTS/overflow_delivery" "$mode" wraps > "$out.tap" 2>&1
+"$RIG_TESTS/overflow_delivery" "$mode" "$cases_filter" > "$out.tap" 2>&1
 status=$?
 echo 0 > $tracing/tracing_on
 for e in $events; do
 	echo 0 > "$tracing/events/kvm_pmu_partition/$e/enable"
 done
 grep -a 'kvm_pmu_partition_' $tracing/trace > "$out.trace"
-cases=$(grep -c '^ok [0-9]* .*_wraps_' "$out.tap")
+cases=$(grep -c "^ok [0-9]* .*$cases_filter" "$out.tap")
 grep -a -e '^ok' -e '^not ok' "$out.tap"
-echo "overflow_delivery $mode wraps: exit $status, $cases wrap cases passed; $(wc -l < "$out.trace") events traced"
+echo "overflow_delivery $mode $cases_filter: exit $status, $cases cases passed; $(wc -l < "$out.trace") events traced"
 head -n 6 "$out.trace"
 
 # One line per problem, then one "vm ..." line per VM: counts per step.
-awk -v wraps=8 '
+awk -v per_vm="$per_vm" '
 function hexbits(hex, bits,   i, d, v, n) {
 	# bits[k] = 1 for each set bit k of the hex mask (0x...)
 	sub(/^0x/, "", hex)
@@ -113,7 +126,7 @@ END {
 	for (vm in vms) {
 		printf "vm %s: %d overflows, %d injections, %d acknowledgements\n",
 		       vm, overflows[vm], injects[vm], acks[vm]
-		if (overflows[vm] != wraps || injects[vm] != wraps || acks[vm] != wraps)
+		if (overflows[vm] != per_vm || injects[vm] != per_vm || acks[vm] != per_vm)
 			bad++
 		n++
 	}
@@ -122,6 +135,6 @@ END {
 }' "$out.trace" 2> "$out.vms"
 ok=$?
 vms=$(cat "$out.vms")
-echo "$vms VMs traced, $cases wrap cases passed"
+echo "$vms VMs traced, $cases $cases_filter cases passed"
 rm -f "$out.tap" "$out.trace" "$out.vms"
 [ "$status" = 0 ] && [ "$ok" = 0 ] && [ "$cases" -gt 0 ] && [ "$vms" = "$cases" ]
