@@ -124,16 +124,21 @@ struct partition_vcpu {
 	 * CNTPCT_EL0 of the first; the next traceable point reports them.
 	 * Flags that KVM's vCPU reset or a VMM's KVM_SET_ONE_REG left are
 	 * no overflow: untracked until the guest clears them (worked out at
-	 * the next swap in when deliveries_stale). Changed with IRQs
-	 * masked on the CPU the vCPU is loaded on, or while it is loaded
+	 * the next swap in when deliveries_stale); deliveries whose flag a
+	 * store cleared end there (dropped_untraced, traced at the next
+	 * traceable point), a reset ends them all. deliveries_generation:
+	 * the tracing session this was kept for (partition.c). Changed with
+	 * IRQs masked on the CPU the vCPU is loaded on, or while it is loaded
 	 * nowhere.
 	 */
 	u64 delivery_overflowed;
 	u64 delivery_injected;
 	u64 delivery_untracked;
 	bool deliveries_stale;
+	unsigned int deliveries_generation;
 	u64 acknowledged_untraced;
 	u64 acknowledged_at;
+	u64 dropped_untraced;
 };
 
 extern const struct kvm_pmu_hooks partition_hooks;
@@ -257,7 +262,9 @@ void partition_vcpu_put(struct kvm_vcpu *vcpu);
  * The vCPU's PMU flags were reset or stored by the VMM; it is loaded
  * nowhere (process context or preemption disabled; partition.c).
  */
-void partition_forget_deliveries(struct kvm_vcpu *vcpu);
+void partition_forget_deliveries(struct kvm_vcpu *vcpu, bool reset);
+int partition_deliveries_trace_reg(void);
+void partition_deliveries_trace_unreg(void);
 void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
 bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status);
 bool partition_host_pmu_ctrl(bool enable);

@@ -353,6 +353,81 @@ static u32 aarch64_encoding(u32 encoding)
 }
 
 /*
+ * The tracing session deliveries are followed for: bumped when the first
+ * of the overflow, inject and acknowledge tracepoints is enabled, which is
+ * when the bookkeeping begins (deliveries_traced()). A vCPU whose
+ * deliveries_generation differs kept its state for an earlier session, or
+ * none: deliveries_resync() starts it afresh. Both counts change only in
+ * the tracepoints' (un)registration callbacks, under tracepoints_mutex.
+ */
+static unsigned int delivery_tracepoints;
+static unsigned int deliveries_generation;
+
+int partition_deliveries_trace_reg(void)
+{
+	if (!delivery_tracepoints++)
+		WRITE_ONCE(deliveries_generation, deliveries_generation + 1);
+	return 0;
+}
+
+void partition_deliveries_trace_unreg(void)
+{
+	delivery_tracepoints--;
+}
+
+static __always_inline bool deliveries_current(struct partition_vcpu *state)
+{
+	return state->deliveries_generation == READ_ONCE(deliveries_generation);
+}
+
+/*
+ * Whether anyone follows deliveries: the bookkeeping of the exit and the
+ * interrupt runs only then (three static branches otherwise), so that an
+ * exit costs what it did without tracing (make bench's hvc row).
+ */
+static __always_inline bool deliveries_traced(void)
+{
+	return trace_kvm_pmu_partition_overflow_enabled() ||
+	       trace_kvm_pmu_partition_inject_enabled() ||
+	       trace_kvm_pmu_partition_acknowledge_enabled();
+}
+
+/*
+ * At the first traced point of a tracing session: @flags, the overflow
+ * flags the vCPU has now, are deliveries already under way, which nobody
+ * saw begin; they stay untracked until the guest clears them, so that a
+ * tracer sees each delivery whole or not at all. What an earlier session
+ * left is forgotten. IRQs masked, on the vCPU's CPU.
+ */
+static void deliveries_resync(struct partition_vcpu *state, u64 flags)
+{
+	if (likely(deliveries_current(state)))
+		return;
+	state->deliveries_generation = READ_ONCE(deliveries_generation);
+	state->delivery_overflowed = 0;
+	state->delivery_injected = 0;
+	state->delivery_untracked = flags;
+	state->acknowledged_untraced = 0;
+	state->dropped_untraced = 0;
+}
+
+/*
+ * Traces the deliveries that a VMM's store ended (their flag was cleared:
+ * partition_swap_in() noted them where nothing may be traced). Preemption
+ * disabled, on the vCPU's CPU (or the vCPU loaded nowhere).
+ */
+static void trace_dropped(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
+{
+	u64 dropped = state->dropped_untraced;
+
+	if (!dropped)
+		return;
+	state->dropped_untraced = 0;
+	if (deliveries_traced() && deliveries_current(state))
+		trace_kvm_pmu_partition_drop(vcpu, dropped, "store");
+}
+
+/*
  * The slow path (a full exit), preemptible with the vCPU loaded: PMCEID,
  * PMMIR, UNDEFINED counters, AArch32, and everything when fast_path=0.
  */
@@ -381,6 +456,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 	cpu = this_cpu_ptr(&partition_cpus);
 	if (cpu->owner != vcpu) {
 		partition_swap_in(vcpu, cpu);
+		trace_dropped(vcpu, state);
 		trace_kvm_pmu_partition_swap(vcpu, true, "first access");
 	}
 	if (!el0_allowed(vcpu, read_sysreg_s(SYS_PMUSERENR_EL0), group,
@@ -411,13 +487,16 @@ done:
 }
 
 /*
- * What the guest-exit path did since the last traceable point: a swap in,
- * and its trapped accesses per register. Preemption disabled, on the
- * vCPU's CPU; the host PMU interrupt does not touch these fields.
+ * What the guest-exit path did since the last traceable point: deliveries
+ * a store ended at a swap in, a swap in, and its trapped accesses per
+ * register. Preemption disabled, on the vCPU's CPU; the host PMU
+ * interrupt does not touch these fields.
  */
 static void trace_fast_path(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
 {
 	int i;
+
+	trace_dropped(vcpu, state);
 
 	if (state->swap_in_untraced) {
 		state->swap_in_untraced = false;
@@ -451,7 +530,7 @@ static void trace_acknowledged(struct kvm_vcpu *vcpu, struct partition_vcpu *sta
 
 	if (!state->acknowledged_untraced)
 		return;
-	if (trace_kvm_pmu_partition_acknowledge_enabled()) {
+	if (trace_kvm_pmu_partition_acknowledge_enabled() && deliveries_current(state)) {
 		/* Without CNTFRQ_EL0 (firmware left it 0) the delay is 0. */
 		if (counter_frequency) {
 			ticks = __arch_counter_get_cntpct() - state->acknowledged_at;
@@ -478,25 +557,14 @@ static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
 {
 	u64 new = taken & ~state->delivery_overflowed & ~state->delivery_untracked;
 
+	trace_dropped(vcpu, state);
 	trace_acknowledged(vcpu, state);
-	coalesced &= ~state->delivery_untracked;
+	/* Flags taken again before the guest's clear (an untraced one: not). */
+	coalesced &= ~state->delivery_untracked & ~new;
 	if (!new && !coalesced)
 		return;
 	state->delivery_overflowed |= new;
 	trace_kvm_pmu_partition_overflow(vcpu, new, coalesced, path);
-}
-
-/*
- * Whether anyone follows deliveries: the bookkeeping of the exit and the
- * interrupt runs only then (three static branches otherwise), so that an
- * exit costs what it did without tracing (make bench's hvc row). A
- * delivery under way when tracing starts is seen from its next step.
- */
-static __always_inline bool deliveries_traced(void)
-{
-	return trace_kvm_pmu_partition_overflow_enabled() ||
-	       trace_kvm_pmu_partition_inject_enabled() ||
-	       trace_kvm_pmu_partition_acknowledge_enabled();
 }
 
 /*
@@ -509,8 +577,9 @@ static void follow_deliveries(struct kvm_vcpu *vcpu, struct partition_vcpu *stat
 {
 	u64 injected;
 
+	deliveries_resync(state, overflow);
 	if ((overflow & ~state->delivery_overflowed & ~state->delivery_untracked) ||
-	    state->acknowledged_untraced)
+	    state->acknowledged_untraced || state->dropped_untraced)
 		note_overflows(vcpu, state, overflow, 0, "exit");
 	injected = status & ~state->delivery_injected & ~state->delivery_untracked;
 	if (injected) {
@@ -520,21 +589,32 @@ static void follow_deliveries(struct kvm_vcpu *vcpu, struct partition_vcpu *stat
 }
 
 /*
- * KVM reset the vCPU's registers, or the VMM is storing PMU registers with
- * KVM_SET_ONE_REG (before the store): the flags the vCPU ends up with are
- * no overflows the host took. The next swap in keeps following the
- * deliveries whose flags are still set, and leaves the others untracked
- * (partition_swap_in()). The vCPU is loaded nowhere, so nothing else
- * touches these fields: process context with vcpu->mutex held, or
- * preemption disabled after KVM put the vCPU (reset).
+ * KVM reset the vCPU's registers (@reset), or the VMM is storing PMU
+ * registers with KVM_SET_ONE_REG (before the store): the flags the vCPU
+ * ends up with are no overflows the host took, and stay untracked
+ * (partition_swap_in()). A reset ends every delivery in flight, traced
+ * here as dropped; after a store, the next swap in keeps following the
+ * deliveries whose flags are still set and ends the others. The vCPU is
+ * loaded nowhere, so nothing else touches these fields: process context
+ * with vcpu->mutex held, or preemption disabled after KVM put the vCPU
+ * (reset). The guest's clears were traced at the put.
  */
-void partition_forget_deliveries(struct kvm_vcpu *vcpu)
+void partition_forget_deliveries(struct kvm_vcpu *vcpu, bool reset)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
+	u64 dropped;
 
 	WARN_ON_ONCE(READ_ONCE(state->owned_cpu) >= 0);
 	state->acknowledged_untraced = 0;
 	state->deliveries_stale = true;
+	if (!reset)
+		return;
+	trace_dropped(vcpu, state);
+	dropped = state->delivery_overflowed;
+	state->delivery_overflowed = 0;
+	state->delivery_injected = 0;
+	if (dropped && deliveries_traced() && deliveries_current(state))
+		trace_kvm_pmu_partition_drop(vcpu, dropped, "reset");
 }
 
 /*
@@ -550,6 +630,8 @@ void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 
 	local_irq_save(flags);
 	partition_swap_in(vcpu, this_cpu_ptr(&partition_cpus));
+	/* Before any overflow the interrupt could note. */
+	trace_dropped(vcpu, partition_vcpu(vcpu));
 	local_irq_restore(flags);
 	trace_kvm_pmu_partition_swap(vcpu, true, "load");
 }
@@ -664,8 +746,14 @@ bool partition_host_pmu_irq(void)
 	coalesced = vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] & overflow;
 	vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] |= overflow;
 	kvm_make_request(KVM_REQ_IRQ_PENDING, vcpu);
-	if (deliveries_traced())
-		note_overflows(vcpu, partition_vcpu(vcpu), overflow, coalesced, "irq");
+	if (deliveries_traced()) {
+		struct partition_vcpu *state = partition_vcpu(vcpu);
+
+		deliveries_resync(state, (vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] |
+					  read_sysreg_s(SYS_PMOVSSET_EL0)) &
+					 partition_guest_counters(vcpu));
+		note_overflows(vcpu, state, overflow, coalesced, "irq");
+	}
 	return true;
 }
 

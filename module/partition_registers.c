@@ -271,7 +271,11 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 	if (unlikely(state->deliveries_stale)) {
 		u64 flags = *guest_reg(vcpu, PMOVSSET_EL0);
 
-		/* After a reset or a VMM's store (partition_forget_deliveries()). */
+		/*
+		 * After a reset or a VMM's store (partition_forget_deliveries()):
+		 * deliveries whose flag the store cleared end, untraced here.
+		 */
+		state->dropped_untraced |= state->delivery_overflowed & ~flags;
 		state->delivery_overflowed &= flags;
 		state->delivery_injected &= flags;
 		state->delivery_untracked = flags & ~state->delivery_overflowed;

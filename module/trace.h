@@ -143,33 +143,40 @@ TRACE_EVENT(kvm_pmu_partition_fast_traps,
 );
 
 /*
+ * Overflow, inject and acknowledge follow each overflow's delivery; the
+ * module keeps that bookkeeping only while one of them is enabled, and
+ * starts afresh when the first is (partition_deliveries_trace_reg()):
+ * deliveries already under way then are not traced at all.
+ *
  * The host took guest overflows: @counters overflowed anew, @coalesced
  * overflowed again before the guest cleared the earlier overflow (the
  * guest sees one flag for both). @path is "exit" (found at a guest exit:
  * usually the exit the PMU interrupt itself caused, before the host's
- * handler ran) or "irq" (the host PMU interrupt handler).
+ * handler ran; the inject event follows at once) or "irq" (the host PMU
+ * interrupt handler).
  */
-TRACE_EVENT(kvm_pmu_partition_overflow,
-	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 coalesced,
-		     const char *path),
-	    TP_ARGS(vcpu, counters, coalesced, path),
-	    TP_STRUCT__entry(__field(pid_t, vmm)
-			     __field(unsigned int, vm)
-			     __field(int, vcpu_id)
-			     __field(int, cpu)
-			     __field(u64, counters)
-			     __field(u64, coalesced)
-			     __string(path, path)),
-	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
-			   __entry->vm = partition_trace_vm(vcpu);
-			   __entry->vcpu_id = vcpu->vcpu_id;
-			   __entry->cpu = raw_smp_processor_id();
-			   __entry->counters = counters;
-			   __entry->coalesced = coalesced;
-			   __assign_str(path);),
-	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx coalesced=%#llx path=%s",
-		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __entry->counters,
-		      __entry->coalesced, __get_str(path))
+TRACE_EVENT_FN(kvm_pmu_partition_overflow,
+	       TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 coalesced,
+			const char *path),
+	       TP_ARGS(vcpu, counters, coalesced, path),
+	       TP_STRUCT__entry(__field(pid_t, vmm)
+				__field(unsigned int, vm)
+				__field(int, vcpu_id)
+				__field(int, cpu)
+				__field(u64, counters)
+				__field(u64, coalesced)
+				__string(path, path)),
+	       TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			      __entry->vm = partition_trace_vm(vcpu);
+			      __entry->vcpu_id = vcpu->vcpu_id;
+			      __entry->cpu = raw_smp_processor_id();
+			      __entry->counters = counters;
+			      __entry->coalesced = coalesced;
+			      __assign_str(path);),
+	       TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx coalesced=%#llx path=%s",
+			 __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
+			 __entry->counters, __entry->coalesced, __get_str(path)),
+	       partition_deliveries_trace_reg, partition_deliveries_trace_unreg
 );
 
 /*
@@ -179,21 +186,23 @@ TRACE_EVENT(kvm_pmu_partition_overflow,
  * that KVM's vCPU reset or a VMM's restore left (no overflow the host
  * took).
  */
-TRACE_EVENT(kvm_pmu_partition_inject,
-	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
-	    TP_ARGS(vcpu, counters),
-	    TP_STRUCT__entry(__field(pid_t, vmm)
-			     __field(unsigned int, vm)
-			     __field(int, vcpu_id)
-			     __field(int, cpu)
-			     __field(u64, counters)),
-	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
-			   __entry->vm = partition_trace_vm(vcpu);
-			   __entry->vcpu_id = vcpu->vcpu_id;
-			   __entry->cpu = raw_smp_processor_id();
-			   __entry->counters = counters;),
-	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx",
-		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __entry->counters)
+TRACE_EVENT_FN(kvm_pmu_partition_inject,
+	       TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
+	       TP_ARGS(vcpu, counters),
+	       TP_STRUCT__entry(__field(pid_t, vmm)
+				__field(unsigned int, vm)
+				__field(int, vcpu_id)
+				__field(int, cpu)
+				__field(u64, counters)),
+	       TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			      __entry->vm = partition_trace_vm(vcpu);
+			      __entry->vcpu_id = vcpu->vcpu_id;
+			      __entry->cpu = raw_smp_processor_id();
+			      __entry->counters = counters;),
+	       TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx",
+			 __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
+			 __entry->counters),
+	       partition_deliveries_trace_reg, partition_deliveries_trace_unreg
 );
 
 /*
@@ -204,24 +213,52 @@ TRACE_EVENT(kvm_pmu_partition_inject,
  * vCPU's next traceable point; with several clears in between, the delay
  * is the first one's. 0 when the firmware left CNTFRQ_EL0 0.
  */
-TRACE_EVENT(kvm_pmu_partition_acknowledge,
-	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 delay_ns),
-	    TP_ARGS(vcpu, counters, delay_ns),
+TRACE_EVENT_FN(kvm_pmu_partition_acknowledge,
+	       TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 delay_ns),
+	       TP_ARGS(vcpu, counters, delay_ns),
+	       TP_STRUCT__entry(__field(pid_t, vmm)
+				__field(unsigned int, vm)
+				__field(int, vcpu_id)
+				__field(int, cpu)
+				__field(u64, counters)
+				__field(u64, delay_ns)),
+	       TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			      __entry->vm = partition_trace_vm(vcpu);
+			      __entry->vcpu_id = vcpu->vcpu_id;
+			      __entry->cpu = raw_smp_processor_id();
+			      __entry->counters = counters;
+			      __entry->delay_ns = delay_ns;),
+	       TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx delay_ns=%llu",
+			 __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
+			 __entry->counters, __entry->delay_ns),
+	       partition_deliveries_trace_reg, partition_deliveries_trace_unreg
+);
+
+/*
+ * The module stopped following the deliveries of @counters without the
+ * guest's clear, while deliveries are traced: @reason "reset" (KVM reset
+ * the vCPU; every delivery in flight ends) or "store" (the VMM stored the
+ * PMU registers with KVM_SET_ONE_REG, as a restore does, and the flag is
+ * no longer set). The guest sees no interrupt for them afterwards.
+ */
+TRACE_EVENT(kvm_pmu_partition_drop,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, const char *reason),
+	    TP_ARGS(vcpu, counters, reason),
 	    TP_STRUCT__entry(__field(pid_t, vmm)
 			     __field(unsigned int, vm)
 			     __field(int, vcpu_id)
 			     __field(int, cpu)
 			     __field(u64, counters)
-			     __field(u64, delay_ns)),
+			     __string(reason, reason)),
 	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
 			   __entry->vm = partition_trace_vm(vcpu);
 			   __entry->vcpu_id = vcpu->vcpu_id;
 			   __entry->cpu = raw_smp_processor_id();
 			   __entry->counters = counters;
-			   __entry->delay_ns = delay_ns;),
-	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx delay_ns=%llu",
+			   __assign_str(reason);),
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx reason=%s",
 		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu, __entry->counters,
-		      __entry->delay_ns)
+		      __get_str(reason))
 );
 
 #endif /* KVM_PMU_PARTITION_TRACE_H */

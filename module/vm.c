@@ -576,7 +576,7 @@ static bool hook_set_pmreg_raw(struct kvm_vcpu *vcpu)
 	partition_count_hook(PARTITION_HOOK_SET_PMREG_RAW);
 	if (!state || vm_visible_mode(state->vm) == PARTITION_MODE_EMULATED)
 		return false;
-	partition_forget_deliveries(vcpu);
+	partition_forget_deliveries(vcpu, false);
 	return true;
 }
 
@@ -637,7 +637,7 @@ static void hook_vcpu_reset(struct kvm_vcpu *vcpu)
 {
 	partition_count_hook_atomic(PARTITION_HOOK_VCPU_RESET);
 	if (partition_vcpu(vcpu))
-		partition_forget_deliveries(vcpu);
+		partition_forget_deliveries(vcpu, true);
 }
 
 /* Preemption disabled, IRQs on. */

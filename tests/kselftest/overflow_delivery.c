@@ -39,7 +39,9 @@
  * in one guest run with no exit in between, each D after a preload),
  * overflow_then_pmintenset, overflow_pending and counting across an exit
  * to user space and across a migration to CPU 1, overflow_pending across
- * CPU 1 going offline under the running vCPU, and an overflow with
+ * CPU 1 going offline under the running vCPU, overflow_pending cleared by
+ * the VMM's KVM_SET_ONE_REG at the exit (no interrupt then), and an
+ * overflow with
  * PMINTENSET or PMCR_EL0.E clear across an exit or a migration, then set;
  * and pmovsset_write, pmovsset_with_e_clear, lc_res1 and lp_res0. The
  * 32-bit cycle counter is tested only where the VM's EL0 has AArch32
@@ -95,6 +97,7 @@
 #define CYCLE_COUNTER		31
 #define SYNC_STAY		0	/* guest's request at a GUEST_SYNC */
 #define SYNC_MIGRATE		1
+#define SYNC_VMM_CLEARS		2	/* the VMM stores the flag cleared */
 #define TWO_32			(1ULL << 32)
 #define CPU1_ONLINE		"/sys/devices/system/cpu/cpu1/online"
 /*
@@ -572,6 +575,20 @@ static void *take_cpu1_offline(void *arg)
 }
 
 /*
+ * The VMM stores the vCPU's overflow flags cleared, as restoring a state
+ * without them would. A module VM stores ONE_REG values as given (the
+ * value of PMOVSSET_EL0, and of PMOVSCLR_EL0, is the flags); stock 6.12
+ * applies them as a guest write would, where a PMOVSCLR_EL0 write clears.
+ */
+static void vmm_clears_flags(struct kvm_vcpu *vcpu, bool partitioned)
+{
+	if (partitioned)
+		vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMOVSSET_EL0), 0);
+	else
+		vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMOVSCLR_EL0), ~0UL);
+}
+
+/*
  * Runs the case's VM to GUEST_DONE, migrating at the guest's request.
  * Returns false on a timeout, a guest assertion or an unexpected exit.
  */
@@ -599,6 +616,8 @@ static bool run_vm(struct pmu_vm *p, bool *partitioned, long *injections)
 		case UCALL_SYNC:
 			if (uc.args[1] == SYNC_MIGRATE)
 				pin_to_cpu(1);
+			if (uc.args[1] == SYNC_VMM_CLEARS)
+				vmm_clears_flags(p->vcpu, *partitioned);
 			break;
 		case UCALL_DONE:
 			*injections = mode == MODE_STOCK ? -1 : module_injections();
@@ -851,7 +870,29 @@ static void test_across_exit(const struct kind *k, bool pending, bool migrate)
 }
 
 /*
- * Rule: as above, with no exit to user space: the overflow happens with
+ * Rule: the overflow flag and its interrupt request are the state's: an
+ * overflow pending with the guest's IRQs masked, at an exit to user space
+ * where the VMM stores the flags cleared (a restore of a state without the
+ * overflow), requests nothing once the guest unmasks IRQs: no interrupt,
+ * PMOVSSET_EL0 0. The module traces the delivery as dropped ("store").
+ */
+static void test_pending_cleared_by_vmm(const struct kind *k)
+{
+	struct guest_case c = case_of(k, SCENARIO_PENDING_ACROSS_EXIT, SYNC_VMM_CLEARS);
+	struct expectation e = {
+		.rounds = 2, .irqs = { 0, 0 }, .pmovs = { BIT(k->counter), 0 },
+	};
+	char name[80];
+
+	expect_pmcr(&e, k);
+	snprintf(name, sizeof(name), "%s_overflow_pending_cleared_by_the_vmm_no_interrupt",
+		 k->name);
+	run_case(name, &c, NULL, &e);
+}
+
+/*
+ * Rule: as for an overflow pending across an exit (test_across_exit()),
+ * with no exit to user space: the overflow happens with
  * the guest's IRQs masked on CPU 1, CPU 1 goes offline while the guest
  * runs (the host moves the vCPU's thread to CPU 0 and gives CPU 1's PMU
  * back), and the guest, on CPU 0, takes the interrupt once, at once.
@@ -1075,6 +1116,7 @@ int main(int argc, char **argv)
 		test_across_exit(k, true, true);
 		test_across_exit(k, false, true);
 		test_pending_across_offline(k);
+		test_pending_cleared_by_vmm(k);
 		test_enable_across_exit(k, false, false);
 		test_enable_across_exit(k, false, true);
 		test_enable_across_exit(k, true, false);

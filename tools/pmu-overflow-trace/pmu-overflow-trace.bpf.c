@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmu-overflow-trace.bpf.c - the in-kernel half of pmu-overflow-trace:
- * tracepoint programs on the kvm_pmu_partition module's overflow, inject
- * and acknowledge events that follow each guest counter overflow in a
+ * tracepoint programs on the kvm_pmu_partition module's overflow, inject,
+ * acknowledge and drop events that follow each guest counter overflow in a
  * hash map keyed by (VMM pid, VM serial, vCPU id, counter), count what
  * happens to deliveries per vCPU, and send every finished or faulty
  * delivery to user space through a ring buffer (or, with --histogram,
@@ -50,6 +50,16 @@ struct trace_event_raw_kvm_pmu_partition_acknowledge {
 	int cpu;
 	u64 counters;
 	u64 delay_ns;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_pmu_partition_drop {
+	struct trace_entry ent;
+	pid_t vmm;
+	unsigned int vm;
+	int vcpu_id;
+	int cpu;
+	u64 counters;
+	u32 __data_loc_reason;
 } __attribute__((preserve_access_index));
 
 /* Filters, set by user space before loading: 0 or -1 is "any". */
@@ -345,7 +355,13 @@ static __always_inline void acknowledge_bit(struct walk *w, u32 i)
 	COUNT(w, acknowledged);
 	if (d->phase == POT_INJECTED) {
 		if (histogram) {
-			hist_add(w, POT_IRQ_TO_INJECT, d->inject_ns - d->overflow_ns);
+			/*
+			 * An overflow found at an exit is injected by the same
+			 * call: the interval would be this program's own run.
+			 */
+			if (d->path == POT_PATH_IRQ)
+				hist_add(w, POT_IRQ_TO_INJECT,
+					 d->inject_ns - d->overflow_ns);
 			hist_add(w, POT_INJECT_TO_ACK, w->ack_ns > d->inject_ns ?
 				 w->ack_ns - d->inject_ns : 0);
 		}
@@ -354,6 +370,30 @@ static __always_inline void acknowledge_bit(struct walk *w, u32 i)
 	}
 	emit(w, d, POT_DELIVERED, POT_REASON_NONE);
 	d->phase = POT_DONE;
+}
+
+/* Counter i of a drop event: the module ended the delivery. */
+static __always_inline void drop_bit(struct walk *w, u32 i, u8 reason)
+{
+	u64 bit = 1ULL << (i & (POT_COUNTERS - 1));
+	struct pot_delivery *d;
+
+	if (!(w->counters & bit))
+		return;
+	w->key.counter = i;
+	d = bpf_map_lookup_elem(&deliveries, &w->key);
+	if (!d) {
+		if (w->cpu_ok)
+			COUNT(w, untracked);
+		return;
+	}
+	if (d->phase == POT_DONE) {
+		/* The module drops only deliveries in flight. */
+		COUNT(w, unexpected);
+		return;
+	}
+	end_unacknowledged(w, d, reason);
+	bpf_map_delete_elem(&deliveries, &w->key);
 }
 
 SEC("tracepoint/kvm_pmu_partition/kvm_pmu_partition_overflow")
@@ -419,6 +459,30 @@ int handle_acknowledge(struct trace_event_raw_kvm_pmu_partition_acknowledge *ctx
 	w.ack_ns = delay < w.now ? w.now - delay : 0;
 	for (i = 0; i < POT_COUNTERS; i++)
 		acknowledge_bit(&w, i);
+	return 0;
+}
+
+SEC("tracepoint/kvm_pmu_partition/kvm_pmu_partition_drop")
+int handle_drop(struct trace_event_raw_kvm_pmu_partition_drop *ctx)
+{
+	char reason = 0;
+	struct walk w;
+	u64 now;
+	u32 loc, i;
+	u8 why;
+
+	now = bpf_ktime_get_ns();	/* first: the event's time */
+	if (!tracing)
+		return 0;
+	if (!selected(&w, now, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
+		return 0;
+	w.counters = ctx->counters;
+	/* __string(reason): "reset" or "store". */
+	loc = ctx->__data_loc_reason;
+	bpf_probe_read_kernel(&reason, 1, (void *)ctx + (loc & 0xffff));
+	why = reason == 'r' ? POT_REASON_RESET : POT_REASON_STORE;
+	for (i = 0; i < POT_COUNTERS; i++)
+		drop_bit(&w, i, why);
 	return 0;
 }
 

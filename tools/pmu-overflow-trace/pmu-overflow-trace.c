@@ -9,9 +9,9 @@
  *
  * Lost and duplicate deliveries, as counted here (pmu-overflow-trace.8):
  * a delivery is lost when it ends neither injected nor acknowledged:
- * its VM went away, or the same counter overflowed anew without the guest
- * having cleared it (the module dropped the delivery: a vCPU reset, or
- * the VMM wrote the PMU registers). It is unacknowledged when the same
+ * its VM went away, the module dropped it (drop event: a vCPU reset, or
+ * the VMM's store cleared the flag), or the same counter overflowed anew
+ * without the guest having cleared it. It is unacknowledged when the same
  * happens after injection. An injection is a duplicate when the counter's
  * delivery was injected or acknowledged already and no overflow came
  * since. A delivery whose VM still exists at exit is in flight, not lost.
@@ -68,8 +68,16 @@ struct tally {
 	bool gone;
 };
 
+/*
+ * The summary keeps one row per vCPU, up to MAX_TALLIES; beyond that the
+ * vCPUs of VMs that went away are folded into one row (VMM 0, VM 0,
+ * vCPU -1), so that a VMM creating and destroying VMs in a loop cannot
+ * make the tracer grow without bound.
+ */
+#define MAX_TALLIES	4096
 static struct tally *tallies;
 static size_t tally_count;
+static bool tallies_folded;
 static const char *sysfs = "/sys";
 static __s64 realtime_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 static volatile sig_atomic_t exiting;
@@ -325,6 +333,10 @@ static const char *reason_name(__u8 reason)
 		return "new-overflow";
 	case POT_REASON_VM_GONE:
 		return "vm-gone";
+	case POT_REASON_RESET:
+		return "vcpu-reset";
+	case POT_REASON_STORE:
+		return "vmm-store";
 	}
 	return NULL;
 }
@@ -343,13 +355,15 @@ static void print_record(const struct pot_record *r)
 {
 	bool injected = r->inject_ns != 0;
 	bool acked = r->kind == POT_DELIVERED;
+	/* Found at an exit, it was injected by the same call: no interval. */
+	bool timed = injected && r->path == POT_PATH_IRQ;
 	__u64 when = acked ? r->ack_ns : r->event_ns;
 	__u64 to_inject = 0, to_ack = 0, overflow_to_ack = 0;
 	const char *path = r->path == POT_PATH_EXIT ? "exit" : "irq";
 	const char *reason = reason_name(r->reason);
 	char time[48], counter[16], a[24], b[24];
 
-	if (injected && r->inject_ns > r->overflow_ns)
+	if (timed && r->inject_ns > r->overflow_ns)
 		to_inject = r->inject_ns - r->overflow_ns;
 	if (acked && injected && r->ack_ns > r->inject_ns)
 		to_ack = r->ack_ns - r->inject_ns;
@@ -368,7 +382,7 @@ static void print_record(const struct pot_record *r)
 		       "\"counter_name\":\"%s\",\"cpu\":%u,\"path\":\"%s\","
 		       "\"overflow_ns\":%llu,", r->vmm, r->vm, r->vcpu, r->counter,
 		       counter, r->cpu, path, (unsigned long long)r->overflow_ns);
-		if (injected)
+		if (timed)
 			printf("\"irq_to_inject_ns\":%llu,",
 			       (unsigned long long)to_inject);
 		else
@@ -386,7 +400,7 @@ static void print_record(const struct pot_record *r)
 		return;
 	}
 
-	if (injected)
+	if (timed)
 		snprintf(a, sizeof(a), "%.3f", to_inject / 1000.0);
 	else
 		snprintf(a, sizeof(a), "-");
@@ -406,6 +420,9 @@ static void print_record(const struct pot_record *r)
 	case POT_UNACKED:
 		printf(" %s: %s", r->kind == POT_LOST ? "LOST" : "UNACKNOWLEDGED",
 		       r->reason == POT_REASON_VM_GONE ? "its VM went away" :
+		       r->reason == POT_REASON_RESET ? "the vCPU was reset" :
+		       r->reason == POT_REASON_STORE ?
+		       "the VMM's store cleared the flag" :
 		       "the counter overflowed anew");
 		break;
 	case POT_DUPLICATE:
@@ -427,6 +444,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 
 static struct tally *tally_of(const struct pot_vcpu_key *key)
 {
+	static const struct pot_vcpu_key folded = { .vmm = 0, .vm = 0, .vcpu = -1 };
 	struct tally *t;
 	size_t i;
 
@@ -434,6 +452,10 @@ static struct tally *tally_of(const struct pot_vcpu_key *key)
 		if (tallies[i].key.vmm == key->vmm && tallies[i].key.vm == key->vm &&
 		    tallies[i].key.vcpu == key->vcpu)
 			return &tallies[i];
+	if (tally_count >= MAX_TALLIES && key->vcpu != -1) {
+		tallies_folded = true;
+		return tally_of(&folded);
+	}
 	t = realloc(tallies, (tally_count + 1) * sizeof(*t));
 	if (!t) {
 		fail("out of memory");
@@ -763,7 +785,7 @@ static void print_verified(struct pmu_overflow_trace_bpf *skel)
 }
 
 /* Per vCPU: the maps' counts, those of VMs gone, what is in flight. */
-static void print_summary(struct pmu_overflow_trace_bpf *skel)
+static int print_summary(struct pmu_overflow_trace_bpf *skel)
 {
 	int fd = bpf_map__fd(skel->maps.vcpu_stats);
 	__u64 misses = recursion_misses(skel);
@@ -872,10 +894,15 @@ static void print_summary(struct pmu_overflow_trace_bpf *skel)
 		     (unsigned long long)misses);
 	if (total.unexpected)
 		fail("warning: %llu steps out of the module's order (a second "
-		     "acknowledgement, or an overflow coalesced into an acknowledged "
-		     "delivery): a " MODULE " defect; please report it with this output",
-		     (unsigned long long)total.unexpected);
+		     "acknowledgement, an overflow coalesced into or a drop of an "
+		     "acknowledged delivery): a " MODULE " defect; please report it "
+		     "with this output", (unsigned long long)total.unexpected);
 	fflush(stdout);
+	if (tallies_folded)
+		fail("warning: more than %d vCPUs: those past it are in one row "
+		     "(VMM 0, VM 0, vCPU -1)", MAX_TALLIES);
+	/* Counts or lines missing: say so in the exit status too. */
+	return skel->bss->ringbuf_drops || skel->bss->map_full || misses ? 3 : 0;
 }
 
 /* The records the programs read, and their fields (module/trace.h). */
@@ -890,6 +917,8 @@ static const struct {
 	  { "vmm", "vm", "vcpu_id", "cpu", "counters" } },
 	{ "trace_event_raw_kvm_pmu_partition_acknowledge",
 	  { "vmm", "vm", "vcpu_id", "cpu", "counters", "delay_ns" } },
+	{ "trace_event_raw_kvm_pmu_partition_drop",
+	  { "vmm", "vm", "vcpu_id", "cpu", "counters", "__data_loc_reason" } },
 };
 
 static bool has_member(const struct btf *btf, const struct btf_type *t,
@@ -1001,6 +1030,7 @@ static int attach_programs(struct pmu_overflow_trace_bpf *skel)
 		struct bpf_program *prog;
 		struct bpf_link **link;
 	} order[] = {
+		{ skel->progs.handle_drop, &skel->links.handle_drop },
 		{ skel->progs.handle_acknowledge, &skel->links.handle_acknowledge },
 		{ skel->progs.handle_inject, &skel->links.handle_inject },
 		{ skel->progs.handle_overflow, &skel->links.handle_overflow },
@@ -1043,6 +1073,7 @@ static void detach_programs(struct pmu_overflow_trace_bpf *skel)
 		&skel->links.handle_overflow,
 		&skel->links.handle_inject,
 		&skel->links.handle_acknowledge,
+		&skel->links.handle_drop,
 	};
 	size_t i;
 
@@ -1166,7 +1197,7 @@ int main(int argc, char **argv)
 	/* Ctrl-C ends an interval early: print what it holds. */
 	if (env.histogram && (exiting || !env.interval))
 		print_hists(skel);
-	print_summary(skel);
+	err = print_summary(skel);
 out:
 	ring_buffer__free(rb);
 	pmu_overflow_trace_bpf__destroy(skel);

@@ -8,8 +8,9 @@
  * (VMM pid, VM serial, vCPU id, counter) through the module's tracepoints
  * kvm_pmu_partition_overflow (the host took it), _inject (the guest's PMU
  * interrupt was raised for it) and _acknowledge (the guest cleared its
- * overflow flag). Counter numbers are the module's mask bits: n is event
- * counter n, 31 the cycle counter.
+ * overflow flag), or _drop (the module ended it: a vCPU reset, or a VMM's
+ * store cleared the flag). Counter numbers are the module's mask bits: n
+ * is event counter n, 31 the cycle counter.
  */
 #ifndef PMU_OVERFLOW_TRACE_H
 #define PMU_OVERFLOW_TRACE_H
@@ -47,10 +48,12 @@ enum pot_reason {
 	POT_REASON_NONE,
 	POT_REASON_SUPERSEDED,	/* a new overflow of the counter began */
 	POT_REASON_VM_GONE,	/* its VM went away (user space finds this) */
+	POT_REASON_RESET,	/* drop event: KVM reset the vCPU */
+	POT_REASON_STORE,	/* drop event: a VMM's store cleared the flag */
 };
 
 enum pot_latency {
-	POT_IRQ_TO_INJECT,	/* overflow event -> inject event */
+	POT_IRQ_TO_INJECT,	/* overflow event (path irq) -> inject event */
 	POT_INJECT_TO_ACK,	/* inject event -> the guest's clear */
 	POT_LATENCIES,
 };

@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# overflow_trace.sh fgt|trap|slow [CASES PER_VM]
+# overflow_trace.sh fgt|trap|slow [CASES PER_VM [DROPPED [PATH]]]
 #                      (in the rig, module loaded with the overflow_delivery
 #                       set-up of that name; CASES filters overflow_delivery's
 #                       case names, default wraps; PER_VM is the overflows
-#                       each of those cases' VMs takes, default 8)
+#                       each of those cases' VMs takes, default 8; DROPPED
+#                       of them, per VM, the VMM's store ends, default 0;
+#                       PATH irq or exit: every overflow must be taken so,
+#                       default either)
 #
 # Rule (docs/tracing.md): every step of a guest overflow's delivery is
 # traced, with enough identity to join the steps: the host taking the
@@ -19,11 +22,13 @@
 # interrupt each: an overflow to the architecture, traced as one);
 # overflow_pending_across (1 overflow with the guest's IRQs masked, taken
 # after an exit to user space or a move to CPU 1, or to CPU 0 when CPU 1
-# goes offline under the running vCPU). Checks the trace of each VM that
-# traced anything:
-# - per counter, the steps come in order: overflow, inject, acknowledge,
-#   and again; no step out of order, no overflow left open;
-# - PER_VM overflows, injections and acknowledgements per VM (none coalesced,
+# goes offline under the running vCPU); overflow_pending_cleared (1
+# overflow, injected, then the VMM stores the flag cleared: dropped).
+# Checks the trace of each VM that traced anything:
+# - per counter, the steps come in order: overflow, inject, acknowledge
+#   (or drop), and again; no step out of order, no overflow left open;
+# - PER_VM overflows and injections, PER_VM - DROPPED acknowledgements and
+#   DROPPED drops (reason store) per VM (none coalesced,
 #   none acknowledged without injection: the flags KVM's vCPU reset leaves,
 #   its UNKNOWN 0x8000001e, are no overflow and must not be traced), and
 #   as many VMs as CASES cases passed;
@@ -41,8 +46,10 @@ set -u
 mode=${1:?usage: overflow_trace.sh fgt|trap|slow [CASES PER_VM]}
 cases_filter=${2:-wraps}
 per_vm=${3:-8}
+dropped=${4:-0}
+path=${5:-any}
 tracing=/sys/kernel/tracing
-events="kvm_pmu_partition_overflow kvm_pmu_partition_inject kvm_pmu_partition_acknowledge"
+events="kvm_pmu_partition_overflow kvm_pmu_partition_inject kvm_pmu_partition_acknowledge kvm_pmu_partition_drop"
 out=/tmp/overflow_trace.$$
 
 echo 0 > $tracing/tracing_on
@@ -64,7 +71,7 @@ echo "overflow_delivery $mode $cases_filter: exit $status, $cases cases passed; 
 head -n 6 "$out.trace"
 
 # One line per problem, then one "vm ..." line per VM: counts per step.
-awk -v per_vm="$per_vm" '
+awk -v per_vm="$per_vm" -v dropped="$dropped" -v want_path="$path" '
 function hexbits(hex, bits,   i, d, v, n) {
 	# bits[k] = 1 for each set bit k of the hex mask (0x...)
 	sub(/^0x/, "", hex)
@@ -104,6 +111,10 @@ function field(name,   i) {
 		} else if (event == "inject") {
 			if (state[key] != 1) { print "inject without an open overflow: " $0; bad++ }
 			state[key] = 2; injects[vm]++
+		} else if (event == "drop") {
+			if (!state[key]) { print "drop without an open overflow: " $0; bad++ }
+			if (field("reason") != "store") { print "drop for another reason: " $0; bad++ }
+			state[key] = 0; drops[vm]++
 		} else if (event == "acknowledge") {
 			if (state[key] != 2) { print "acknowledge without an injection: " $0; bad++ }
 			state[key] = 0; acks[vm]++
@@ -119,17 +130,25 @@ function field(name,   i) {
 	if (event == "overflow" && field("path") != "exit" && field("path") != "irq") {
 		print "unknown path: " $0; bad++
 	}
+	if (event == "overflow") {
+		paths[field("path")]++
+		if (want_path != "any" && field("path") != want_path) {
+			print "not taken at " want_path ": " $0; bad++
+		}
+	}
 }
 END {
 	for (key in state)
 		if (state[key]) { print "left open: " key; bad++ }
 	for (vm in vms) {
-		printf "vm %s: %d overflows, %d injections, %d acknowledgements\n",
-		       vm, overflows[vm], injects[vm], acks[vm]
-		if (overflows[vm] != per_vm || injects[vm] != per_vm || acks[vm] != per_vm)
+		printf "vm %s: %d overflows, %d injections, %d acknowledgements, %d dropped\n",
+		       vm, overflows[vm], injects[vm], acks[vm], drops[vm]
+		if (overflows[vm] != per_vm || injects[vm] != per_vm ||
+		    acks[vm] != per_vm - dropped || drops[vm] != dropped)
 			bad++
 		n++
 	}
+	printf "overflows taken at an exit: %d, by the interrupt: %d\n", paths["exit"], paths["irq"]
 	print n + 0 > "/dev/stderr"
 	exit (bad > 0)
 }' "$out.trace" 2> "$out.vms"

@@ -17,7 +17,13 @@
 #                            checks), none uninjected, @lost 0 (none
 #                            coalesced), @duplicate 0, @in_flight 0, and as
 #                            many VMs as cases passed;
-#   pmu_overflow_latency.bt  both histograms hold 8 samples, none at 0 ns;
+#   pmu_overflow_latency.bt  @inject_to_ack_ns holds 8 samples, none at
+#                            0 ns; @irq_to_inject_ns (overflows the host's
+#                            interrupt took) and @found_at_exit (those an
+#                            exit found first: all of them on this rig,
+#                            where QEMU raises the flag before its
+#                            interrupt reaches the host) add up to 8, the
+#                            histogram with none at 0 ns;
 #   pmu_swaps.bt             as many swaps in as out, at least one;
 #   pmu_traps.bt             at least 16 fast-path pmovs accesses (each
 #                            interrupt reads PMOVSSET and writes PMOVSCLR,
@@ -102,6 +108,8 @@ while read -r vm; do
 		[ "$overflows" = 8 -a "$injections" = 8 -a "$acknowledged" = 8 -a \
 		  "$uninjected" = 0 ]
 	latency=$out/pmu_overflow_latency.txt
+	at_exit=$(value "$latency" found_at_exit "$vm")
+	at_exit=${at_exit:-0}
 	for hist in irq_to_inject_ns inject_to_ack_ns; do
 		# Bucket lines: "[LOW, HIGH)   COUNT |@@@   |"; "[0]" is 0 ns.
 		read -r samples zero < <(awk -v head="@${hist}[$vm]:" '
@@ -114,8 +122,10 @@ while read -r vm; do
 			}
 			on { on = 0 }
 			END { print n + 0, z + 0 }' "$latency")
-		check "VM [$vm]: @$hist holds 8 samples ($samples), none at 0 ns" \
-			[ "$samples" = 8 -a "$zero" = 0 ]
+		want=8
+		[ $hist = irq_to_inject_ns ] && want=$((8 - at_exit))
+		check "VM [$vm]: @$hist holds $want samples ($samples; $at_exit found at an exit), none at 0 ns" \
+			[ "$samples" = "$want" -a "$zero" = 0 ]
 	done
 	swaps=$out/pmu_swaps.txt
 	in=$(sed -n "s/^@total\[$vm, in, [^]]*\]: \([0-9]*\)\$/\1/p" "$swaps" |

@@ -55,6 +55,17 @@ struct trace_event_raw_kvm_pmu_partition_acknowledge {
 	u64 delay_ns;
 	char __data[];
 };
+
+struct trace_event_raw_kvm_pmu_partition_drop {
+	struct trace_entry ent;
+	pid_t vmm;
+	unsigned int vm;
+	int vcpu_id;
+	int cpu;
+	u64 counters;
+	u32 __data_loc_reason;
+	char __data[];
+};
 #endif
 
 #ifdef WITH_OLD_MODULE

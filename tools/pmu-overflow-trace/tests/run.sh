@@ -245,8 +245,9 @@ fi
 # fields EVENT: the fields of EVENT's TP_STRUCT__entry in module/trace.h.
 fields()
 {
-	awk -v event="TRACE_EVENT(kvm_pmu_partition_$1," '
-		index($0, event) == 1 { inside = 1 }
+	awk -v event="kvm_pmu_partition_$1," '
+		(index($0, "TRACE_EVENT(" event) == 1 ||
+		 index($0, "TRACE_EVENT_FN(" event) == 1) { inside = 1 }
 		inside && /TP_fast_assign/ { exit }
 		inside { while (match($0, /__(field|string)\([^,]*, *[a-z_]*\)/)) {
 				f = substr($0, RSTART, RLENGTH); $0 = substr($0, RSTART + RLENGTH)
@@ -265,6 +266,8 @@ if [ -r "$top/module/trace.h" ]; then
 		module_fields_ok inject "vmm vm vcpu_id cpu counters "
 	check "module/trace.h: acknowledge has the fields the tracer reads" \
 		module_fields_ok acknowledge "vmm vm vcpu_id cpu counters delay_ns "
+	check "module/trace.h: drop has the fields the tracer reads" \
+		module_fields_ok drop "vmm vm vcpu_id cpu counters reason "
 else
 	skip "module/trace.h fields" "no module/trace.h next to the tool"
 fi
@@ -286,7 +289,7 @@ load_ok()
 {
 	"$test_dir/load-check" "$test_dir/standalone.btf" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	[ "$rc" = 0 ] && [ "$(grep -c '^loaded 3 programs' "$tmp/out")" = 16 ] &&
+	[ "$rc" = 0 ] && [ "$(grep -c '^loaded 4 programs' "$tmp/out")" = 16 ] &&
 		grep -qx 'no BPF-to-BPF calls or callbacks' "$tmp/out"
 }
 if [ "$(id -u)" != 0 ]; then
