@@ -892,11 +892,15 @@ static void test_pending_cleared_by_vmm(const struct kind *k)
 
 /*
  * Rule: as for an overflow pending across an exit (test_across_exit()),
- * with no exit to user space: the overflow happens with
- * the guest's IRQs masked on CPU 1, CPU 1 goes offline while the guest
+ * with no exit to user space: the overflow happens with the guest's IRQs
+ * masked on CPU 1 (the host takes it and raises the guest's interrupt,
+ * which the guest does not handle yet), CPU 1 goes offline while the guest
  * runs (the host moves the vCPU's thread to CPU 0 and gives CPU 1's PMU
  * back), and the guest, on CPU 0, takes the interrupt once, at once.
- * Host kinds: those the plan runs it on; needs CPU 1 hotpluggable.
+ * Host kinds: every rig plan that runs overflow_delivery (check.plan's
+ * -cpu max with FGT, fgt=off, fast_path=0 and stock; neoverse-n1 with and
+ * without EL3; EL3; the split-PMU rig, where CPUs 0 and 1 share a PMU);
+ * needs CPU 1 hotpluggable, and skips otherwise.
  */
 static void test_pending_across_offline(const struct kind *k)
 {

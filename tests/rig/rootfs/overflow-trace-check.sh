@@ -17,7 +17,10 @@
 # per delivery, the summary), pmu-overflow-trace -p PID --vcpu 0
 # --histogram -j (histograms at exit), pmu-overflow-trace -p PID (text),
 # and pmu-overflow-trace -p PID -j again, which gets SIGINT at its first
-# delivery line, while the VM runs. The others get SIGINT once QEMU is gone.
+# delivery line, while the VM runs; and two whose filters exclude the VM:
+# -p of this script's process, and --vcpu 1 (QEMU's VM has vCPU 0 only).
+# The others get SIGINT once QEMU is gone. Covers the rig's -cpu max host
+# (FGT) with the module loaded default_mode=partitioned.
 # Before that, two tracers load and exit after one second with -v: no
 # filter, and every filter with --histogram (the programs' largest
 # variant), to read what each program cost the rig kernel's verifier.
@@ -38,7 +41,8 @@
 # while the VM ran: its VM is not gone, OVERFLOWS = ACKED + IN-FLIGHT,
 # as many delivery lines as acknowledgements, at least one, nothing lost,
 # unacknowledged, duplicated or unexpected (whether it stopped before the
-# last delivery depends on timing: printed, not asserted).
+# last delivery depends on timing: printed, not asserted). The two that
+# exclude the VM traced nothing (no summary row, no delivery line).
 # Prints the tracers' output (every delivery line not "delivered" too) and
 # one "overflow-trace-check: ..." line per check; exit 0 when all hold.
 #
@@ -187,10 +191,16 @@ pmu-overflow-trace -p "$qemu" > "$work/text.out" 2> "$work/text.err" &
 text=$!
 pmu-overflow-trace -p "$qemu" -j > "$work/stop.json" 2> "$work/stop.err" &
 stop=$!
+pmu-overflow-trace -p $$ -j > "$work/other-pid.json" 2> "$work/other-pid.err" &
+other_pid=$!
+pmu-overflow-trace --vcpu 1 -j > "$work/other-vcpu.json" 2> "$work/other-vcpu.err" &
+other_vcpu=$!
 wait_for 600 started "$work/lines.err" $lines
 wait_for 600 started "$work/hist.err" $hist
 wait_for 600 started "$work/text.out" $text
 wait_for 600 started "$work/stop.err" $stop
+wait_for 600 started "$work/other-pid.err" $other_pid
+wait_for 600 started "$work/other-vcpu.err" $other_vcpu
 check "pmu-overflow-trace -p $qemu -j started ($(head -n 1 "$work/lines.err"))" \
 	grep -q '^Tracing' "$work/lines.err"
 check "pmu-overflow-trace -p $qemu --vcpu 0 --histogram -j started ($(head -n 1 "$work/hist.err"))" \
@@ -217,9 +227,13 @@ wait $stop
 stop_rc=$?
 wait $runner
 guest=$?
-for t in $lines $hist $text; do
+for t in $lines $hist $text $other_pid $other_vcpu; do
 	alive "$t" && kill -INT "$t"
 done
+wait $other_pid
+other_pid_rc=$?
+wait $other_vcpu
+other_vcpu_rc=$?
 wait $lines
 lines_rc=$?
 wait $hist
@@ -330,6 +344,16 @@ done
 for f in records_dropped map_full recursion_misses; do
 	v=$(field "$f" "$work/stop.totals")
 	check "stopped: $f $v = 0" [ "${v:-x}" = 0 ]
+done
+
+# The filters that exclude the VM: started, exited 0, traced nothing.
+for t in other-pid other-vcpu; do
+	rc=$other_pid_rc
+	[ $t = other-vcpu ] && rc=$other_vcpu_rc
+	check "$t: pmu-overflow-trace $( [ $t = other-pid ] && echo "-p $$" || echo "--vcpu 1") started, exited 0 ($rc), traced nothing: $(grep '"type":"totals"' "$work/$t.json")" \
+		bash -c "grep -q '^Tracing' '$work/$t.err' && [ $rc = 0 ] &&
+			 ! grep -q -e '\"type\":\"delivery\"' -e '\"type\":\"summary\"' '$work/$t.json' &&
+			 grep -q '\"type\":\"totals\",\"vcpus\":0,\"overflows\":0,' '$work/$t.json'"
 done
 
 # The text output: a line per delivery (time, VMM pid, ...), and the
