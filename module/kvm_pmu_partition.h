@@ -264,7 +264,6 @@ void partition_vcpu_put(struct kvm_vcpu *vcpu);
  */
 void partition_forget_deliveries(struct kvm_vcpu *vcpu, bool reset);
 int partition_deliveries_trace_reg(void);
-void partition_deliveries_trace_unreg(void);
 void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
 bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status);
 bool partition_host_pmu_ctrl(bool enable);

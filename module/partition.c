@@ -353,26 +353,19 @@ static u32 aarch64_encoding(u32 encoding)
 }
 
 /*
- * The tracing session deliveries are followed for: bumped when the first
- * of the overflow, inject and acknowledge tracepoints is enabled, which is
- * when the bookkeeping begins (deliveries_traced()). A vCPU whose
+ * The tracing session deliveries are followed for: bumped when the
+ * overflow tracepoint gets its first probe (its registration callback,
+ * under tracepoints_mutex, before the tracepoint's static key is enabled),
+ * which is when the bookkeeping begins (deliveries_traced()). A vCPU whose
  * deliveries_generation differs kept its state for an earlier session, or
- * none: deliveries_resync() starts it afresh. Both counts change only in
- * the tracepoints' (un)registration callbacks, under tracepoints_mutex.
+ * none: deliveries_resync() starts it afresh.
  */
-static unsigned int delivery_tracepoints;
 static unsigned int deliveries_generation;
 
 int partition_deliveries_trace_reg(void)
 {
-	if (!delivery_tracepoints++)
-		WRITE_ONCE(deliveries_generation, deliveries_generation + 1);
+	WRITE_ONCE(deliveries_generation, deliveries_generation + 1);
 	return 0;
-}
-
-void partition_deliveries_trace_unreg(void)
-{
-	delivery_tracepoints--;
 }
 
 static __always_inline bool deliveries_current(struct partition_vcpu *state)
@@ -382,14 +375,15 @@ static __always_inline bool deliveries_current(struct partition_vcpu *state)
 
 /*
  * Whether anyone follows deliveries: the bookkeeping of the exit and the
- * interrupt runs only then (three static branches otherwise), so that an
- * exit costs what it did without tracing (make bench's hvc row).
+ * interrupt runs only while the overflow tracepoint, which begins each
+ * delivery, is enabled (one static branch otherwise), so that an exit
+ * costs what it did without tracing (make bench's hvc row). A consumer of
+ * inject, acknowledge or drop alone sees nothing; one that enables
+ * overflow last sees every delivery after that whole.
  */
 static __always_inline bool deliveries_traced(void)
 {
-	return trace_kvm_pmu_partition_overflow_enabled() ||
-	       trace_kvm_pmu_partition_inject_enabled() ||
-	       trace_kvm_pmu_partition_acknowledge_enabled();
+	return trace_kvm_pmu_partition_overflow_enabled();
 }
 
 /*
@@ -487,16 +481,15 @@ done:
 }
 
 /*
- * What the guest-exit path did since the last traceable point: deliveries
- * a store ended at a swap in, a swap in, and its trapped accesses per
- * register. Preemption disabled, on the vCPU's CPU; the host PMU
- * interrupt does not touch these fields.
+ * What the guest-exit path did since the last traceable point: a swap in,
+ * and its trapped accesses per register. Preemption disabled, on the
+ * vCPU's CPU; the host PMU interrupt does not touch these fields (the
+ * deliveries a swap in dropped wait for an IRQs-off point:
+ * follow_deliveries(), or the load and put).
  */
 static void trace_fast_path(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
 {
 	int i;
-
-	trace_dropped(vcpu, state);
 
 	if (state->swap_in_untraced) {
 		state->swap_in_untraced = false;
@@ -552,8 +545,8 @@ static void trace_acknowledged(struct kvm_vcpu *vcpu, struct partition_vcpu *sta
  * guest's clears before, so that a counter's delivery ends before its
  * next one begins. IRQs masked, on the vCPU's CPU.
  */
-static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
-			   u64 taken, u64 coalesced, const char *path)
+static u64 note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
+			  u64 taken, u64 coalesced, const char *path)
 {
 	u64 new = taken & ~state->delivery_overflowed & ~state->delivery_untracked;
 
@@ -562,9 +555,10 @@ static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
 	/* Flags taken again before the guest's clear (an untraced one: not). */
 	coalesced &= ~state->delivery_untracked & ~new;
 	if (!new && !coalesced)
-		return;
+		return 0;
 	state->delivery_overflowed |= new;
 	trace_kvm_pmu_partition_overflow(vcpu, new, coalesced, path);
+	return new;
 }
 
 /*
@@ -575,16 +569,17 @@ static void note_overflows(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
 static void follow_deliveries(struct kvm_vcpu *vcpu, struct partition_vcpu *state,
 			      u64 overflow, u64 status)
 {
-	u64 injected;
+	u64 injected, noted = 0;
 
 	deliveries_resync(state, overflow);
 	if ((overflow & ~state->delivery_overflowed & ~state->delivery_untracked) ||
 	    state->acknowledged_untraced || state->dropped_untraced)
-		note_overflows(vcpu, state, overflow, 0, "exit");
+		noted = note_overflows(vcpu, state, overflow, 0, "exit");
 	injected = status & ~state->delivery_injected & ~state->delivery_untracked;
 	if (injected) {
 		state->delivery_injected |= injected;
-		trace_kvm_pmu_partition_inject(vcpu, injected);
+		/* Found and injected here: no interval between the two. */
+		trace_kvm_pmu_partition_inject(vcpu, injected, injected & noted);
 	}
 }
 
@@ -647,6 +642,7 @@ void partition_vcpu_put(struct kvm_vcpu *vcpu)
 
 	trace_fast_path(vcpu, state);
 	local_irq_save(flags);
+	trace_dropped(vcpu, state);
 	trace_acknowledged(vcpu, state);
 	partition_swap_out(vcpu, this_cpu_ptr(&partition_cpus));
 	local_irq_restore(flags);

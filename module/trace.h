@@ -143,17 +143,19 @@ TRACE_EVENT(kvm_pmu_partition_fast_traps,
 );
 
 /*
- * Overflow, inject and acknowledge follow each overflow's delivery; the
- * module keeps that bookkeeping only while one of them is enabled, and
- * starts afresh when the first is (partition_deliveries_trace_reg()):
- * deliveries already under way then are not traced at all.
+ * Overflow, inject, acknowledge and drop follow each overflow's delivery;
+ * the module keeps that bookkeeping only while overflow is enabled, and
+ * starts afresh when it is (partition_deliveries_trace_reg()): deliveries
+ * already under way then are not traced at all. A consumer enables
+ * overflow last.
  *
  * The host took guest overflows: @counters overflowed anew, @coalesced
  * overflowed again before the guest cleared the earlier overflow (the
  * guest sees one flag for both). @path is "exit" (found at a guest exit:
  * usually the exit the PMU interrupt itself caused, before the host's
- * handler ran; the inject event follows at once) or "irq" (the host PMU
- * interrupt handler).
+ * handler ran; if it may interrupt the guest, the inject event follows at
+ * once, with the counter in same_exit) or "irq" (the host PMU interrupt
+ * handler).
  */
 TRACE_EVENT_FN(kvm_pmu_partition_overflow,
 	       TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 coalesced,
@@ -176,7 +178,7 @@ TRACE_EVENT_FN(kvm_pmu_partition_overflow,
 	       TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx coalesced=%#llx path=%s",
 			 __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
 			 __entry->counters, __entry->coalesced, __get_str(path)),
-	       partition_deliveries_trace_reg, partition_deliveries_trace_unreg
+	       partition_deliveries_trace_reg, NULL
 );
 
 /*
@@ -184,25 +186,29 @@ TRACE_EVENT_FN(kvm_pmu_partition_overflow,
  * PMINTENSET and PMCR_EL0.E are set), each once per overflow: counters
  * already injected and not yet cleared are not named again, nor flags
  * that KVM's vCPU reset or a VMM's restore left (no overflow the host
- * took).
+ * took). @same_exit: those of them whose overflow this same exit found
+ * (the overflow event just before): injected at once, with no interval to
+ * measure; the others waited (for the interrupt, or for the guest to
+ * enable it).
  */
-TRACE_EVENT_FN(kvm_pmu_partition_inject,
-	       TP_PROTO(struct kvm_vcpu *vcpu, u64 counters),
-	       TP_ARGS(vcpu, counters),
-	       TP_STRUCT__entry(__field(pid_t, vmm)
-				__field(unsigned int, vm)
-				__field(int, vcpu_id)
-				__field(int, cpu)
-				__field(u64, counters)),
-	       TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
-			      __entry->vm = partition_trace_vm(vcpu);
-			      __entry->vcpu_id = vcpu->vcpu_id;
-			      __entry->cpu = raw_smp_processor_id();
-			      __entry->counters = counters;),
-	       TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx",
-			 __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
-			 __entry->counters),
-	       partition_deliveries_trace_reg, partition_deliveries_trace_unreg
+TRACE_EVENT(kvm_pmu_partition_inject,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 same_exit),
+	    TP_ARGS(vcpu, counters, same_exit),
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
+			     __field(u64, counters)
+			     __field(u64, same_exit)),
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
+			   __entry->counters = counters;
+			   __entry->same_exit = same_exit;),
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx same_exit=%#llx",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
+		      __entry->counters, __entry->same_exit)
 );
 
 /*
@@ -213,25 +219,24 @@ TRACE_EVENT_FN(kvm_pmu_partition_inject,
  * vCPU's next traceable point; with several clears in between, the delay
  * is the first one's. 0 when the firmware left CNTFRQ_EL0 0.
  */
-TRACE_EVENT_FN(kvm_pmu_partition_acknowledge,
-	       TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 delay_ns),
-	       TP_ARGS(vcpu, counters, delay_ns),
-	       TP_STRUCT__entry(__field(pid_t, vmm)
-				__field(unsigned int, vm)
-				__field(int, vcpu_id)
-				__field(int, cpu)
-				__field(u64, counters)
-				__field(u64, delay_ns)),
-	       TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
-			      __entry->vm = partition_trace_vm(vcpu);
-			      __entry->vcpu_id = vcpu->vcpu_id;
-			      __entry->cpu = raw_smp_processor_id();
-			      __entry->counters = counters;
-			      __entry->delay_ns = delay_ns;),
-	       TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx delay_ns=%llu",
-			 __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
-			 __entry->counters, __entry->delay_ns),
-	       partition_deliveries_trace_reg, partition_deliveries_trace_unreg
+TRACE_EVENT(kvm_pmu_partition_acknowledge,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 counters, u64 delay_ns),
+	    TP_ARGS(vcpu, counters, delay_ns),
+	    TP_STRUCT__entry(__field(pid_t, vmm)
+			     __field(unsigned int, vm)
+			     __field(int, vcpu_id)
+			     __field(int, cpu)
+			     __field(u64, counters)
+			     __field(u64, delay_ns)),
+	    TP_fast_assign(__entry->vmm = partition_trace_vmm(vcpu);
+			   __entry->vm = partition_trace_vm(vcpu);
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->cpu = raw_smp_processor_id();
+			   __entry->counters = counters;
+			   __entry->delay_ns = delay_ns;),
+	    TP_printk(PARTITION_TRACE_IDENTITY_FORMAT " counters=%#llx delay_ns=%llu",
+		      __entry->vmm, __entry->vm, __entry->vcpu_id, __entry->cpu,
+		      __entry->counters, __entry->delay_ns)
 );
 
 /*

@@ -12,7 +12,10 @@
  *   FILTER runs only the cases whose name contains it.
  *
  * It runs on the rig's -cpu max host (FEAT_FGT, PMUv3p5, 6 event counters,
- * docs/rig.md), where a partitioned VM is PMUv3p5 with 4 event counters.
+ * docs/rig.md), where a partitioned VM is PMUv3p5 with 4 event counters,
+ * and on the plans' other host kinds: neoverse-n1 (no FGT, no FEAT_HPMN0,
+ * PMUv3p1) with and without EL3, EL3 with -cpu max, and the split-PMU rig
+ * (the .plan files in tests/rig/plans/).
  * Every case is one fresh VM whose guest counts its PMU interrupts in its
  * IRQ handler (which reads PMOVSSET_EL0, clears what it read with
  * PMOVSCLR_EL0 and EOIs), records per round how many interrupts came and
@@ -875,6 +878,7 @@ static void test_across_exit(const struct kind *k, bool pending, bool migrate)
  * where the VMM stores the flags cleared (a restore of a state without the
  * overflow), requests nothing once the guest unmasks IRQs: no interrupt,
  * PMOVSSET_EL0 0. The module traces the delivery as dropped ("store").
+ * Host kinds: every rig plan that runs overflow_delivery (as above).
  */
 static void test_pending_cleared_by_vmm(const struct kind *k)
 {

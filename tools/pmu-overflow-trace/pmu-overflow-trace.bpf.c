@@ -40,6 +40,7 @@ struct trace_event_raw_kvm_pmu_partition_inject {
 	int vcpu_id;
 	int cpu;
 	u64 counters;
+	u64 same_exit;
 } __attribute__((preserve_access_index));
 
 struct trace_event_raw_kvm_pmu_partition_acknowledge {
@@ -73,10 +74,11 @@ __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
 
 /*
- * Set by user space once the three programs are attached, cleared before
- * they are detached: the three start and stop following deliveries at one
- * instant, so that no step is missed between two attachments (which would
- * make a later step look out of order). Read once per event.
+ * Set by user space before it attaches the programs (the overflow one
+ * last: the module begins a tracing session when that tracepoint is
+ * enabled, and follows no delivery before), cleared before it detaches
+ * them: the four stop following deliveries at one instant. Read once per
+ * event.
  */
 volatile bool tracing = false;
 
@@ -112,6 +114,7 @@ struct walk {
 	struct pot_vcpu_stats *stats;	/* the vCPU's, in vcpu_stats */
 	u64 counters;
 	u64 coalesced;
+	u64 same_exit;			/* inject: found by this same exit */
 	u64 now;
 	u64 ack_ns;
 	u32 cpu;
@@ -187,7 +190,7 @@ static __always_inline void emit(struct walk *w, struct pot_delivery *d,
 	r->kind = kind;
 	r->reason = reason;
 	r->path = d->path;
-	r->pad = 0;
+	r->same_exit = d->same_exit;
 	bpf_ringbuf_submit(r, 0);
 }
 
@@ -323,6 +326,7 @@ static __always_inline void inject_bit(struct walk *w, u32 i)
 	}
 	if (d->phase == POT_OVERFLOWED) {
 		d->inject_ns = w->now;
+		d->same_exit = !!(w->same_exit & bit);
 		d->phase = POT_INJECTED;
 		COUNT(w, injected);
 		return;
@@ -356,10 +360,10 @@ static __always_inline void acknowledge_bit(struct walk *w, u32 i)
 	if (d->phase == POT_INJECTED) {
 		if (histogram) {
 			/*
-			 * An overflow found at an exit is injected by the same
-			 * call: the interval would be this program's own run.
+			 * An overflow injected by the exit that found it has no
+			 * interval: it would be this program's own run.
 			 */
-			if (d->path == POT_PATH_IRQ)
+			if (!d->same_exit)
 				hist_add(w, POT_IRQ_TO_INJECT,
 					 d->inject_ns - d->overflow_ns);
 			hist_add(w, POT_INJECT_TO_ACK, w->ack_ns > d->inject_ns ?
@@ -433,6 +437,7 @@ int handle_inject(struct trace_event_raw_kvm_pmu_partition_inject *ctx)
 	if (!selected(&w, now, ctx->vmm, ctx->vm, ctx->vcpu_id, ctx->cpu))
 		return 0;
 	w.counters = ctx->counters;
+	w.same_exit = ctx->same_exit;
 	for (i = 0; i < POT_COUNTERS; i++)
 		inject_bit(&w, i);
 	return 0;

@@ -69,8 +69,8 @@ struct tally {
 };
 
 /*
- * The summary keeps one row per vCPU, up to MAX_TALLIES; beyond that the
- * vCPUs of VMs that went away are folded into one row (VMM 0, VM 0,
+ * The summary keeps one row per vCPU, up to MAX_TALLIES; beyond that
+ * further vCPUs (of VMs gone or not) are folded into one row (VMM 0, VM 0,
  * vCPU -1), so that a VMM creating and destroying VMs in a loop cannot
  * make the tracer grow without bound.
  */
@@ -355,8 +355,8 @@ static void print_record(const struct pot_record *r)
 {
 	bool injected = r->inject_ns != 0;
 	bool acked = r->kind == POT_DELIVERED;
-	/* Found at an exit, it was injected by the same call: no interval. */
-	bool timed = injected && r->path == POT_PATH_IRQ;
+	/* Injected by the exit that found it: no interval to measure. */
+	bool timed = injected && !r->same_exit;
 	__u64 when = acked ? r->ack_ns : r->event_ns;
 	__u64 to_inject = 0, to_ack = 0, overflow_to_ack = 0;
 	const char *path = r->path == POT_PATH_EXIT ? "exit" : "irq";
@@ -914,7 +914,7 @@ static const struct {
 	  { "vmm", "vm", "vcpu_id", "cpu", "counters", "coalesced",
 	    "__data_loc_path" } },
 	{ "trace_event_raw_kvm_pmu_partition_inject",
-	  { "vmm", "vm", "vcpu_id", "cpu", "counters" } },
+	  { "vmm", "vm", "vcpu_id", "cpu", "counters", "same_exit" } },
 	{ "trace_event_raw_kvm_pmu_partition_acknowledge",
 	  { "vmm", "vm", "vcpu_id", "cpu", "counters", "delay_ns" } },
 	{ "trace_event_raw_kvm_pmu_partition_drop",
@@ -1017,12 +1017,15 @@ out:
 }
 
 /*
- * Attaches the three programs; they follow nothing until main() sets
- * tracing, once all three are attached, so that they start at one
- * instant. A delivery already under way then is seen from its later steps
- * only, which the summary counts as untracked, never as a step missing
- * (lost, not injected). The links go into the skeleton, so that
- * detach_programs() can stop all three before the summary.
+ * Attaches the four programs, the overflow one last: the module begins a
+ * tracing session when the overflow tracepoint gets its first probe, and
+ * follows no delivery under way then, so that the programs, already
+ * following (main() set tracing), see every delivery whole. If another
+ * consumer already holds the overflow tracepoint, a delivery under way is
+ * seen from its later steps only, which the summary counts as untracked,
+ * never as a step missing (lost, not injected). The links go into the
+ * skeleton, so that detach_programs() can stop all four before the
+ * summary.
  */
 static int attach_programs(struct pmu_overflow_trace_bpf *skel)
 {
@@ -1060,7 +1063,7 @@ static int attach_programs(struct pmu_overflow_trace_bpf *skel)
 }
 
 /*
- * Stops the programs before the summary, all three at one instant (tracing
+ * Stops the programs before the summary, all four at one instant (tracing
  * cleared: no step of a delivery is seen without the ones after it), so
  * that the last drain of the ring buffer and the counts the summary reads
  * no longer move: every delivery line printed is in the summary's counts,
@@ -1131,6 +1134,7 @@ int main(int argc, char **argv)
 	}
 	if (env.verbose)
 		print_verified(skel);
+	skel->bss->tracing = true;
 	if (attach_programs(skel)) {
 		err = 1;
 		goto out;
@@ -1151,8 +1155,6 @@ int main(int argc, char **argv)
 	realtime_offset = (real.tv_sec - mono.tv_sec) * 1000000000LL +
 			  (real.tv_nsec - mono.tv_nsec);
 
-	/* Before the banner, which scripts wait for: tracing has begun. */
-	skel->bss->tracing = true;
 	fprintf(env.json ? stderr : stdout,
 		"Tracing guest PMU overflow deliveries%s... Hit Ctrl-C to end.\n",
 		env.histogram ? " (histograms)" : "");

@@ -53,7 +53,7 @@ enum pot_reason {
 };
 
 enum pot_latency {
-	POT_IRQ_TO_INJECT,	/* overflow event (path irq) -> inject event */
+	POT_IRQ_TO_INJECT,	/* overflow -> inject event, not the same exit */
 	POT_INJECT_TO_ACK,	/* inject event -> the guest's clear */
 	POT_LATENCIES,
 };
@@ -78,7 +78,8 @@ struct pot_delivery {
 	__u32 cpu;		/* host CPU that took the overflow */
 	__u8 phase;		/* enum pot_phase */
 	__u8 path;		/* enum pot_path */
-	__u8 pad[2];
+	__u8 same_exit;		/* injected by the exit that found it */
+	__u8 pad;
 };
 
 /* Per vCPU; lost and unacked also grow in user space (VM gone). */
@@ -119,7 +120,7 @@ struct pot_record {
 	__u8 kind;		/* enum pot_kind */
 	__u8 reason;		/* enum pot_reason */
 	__u8 path;		/* enum pot_path */
-	__u8 pad;
+	__u8 same_exit;		/* no host interrupt -> injection interval */
 };
 
 #endif /* PMU_OVERFLOW_TRACE_H */

@@ -18,12 +18,14 @@
 #                            coalesced), @duplicate 0, @in_flight 0, and as
 #                            many VMs as cases passed;
 #   pmu_overflow_latency.bt  @inject_to_ack_ns holds 8 samples, none at
-#                            0 ns; @irq_to_inject_ns (overflows the host's
-#                            interrupt took) and @found_at_exit (those an
-#                            exit found first: all of them on this rig,
-#                            where QEMU raises the flag before its
-#                            interrupt reaches the host) add up to 8, the
-#                            histogram with none at 0 ns;
+#                            0 ns; @irq_to_inject_ns (overflows injected
+#                            after the host took them) and @found_at_exit
+#                            (those the exit that found them injected at
+#                            once: all of them on this rig, where QEMU
+#                            raises the flag before its interrupt reaches
+#                            the host) add up to 8, the histogram with none
+#                            at 0 ns (the anomalies mode of
+#                            rig-overflow-trace-check fills it);
 #   pmu_swaps.bt             as many swaps in as out, at least one;
 #   pmu_traps.bt             at least 16 fast-path pmovs accesses (each
 #                            interrupt reads PMOVSSET and writes PMOVSCLR,

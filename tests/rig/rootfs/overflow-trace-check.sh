@@ -31,11 +31,11 @@
 # and acknowledged all S, and I injections, nothing coalesced, acknowledged
 # without injection, in flight, lost, unacknowledged, duplicated,
 # untracked or unexpected; S delivery lines, each delivered, injection ->
-# acknowledgement > 0, and host interrupt -> injection > 0 for those the
-# interrupt took (path irq), none (null) for those an exit found first,
-# which the same call injected (path exit: on this rig, where QEMU raises
-# the flag before its interrupt reaches the host, all of them); the
-# histograms count the irq ones and S; no ring buffer
+# acknowledgement > 0, and host interrupt -> injection > 0, or none (null)
+# for those the exit that found them injected at once (on this rig, where
+# QEMU raises the flag before its interrupt reaches the host, every one:
+# the exit the interrupt causes finds it); the histograms count the timed
+# ones and S; no ring buffer
 # record dropped, no map full, no event missed; the text output has S
 # delivery lines and a summary row saying the same. The tracer stopped
 # while the VM ran: its VM is not gone, OVERFLOWS = ACKED + IN-FLIGHT,
@@ -59,6 +59,12 @@
 # flight, nothing dropped or missed; C delivery lines "unacknowledged",
 # reason "vmm-store"; 8 "delivered" lines with path irq and a host
 # interrupt -> injection time > 0; the histogram-free summary exit 0.
+# Also its overflow_with_pmintenset_clear_across cases (P VMs: an overflow
+# found at an exit while its interrupt is disabled, injected when the
+# guest enables it): P delivered lines, path exit, with a host interrupt
+# -> injection time > 0 (injected by a later exit). pmu_overflow_latency.bt
+# runs alongside: its @irq_to_inject_ns histograms hold 8 + P samples, its
+# @found_at_exit counts C, its @dropped C.
 # The helpers run through check and wait_for, indirectly.
 # shellcheck disable=SC2317
 set -u
@@ -90,33 +96,44 @@ started() { grep -q '^Tracing' "$1" || ! alive "$2"; }
 # The tracer against deliveries that end otherwise than acknowledged, and
 # against the host interrupt's path (see the header).
 anomalies() {
-	local tracer rc writes cleared w c n irq
+	local tracer bt rc writes cleared enables w c e n irq later hist
 	pmu-overflow-trace -j > "$work/anomalies.json" 2> "$work/anomalies.err" &
 	tracer=$!
+	bpftrace /usr/share/kvm-pmu-partition/bpftrace/pmu_overflow_latency.bt \
+		> "$work/latency.txt" 2>&1 &
+	bt=$!
 	wait_for 600 started "$work/anomalies.err" $tracer
+	wait_for 600 bash -c "grep -q 'Hit Ctrl-C to end\.\$' '$work/latency.txt' || ! kill -0 $bt"
 	check "pmu-overflow-trace -j started ($(head -n 1 "$work/anomalies.err"))" \
 		grep -q '^Tracing' "$work/anomalies.err"
+	check "pmu_overflow_latency.bt started" grep -q 'Hit Ctrl-C to end\.$' "$work/latency.txt"
 	/rig/bin/overflow_delivery slow pmovsset_write > "$work/writes.tap" 2>&1
 	writes=$?
 	/rig/bin/overflow_delivery slow overflow_pending_cleared > "$work/cleared.tap" 2>&1
 	cleared=$?
+	/rig/bin/overflow_delivery slow overflow_with_pmintenset_clear_across > "$work/enables.tap" 2>&1
+	enables=$?
 	alive $tracer && kill -INT $tracer
+	alive $bt && kill -INT $bt
 	wait $tracer
 	rc=$?
-	grep -a -e '^ok' -e '^not ok' "$work/writes.tap" "$work/cleared.tap"
+	wait $bt
+	grep -a -e '^ok' -e '^not ok' "$work/writes.tap" "$work/cleared.tap" "$work/enables.tap"
 	cat "$work/anomalies.err"
 	grep -v '"status":"delivered"' "$work/anomalies.json"
+	grep -v '^$' "$work/latency.txt"
 	w=$(grep -c '^ok [0-9]* .*pmovsset_write' "$work/writes.tap")
 	c=$(grep -c '^ok [0-9]* .*overflow_pending_cleared' "$work/cleared.tap")
-	check "overflow_delivery slow: pmovsset_write exit $writes ($w cases passed), overflow_pending_cleared exit $cleared ($c cases passed)" \
-		[ "$writes" = 0 -a "$cleared" = 0 -a "$w" = 2 -a "$c" -gt 0 ]
+	e=$(grep -c '^ok [0-9]* .*overflow_with_pmintenset_clear_across' "$work/enables.tap")
+	check "overflow_delivery slow: pmovsset_write exit $writes ($w cases passed), overflow_pending_cleared exit $cleared ($c), overflow_with_pmintenset_clear_across exit $enables ($e)" \
+		[ "$writes" = 0 -a "$cleared" = 0 -a "$enables" = 0 -a "$w" = 2 -a "$c" -gt 0 -a "$e" -gt 0 ]
 	check "the tracer exited 0 ($rc)" [ "$rc" = 0 ]
 	grep '"type":"totals"' "$work/anomalies.json" > "$work/anomalies.totals"
 	for f in overflows acknowledged unacknowledged; do
 		v=$(field "$f" "$work/anomalies.totals")
 		case $f in
-		overflows) want=$((8 + c)) ;;
-		acknowledged) want=8 ;;
+		overflows) want=$((8 + c + e)) ;;
+		acknowledged) want=$((8 + e)) ;;
 		unacknowledged) want=$c ;;
 		esac
 		check "totals: $f $v = $want" [ "${v:-x}" = "$want" ]
@@ -132,6 +149,21 @@ anomalies() {
 	irq=$(grep '"status":"delivered"' "$work/anomalies.json" | grep '"path":"irq"' |
 	      grep -cE '"irq_to_inject_ns":[1-9][0-9]*,')
 	check "$irq delivered on path irq, host interrupt -> injection > 0 = the 8 flags set" [ "$irq" = 8 ]
+	later=$(grep '"status":"delivered"' "$work/anomalies.json" | grep '"path":"exit"' |
+		grep -cE '"irq_to_inject_ns":[1-9][0-9]*,')
+	check "$later delivered on path exit, injected by a later exit, host interrupt -> injection > 0 = the $e enable cases" \
+		[ "$later" = "$e" ]
+	# bpftrace: histogram buckets "[LOW, HIGH)   COUNT |@@@ |", per VM.
+	hist=$(awk '/^@irq_to_inject_ns\[/ { on = 1; next }
+		    on && /^[[(]/ { line = $0; sub(/\|.*/, "", line); k = split(line, f, " "); n += f[k]; next }
+		    { on = 0 }
+		    END { print n + 0 }' "$work/latency.txt")
+	n=$(sed -n 's/^@found_at_exit\[[0-9, ]*\]: \([0-9]*\)$/\1/p' "$work/latency.txt" |
+	    awk '{ s += $1 } END { print s + 0 }')
+	irq=$(sed -n 's/^@dropped\[[0-9, ]*\]: \([0-9]*\)$/\1/p' "$work/latency.txt" |
+	      awk '{ s += $1 } END { print s + 0 }')
+	check "pmu_overflow_latency.bt: @irq_to_inject_ns holds $hist = 8 + $e, @found_at_exit $n = $c, @dropped $irq = $c" \
+		[ "$hist" = $((8 + e)) -a "$n" = "$c" -a "$irq" = "$c" ]
 }
 if [ "${1:-}" = anomalies ]; then
 	command -v pmu-overflow-trace >/dev/null || { say "FAILED: no pmu-overflow-trace"; exit 1; }
@@ -296,27 +328,28 @@ for out in lines hist; do
 done
 
 # Each delivery line: delivered, injection -> acknowledgement above 0;
-# host interrupt -> injection above 0 for path irq, null for path exit.
+# host interrupt -> injection above 0, or null (injected by the exit that
+# found it), and never null for path irq.
 grep '"type":"delivery"' "$work/lines.json" > "$work/deliveries"
 n=$(wc -l < "$work/deliveries")
 check "$n delivery lines = the guest's samples $samples" [ "$n" = "${samples:-y}" ]
-irq_path=$(grep -c '"path":"irq"' "$work/deliveries")
+timed=$(grep -cE '"irq_to_inject_ns":[1-9][0-9]*,' "$work/deliveries")
 good=$(grep '"status":"delivered"' "$work/deliveries" |
-	grep -E '"path":"irq".*"irq_to_inject_ns":[1-9][0-9]*,|"path":"exit".*"irq_to_inject_ns":null,' |
+	grep -E '"irq_to_inject_ns":[1-9][0-9]*,|"path":"exit".*"irq_to_inject_ns":null,' |
 	grep -cE '"inject_to_ack_ns":[1-9][0-9]*,')
-check "$good of them delivered, injection -> acknowledgement > 0, host interrupt -> injection > 0 on the $irq_path irq-path ones and null on the others" \
+check "$good of them delivered, injection -> acknowledgement > 0, host interrupt -> injection > 0 on $timed, null on the others (path exit, injected at once)" \
 	test "$n" -gt 0 -a "$good" = "$n"
 sed -n 's/.*"inject_to_ack_ns":\([0-9]*\),.*/\1/p' "$work/deliveries" | awk '
 	{ s += $1 }
 	END { if (NR) printf "overflow-trace-check: injection -> acknowledgement mean %d ns over %d deliveries\n", s / NR, NR }'
 
-# The histograms: host interrupt -> injection counts the irq-path
-# deliveries, injection -> acknowledgement every one.
+# The histograms: host interrupt -> injection counts the timed deliveries,
+# injection -> acknowledgement every one.
 for latency in irq_to_inject inject_to_ack; do
 	total=$(grep "\"latency\":\"$latency\"" "$work/hist.json" |
 		grep -o '"count":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
 	want=${samples:-y}
-	[ $latency = irq_to_inject ] && want=$irq_path
+	[ $latency = irq_to_inject ] && want=$timed
 	check "histogram $latency counts $total = $want" [ "$total" = "$want" ]
 done
 
@@ -359,7 +392,7 @@ done
 # The text output: a line per delivery (time, VMM pid, ...), and the
 # summary row: VMM VM VCPU OVERFLOWS COALESCED INJECTED ACKED NO-INJECT
 # IN-FLIGHT LOST UNACKED DUP UNTRACKED UNEXPECTED.
-n=$(grep -cE "^[0-9:.]+ +$qemu +[0-9]+ +0 +(ev[0-9]+|cycle) +[0-9]+ +(irq +[0-9.]+|exit +-) +[0-9.]+\$" "$work/text.out")
+n=$(grep -cE "^[0-9:.]+ +$qemu +[0-9]+ +0 +(ev[0-9]+|cycle) +[0-9]+ +(irq +[0-9.]+|exit +([0-9.]+|-)) +[0-9.]+\$" "$work/text.out")
 check "text: $n delivery lines = the guest's samples $samples" [ "$n" = "${samples:-y}" ]
 row=$(awk -v vmm="$qemu" '$1 == vmm && NF == 14' "$work/text.out")
 check "text: summary row '$row' = $samples overflows, injected, acknowledged, nothing else" \

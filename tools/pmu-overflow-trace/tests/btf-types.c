@@ -42,6 +42,7 @@ struct trace_event_raw_kvm_pmu_partition_inject {
 	int vcpu_id;
 	int cpu;
 	u64 counters;
+	u64 same_exit;
 	char __data[];
 };
 

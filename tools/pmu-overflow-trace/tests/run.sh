@@ -263,7 +263,7 @@ if [ -r "$top/module/trace.h" ]; then
 	check "module/trace.h: overflow has the fields the tracer reads" \
 		module_fields_ok overflow "vmm vm vcpu_id cpu counters coalesced path "
 	check "module/trace.h: inject has the fields the tracer reads" \
-		module_fields_ok inject "vmm vm vcpu_id cpu counters "
+		module_fields_ok inject "vmm vm vcpu_id cpu counters same_exit "
 	check "module/trace.h: acknowledge has the fields the tracer reads" \
 		module_fields_ok acknowledge "vmm vm vcpu_id cpu counters delay_ns "
 	check "module/trace.h: drop has the fields the tracer reads" \
