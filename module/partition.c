@@ -532,7 +532,9 @@ static void trace_acknowledged(struct kvm_vcpu *vcpu, struct partition_vcpu *sta
 
 	if (!state->acknowledged_untraced)
 		return;
-	if (trace_kvm_pmu_partition_acknowledge_enabled() && deliveries_current(state)) {
+	/* Only within the session the delivery began in. */
+	if (deliveries_traced() && trace_kvm_pmu_partition_acknowledge_enabled() &&
+	    deliveries_current(state)) {
 		/* Without CNTFRQ_EL0 (firmware left it 0) the delay is 0. */
 		if (counter_frequency) {
 			ticks = __arch_counter_get_cntpct() - state->acknowledged_at;

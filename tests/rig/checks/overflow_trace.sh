@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# overflow_trace.sh fgt|trap|slow [CASES PER_VM [DROPPED [PATH]]]
+# overflow_trace.sh fgt|trap|slow [CASES PER_VM [DROPPED [PATH [SAME]]]]
 #                      (in the rig, module loaded with the overflow_delivery
 #                       set-up of that name; CASES filters overflow_delivery's
 #                       case names, default wraps; PER_VM is the overflows
 #                       each of those cases' VMs takes, default 8; DROPPED
 #                       of them, per VM, the VMM's store ends, default 0;
 #                       PATH irq or exit: every overflow must be taken so,
-#                       default either)
+#                       default either; SAME all or none: the injections the
+#                       exit that found the overflow made, default any)
 #
 # Rule (docs/tracing.md): every step of a guest overflow's delivery is
 # traced, with enough identity to join the steps: the host taking the
@@ -37,7 +38,11 @@
 #   is the trace's CPU column (the same processor id by construction:
 #   checked so that a field mix-up shows);
 # - every acknowledgement has 0 < delay_ns < 1 s (the clear was recorded
-#   in the guest-exit path and traced after it).
+#   in the guest-exit path and traced after it);
+# - an injection names a counter in same_exit only when the event just
+#   before it (the VM's, on the same CPU) is that counter's overflow at
+#   path exit (the exit that found it injected it at once), and with SAME
+#   all (or none), every injection names it (or none does).
 # Covers, with the module's default_mode=partitioned: the rig's -cpu max
 # host (FGT; trap and slow: fgt=off; check.plan), the EL3 rig (el3.plan),
 # and the neoverse-n1 host without FGT and FEAT_HPMN0, with and without EL3
@@ -48,8 +53,10 @@ cases_filter=${2:-wraps}
 per_vm=${3:-8}
 dropped=${4:-0}
 path=${5:-any}
+same=${6:-any}
 tracing=/sys/kernel/tracing
-events="kvm_pmu_partition_overflow kvm_pmu_partition_inject kvm_pmu_partition_acknowledge kvm_pmu_partition_drop"
+# Overflow last: the module follows deliveries from its enabling on.
+events="kvm_pmu_partition_drop kvm_pmu_partition_acknowledge kvm_pmu_partition_inject kvm_pmu_partition_overflow"
 out=/tmp/overflow_trace.$$
 
 echo 0 > $tracing/tracing_on
@@ -71,7 +78,7 @@ echo "overflow_delivery $mode $cases_filter: exit $status, $cases cases passed; 
 head -n 6 "$out.trace"
 
 # One line per problem, then one "vm ..." line per VM: counts per step.
-awk -v per_vm="$per_vm" -v dropped="$dropped" -v want_path="$path" '
+awk -v per_vm="$per_vm" -v dropped="$dropped" -v want_path="$path" -v want_same="$same" '
 function hexbits(hex, bits,   i, d, v, n) {
 	# bits[k] = 1 for each set bit k of the hex mask (0x...)
 	sub(/^0x/, "", hex)
@@ -103,6 +110,9 @@ function field(name,   i) {
 	vms[vm] = 1
 	delete bits
 	hexbits(field("counters"), bits)
+	delete same_bits
+	if (event == "inject")
+		hexbits(field("same_exit"), same_bits)
 	for (k in bits) {
 		key = vm "/" k
 		if (event == "overflow") {
@@ -111,6 +121,11 @@ function field(name,   i) {
 		} else if (event == "inject") {
 			if (state[key] != 1) { print "inject without an open overflow: " $0; bad++ }
 			state[key] = 2; injects[vm]++
+			# same_exit only right after the overflow of the counter at an exit.
+			could_be_same = prev_event == "overflow" && prev_vm == vm &&
+					prev_cpu == cpu_column && prev_path == "exit" && (k in prev_bits)
+			if ((k in same_bits) && !could_be_same) { print "same_exit without its overflow just before: " $0; bad++ }
+			same_count[(k in same_bits)]++
 		} else if (event == "drop") {
 			if (!state[key]) { print "drop without an open overflow: " $0; bad++ }
 			if (field("reason") != "store") { print "drop for another reason: " $0; bad++ }
@@ -130,6 +145,11 @@ function field(name,   i) {
 	if (event == "overflow" && field("path") != "exit" && field("path") != "irq") {
 		print "unknown path: " $0; bad++
 	}
+	# This event is "just before" the next one.
+	prev_event = event; prev_vm = vm; prev_cpu = cpu_column; prev_path = field("path")
+	delete prev_bits
+	for (k in bits)
+		prev_bits[k] = 1
 	if (event == "overflow") {
 		paths[field("path")]++
 		if (want_path != "any" && field("path") != want_path) {
@@ -148,7 +168,10 @@ END {
 			bad++
 		n++
 	}
-	printf "overflows taken at an exit: %d, by the interrupt: %d\n", paths["exit"], paths["irq"]
+	printf "overflows taken at an exit: %d, by the interrupt: %d; injected by the exit that found them: %d, later: %d\n", paths["exit"], paths["irq"], same_count[1], same_count[0]
+	if ((want_same == "all" && same_count[0]) || (want_same == "none" && same_count[1])) {
+		print "want " want_same " injected by the exit that found them"; bad++
+	}
 	print n + 0 > "/dev/stderr"
 	exit (bad > 0)
 }' "$out.trace" 2> "$out.vms"

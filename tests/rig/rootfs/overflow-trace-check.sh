@@ -96,7 +96,7 @@ started() { grep -q '^Tracing' "$1" || ! alive "$2"; }
 # The tracer against deliveries that end otherwise than acknowledged, and
 # against the host interrupt's path (see the header).
 anomalies() {
-	local tracer bt rc writes cleared enables w c e n irq later hist
+	local tracer bt rc writes cleared enables w c e n irq later hist dropped
 	pmu-overflow-trace -j > "$work/anomalies.json" 2> "$work/anomalies.err" &
 	tracer=$!
 	bpftrace /usr/share/kvm-pmu-partition/bpftrace/pmu_overflow_latency.bt \
@@ -160,10 +160,10 @@ anomalies() {
 		    END { print n + 0 }' "$work/latency.txt")
 	n=$(sed -n 's/^@found_at_exit\[[0-9, ]*\]: \([0-9]*\)$/\1/p' "$work/latency.txt" |
 	    awk '{ s += $1 } END { print s + 0 }')
-	irq=$(sed -n 's/^@dropped\[[0-9, ]*\]: \([0-9]*\)$/\1/p' "$work/latency.txt" |
-	      awk '{ s += $1 } END { print s + 0 }')
-	check "pmu_overflow_latency.bt: @irq_to_inject_ns holds $hist = 8 + $e, @found_at_exit $n = $c, @dropped $irq = $c" \
-		[ "$hist" = $((8 + e)) -a "$n" = "$c" -a "$irq" = "$c" ]
+	dropped=$(sed -n 's/^@dropped\[[0-9, ]*\]: \([0-9]*\)$/\1/p' "$work/latency.txt" |
+		  awk '{ s += $1 } END { print s + 0 }')
+	check "pmu_overflow_latency.bt: @irq_to_inject_ns holds $hist = 8 + $e, @found_at_exit $n = $c, @dropped $dropped = $c" \
+		[ "$hist" = $((8 + e)) -a "$n" = "$c" -a "$dropped" = "$c" ]
 }
 if [ "${1:-}" = anomalies ]; then
 	command -v pmu-overflow-trace >/dev/null || { say "FAILED: no pmu-overflow-trace"; exit 1; }
@@ -339,6 +339,9 @@ good=$(grep '"status":"delivered"' "$work/deliveries" |
 	grep -cE '"inject_to_ack_ns":[1-9][0-9]*,')
 check "$good of them delivered, injection -> acknowledgement > 0, host interrupt -> injection > 0 on $timed, null on the others (path exit, injected at once)" \
 	test "$n" -gt 0 -a "$good" = "$n"
+# On this rig the exit the interrupt causes finds every overflow and
+# injects it at once: none timed (the anomalies mode has timed ones).
+check "$timed deliveries timed = 0 (all injected by the exit that found them)" [ "$timed" = 0 ]
 sed -n 's/.*"inject_to_ack_ns":\([0-9]*\),.*/\1/p' "$work/deliveries" | awk '
 	{ s += $1 }
 	END { if (NR) printf "overflow-trace-check: injection -> acknowledgement mean %d ns over %d deliveries\n", s / NR, NR }'
