@@ -687,19 +687,26 @@ bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 
 	trace_fast_path(vcpu, state);
 	/*
-	 * Nothing taken and the line low: the interrupt cannot be due yet.
-	 * A flag in hardware that can request it asserts the host's PMU
-	 * interrupt (Arm ARM: PMCR_EL0.E, PMOVSSET<n> and PMINTENSET<n>,
-	 * n < HPMN), whose hook takes it into memory and has KVM come back
-	 * here (KVM_REQ_IRQ_PENDING) before the guest runs again. So an exit
-	 * unrelated to the PMU reads no PMU register (make bench's hvc row).
-	 * Traced deliveries take the full path, which notes them at the exit.
+	 * No flag taken or pending and the line low: the interrupt cannot be
+	 * due. Before an entry (IRQs on), a flag in hardware that can request
+	 * it asserts the host's PMU interrupt (Arm ARM: PMCR_EL0.E,
+	 * PMOVSSET<n> and PMINTENSET<n>, n < HPMN), whose hook takes it into
+	 * memory and makes KVM loop (KVM_REQ_IRQ_PENDING) before the entry,
+	 * or the guest exits for it at once: the hardware need not be read.
+	 * After an exit (IRQs off) it must be: the exit may be a WFI that
+	 * KVM blocks on before the interrupt is taken, or the host's PMU may
+	 * have no interrupt, and the line must be up before that. Traced
+	 * deliveries take the full path, which notes them at the exit.
 	 */
-	if (!vcpu->arch.pmu.irq_level && !deliveries_traced() &&
-	    !(READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]) &
-	      partition_guest_counters(vcpu))) {
-		*status_out = 0;
-		return true;
+	if (!vcpu->arch.pmu.irq_level && !deliveries_traced()) {
+		u64 pending = READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
+
+		if (irqs_disabled())
+			pending |= read_sysreg_s(SYS_PMOVSSET_EL0);
+		if (!(pending & partition_guest_counters(vcpu))) {
+			*status_out = 0;
+			return true;
+		}
 	}
 	local_irq_save(flags);
 	partition_park_overflows(vcpu);
