@@ -86,16 +86,10 @@ static bool read_sysfs(const char *file, char *buf, size_t size)
 	return read_line(path, buf, size);
 }
 
+/* 0, or the errno of taking CPU 1 offline or bringing it online. */
 static int set_cpu1_online(bool online)
 {
-	int fd = open(CPU1_ONLINE, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, online ? "1" : "0", 1) != 1)
-		err = errno;
-	close(fd);
-	return err;
+	return write_file(CPU1_ONLINE, online ? "1" : "0");
 }
 
 static bool cpu1_online(void)
