@@ -336,26 +336,41 @@ static __always_inline void inject_bit(struct walk *w, u32 i)
 	emit(w, d, POT_DUPLICATE, POT_REASON_NONE);
 }
 
-/* Counter i of an acknowledge event: the delivery is over. */
-static __always_inline void acknowledge_bit(struct walk *w, u32 i)
+/*
+ * Counter i of an event that ends a delivery (acknowledge, drop): the
+ * delivery in flight, or NULL when the counter is not in the event, the
+ * trace never saw the delivery begin (untracked), or it had ended already
+ * (a second clear or a drop with no overflow in between: the module never
+ * does that, counted unexpected).
+ */
+static __always_inline struct pot_delivery *ending_delivery(struct walk *w, u32 i)
 {
 	u64 bit = 1ULL << (i & (POT_COUNTERS - 1));
 	struct pot_delivery *d;
 
 	if (!(w->counters & bit))
-		return;
+		return NULL;
 	w->key.counter = i;
 	d = bpf_map_lookup_elem(&deliveries, &w->key);
 	if (!d) {
 		if (w->cpu_ok)
 			COUNT(w, untracked);
-		return;
+		return NULL;
 	}
 	if (d->phase == POT_DONE) {
-		/* A second clear with no overflow in between: a defect. */
 		COUNT(w, unexpected);
-		return;
+		return NULL;
 	}
+	return d;
+}
+
+/* Counter i of an acknowledge event: the delivery is over. */
+static __always_inline void acknowledge_bit(struct walk *w, u32 i)
+{
+	struct pot_delivery *d = ending_delivery(w, i);
+
+	if (!d)
+		return;
 	COUNT(w, acknowledged);
 	if (d->phase == POT_INJECTED) {
 		if (histogram) {
@@ -379,23 +394,10 @@ static __always_inline void acknowledge_bit(struct walk *w, u32 i)
 /* Counter i of a drop event: the module ended the delivery. */
 static __always_inline void drop_bit(struct walk *w, u32 i, u8 reason)
 {
-	u64 bit = 1ULL << (i & (POT_COUNTERS - 1));
-	struct pot_delivery *d;
+	struct pot_delivery *d = ending_delivery(w, i);
 
-	if (!(w->counters & bit))
+	if (!d)
 		return;
-	w->key.counter = i;
-	d = bpf_map_lookup_elem(&deliveries, &w->key);
-	if (!d) {
-		if (w->cpu_ok)
-			COUNT(w, untracked);
-		return;
-	}
-	if (d->phase == POT_DONE) {
-		/* The module drops only deliveries in flight. */
-		COUNT(w, unexpected);
-		return;
-	}
 	end_unacknowledged(w, d, reason);
 	bpf_map_delete_elem(&deliveries, &w->key);
 }
