@@ -135,6 +135,7 @@ RIG_TEST_FILES = \
 	--add $(BUILD)/tests/pmu_guest_demo:/rig/tests/ \
 	--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
 	--add $(BUILD)/tests/partitioned_pmu:/rig/tests/ \
+	--add $(BUILD)/tests/pmu_conformance:/rig/tests/ \
 	--add $(BUILD)/tests/partition_isolation:/rig/tests/ \
 	--add $(BUILD)/tests/partition_hotplug:/rig/tests/ \
 	--add $(BUILD)/tests/el3_visible:/rig/tests/ \

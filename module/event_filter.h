@@ -40,6 +40,7 @@
 #define EVENT_TYPE_NSK		ARMV8_PMU_EXCLUDE_NS_EL1
 #define EVENT_TYPE_NSU		ARMV8_PMU_EXCLUDE_NS_EL0
 #define EVENT_TYPE_M		ARMV8_PMU_EXCLUDE_EL3
+#define EVENT_TYPE_NSH		ARMV8_PMU_INCLUDE_EL2
 /* evtCount: 10 bits in PMUv3, 16 from PMUv3p1. */
 #define EVENT_NUMBER_V3		GENMASK_ULL(9, 0)
 #define EVENT_NUMBER_V3P1	GENMASK_ULL(15, 0)
@@ -81,20 +82,24 @@ struct partition_event_filter {
 /*
  * For a VM of PMU version @vm_pmuver (ID_AA64DFR0_EL1.PMUVer) on a host
  * with or without EL3. The guest's view follows KVM's
- * kvm_pmu_evtyper_mask() for a VM without EL2: P, U, the event number of
- * its PMU version, and NSK, NSU, M if the VM has EL3. A VM cannot have EL3
- * where the host has none. LC is RES1 where EL0 is AArch64-only (KVM's
- * kvm_supports_32bit_el0()).
+ * kvm_pmu_evtyper_mask(): P, U, the event number of its PMU version, NSH
+ * if the VM's ID_AA64PFR0_EL1 shows EL2 (@vm_el2: KVM 6.12 shows every VM
+ * the host's, so NSH is a field the guest reads back, though it never
+ * reaches the hardware), and NSK, NSU, M if the VM has EL3. A VM cannot
+ * have EL3 where the host has none. LC is RES1 where EL0 is AArch64-only
+ * (KVM's kvm_supports_32bit_el0()).
  */
 static inline void
 partition_event_filter_init(struct partition_event_filter *filter,
-			    unsigned int vm_pmuver, bool vm_el3, bool host_el3,
-			    bool aarch64_only_el0)
+			    unsigned int vm_pmuver, bool vm_el2, bool vm_el3,
+			    bool host_el3, bool aarch64_only_el0)
 {
 	filter->vm_el3 = vm_el3 && host_el3;
 	filter->host_el3 = host_el3;
 	filter->guest_type_mask = EVENT_TYPE_P | EVENT_TYPE_U |
 		(vm_pmuver > PMU_VERSION_V3 ? EVENT_NUMBER_V3P1 : EVENT_NUMBER_V3);
+	if (vm_el2)
+		filter->guest_type_mask |= EVENT_TYPE_NSH;
 	if (filter->vm_el3)
 		filter->guest_type_mask |= EVENT_TYPE_NSK | EVENT_TYPE_NSU |
 					   EVENT_TYPE_M;

@@ -43,7 +43,6 @@
 
 #define CYCLE_COUNTER		ARMV8_PMU_CYCLE_IDX
 #define CYCLE_COUNTER_BIT	BIT(ARMV8_PMU_CYCLE_IDX)
-#define CYCLE_FILTER_MASK	(ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0)
 /* config1 bit 0 of the PMUv3 perf driver ("long"): a 64-bit counter */
 #define PMUV3_CONFIG1_LONG	BIT(0)
 
@@ -163,7 +162,13 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 	state->rebacking_pending = false;
 
 	if (!cycle_counter_enabled(vcpu)) {
-		if (pmc->perf_event)
+		/*
+		 * A filter or PMU change made while disabled must not be lost:
+		 * the event goes, and enabling creates one that follows it.
+		 */
+		if (recreate)
+			cycle_counter_stop(vcpu);
+		else if (pmc->perf_event)
 			perf_event_disable(pmc->perf_event);
 		return;
 	}
@@ -184,8 +189,11 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 	attr.config = ARMV8_PMUV3_PERFCTR_CPU_CYCLES;
 	attr.config1 = PMUV3_CONFIG1_LONG;
 	attr.pinned = 1;
-	attr.exclude_kernel = !!(filter & ARMV8_PMU_EXCLUDE_EL1);
-	attr.exclude_user = !!(filter & ARMV8_PMU_EXCLUDE_EL0);
+	/* With EL3, Non-secure EL1 counts iff P == NSK (EL0: U == NSU). */
+	attr.exclude_kernel = !(filter & ARMV8_PMU_EXCLUDE_EL1) !=
+			      !(filter & ARMV8_PMU_EXCLUDE_NS_EL1);
+	attr.exclude_user = !(filter & ARMV8_PMU_EXCLUDE_EL0) !=
+			    !(filter & ARMV8_PMU_EXCLUDE_NS_EL0);
 	attr.exclude_hv = 1;	/* the guest never counts at EL2 */
 	attr.exclude_host = 1;
 	attr.sample_period = cycle_counter_period(vcpu, *pmu_reg(vcpu, PMCCNTR_EL0));
@@ -232,6 +240,25 @@ access_cycle_counter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access
 	return KVM_PMU_HOOK_DONE;
 }
 
+/*
+ * The PMCCFILTR_EL0 fields the guest sets and reads back, as KVM 6.12's
+ * kvm_pmu_evtyper_mask() without an event number: P and U; NSH where the
+ * VM's ID_AA64PFR0_EL1 shows EL2 (KVM shows every VM the host's; the
+ * counter still never counts at EL2: exclude_hv); NSK, NSU and M where it
+ * shows EL3 (NSK and NSU decide with P and U where EL1 and EL0 count).
+ */
+static u64 cycle_filter_fields(struct kvm *kvm)
+{
+	u64 fields = ARMV8_PMU_EXCLUDE_EL1 | ARMV8_PMU_EXCLUDE_EL0;
+
+	if (kvm_has_feat(kvm, ID_AA64PFR0_EL1, EL2, IMP))
+		fields |= ARMV8_PMU_INCLUDE_EL2;
+	if (kvm_has_feat(kvm, ID_AA64PFR0_EL1, EL3, IMP))
+		fields |= ARMV8_PMU_EXCLUDE_NS_EL1 | ARMV8_PMU_EXCLUDE_NS_EL0 |
+			  ARMV8_PMU_EXCLUDE_EL3;
+	return fields;
+}
+
 static enum kvm_pmu_hook_result
 access_cycle_filter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 {
@@ -241,7 +268,8 @@ access_cycle_filter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 		access->value = *pmu_reg(vcpu, PMCCFILTR_EL0);
 		return KVM_PMU_HOOK_DONE;
 	}
-	*pmu_reg(vcpu, PMCCFILTR_EL0) = access->value & CYCLE_FILTER_MASK;
+	*pmu_reg(vcpu, PMCCFILTR_EL0) = access->value &
+					cycle_filter_fields(vcpu->kvm);
 	cycle_counter_sync(vcpu, true);
 	return KVM_PMU_HOOK_DONE;
 }

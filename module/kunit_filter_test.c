@@ -52,6 +52,7 @@
 
 struct filter_setup {
 	bool host_el3;
+	bool vm_el2;
 	bool vm_el3;
 	unsigned int pmuver;
 	bool cycle_counter;
@@ -74,14 +75,22 @@ static const struct filter_setup filter_setups[] = {
 	{ .pmuver = PMU_MODEL_PMUVER_V3P1, .cycle_counter = true },
 	{ .pmuver = PMU_MODEL_PMUVER_V3P5 },
 	{ .pmuver = PMU_MODEL_PMUVER_V3P5, .cycle_counter = true },
+	/* KVM 6.12 shows every VM the host's ID_AA64PFR0_EL1.EL2. */
+	{ .host_el3 = true, .vm_el2 = true, .vm_el3 = true,
+	  .pmuver = PMU_MODEL_PMUVER_V3P5 },
+	{ .host_el3 = true, .vm_el2 = true, .vm_el3 = true,
+	  .pmuver = PMU_MODEL_PMUVER_V3P5, .cycle_counter = true },
+	{ .vm_el2 = true, .pmuver = PMU_MODEL_PMUVER_V3P1 },
+	{ .vm_el2 = true, .pmuver = PMU_MODEL_PMUVER_V3P5, .cycle_counter = true },
 };
 
 static void filter_setup_describe(const struct filter_setup *setup,
 				  char *description)
 {
 	snprintf(description, KUNIT_PARAM_DESC_SIZE,
-		 "host %s EL3, VM %s EL3, PMUVer %u, %s",
+		 "host %s EL3, VM %s EL2, %s EL3, PMUVer %u, %s",
 		 setup->host_el3 ? "with" : "without",
+		 setup->vm_el2 ? "with" : "without",
 		 setup->vm_el3 ? "with" : "without", setup->pmuver,
 		 setup->cycle_counter ? "PMCCFILTR_EL0" : "PMEVTYPER<n>_EL0");
 }
@@ -299,12 +308,14 @@ static void event_types_follow_the_model(struct kunit *test)
 		.pmuver = setup->pmuver,
 	};
 	run->vm = (struct pmu_model_vm) {
+		.el2 = setup->vm_el2,
 		.el3 = setup->vm_el3,
 		.pmuver = setup->pmuver,
 		.aarch64_only_el0 = true,
 	};
-	partition_event_filter_init(&run->filter, setup->pmuver, setup->vm_el3,
-				    setup->host_el3, run->vm.aarch64_only_el0);
+	partition_event_filter_init(&run->filter, setup->pmuver, setup->vm_el2,
+				    setup->vm_el3, setup->host_el3,
+				    run->vm.aarch64_only_el0);
 	tabulate_host_states(run);
 
 	for (filter_bits = 0; filter_bits < FILTER_BITS_VALUES; filter_bits++) {
@@ -334,8 +345,8 @@ static void check_pmcr_values(struct kunit *test, struct failure_budget *budget,
 	struct partition_event_filter filter;
 	unsigned int pattern, low;
 
-	partition_event_filter_init(&filter, vm->pmuver, vm->el3, host_el3,
-				    vm->aarch64_only_el0);
+	partition_event_filter_init(&filter, vm->pmuver, vm->el2, vm->el3,
+				    host_el3, vm->aarch64_only_el0);
 	for (pattern = 0; pattern < ARRAY_SIZE(pmcr_upper_patterns); pattern++) {
 		for (low = 0; low < 256; low++) {
 			u64 value = pmcr_upper_patterns[pattern] | low;
@@ -451,6 +462,12 @@ static void model_matches_the_arm_arm(struct kunit *test)
 							 PMU_MODEL_NONSECURE_EL2));
 	KUNIT_EXPECT_EQ(test, pmu_model_guest_read_back(&vm_el3, true, ~0ULL),
 			p | u | nsk | nsu | m);
+	/* A VM whose ID registers show EL2 reads NSH back (it counts nowhere). */
+	vm_el3.el2 = true;
+	KUNIT_EXPECT_EQ(test, pmu_model_guest_read_back(&vm_el3, true, ~0ULL),
+			p | u | nsk | nsu | m | nsh);
+	KUNIT_EXPECT_FALSE(test, pmu_model_guest_expects(&vm_el3, nsh, true,
+							 PMU_MODEL_NONSECURE_EL2));
 }
 
 static struct kunit_case partition_filter_cases[] = {

@@ -260,6 +260,7 @@ const char *partition_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu)
 		hpmn0_users++;
 	}
 	partition_event_filter_init(&vm->filter, partition_vm_pmu_version(kvm),
+				    kvm_has_feat(kvm, ID_AA64PFR0_EL1, EL2, IMP),
 				    FIELD_GET(PFR0_EL3, pfr0),
 				    FIELD_GET(PFR0_EL3, host_pfr0),
 				    FIELD_GET(PFR0_EL0, pfr0) == PFR0_EL0_AARCH64_ONLY);
@@ -318,7 +319,12 @@ u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 static bool el0_allowed(struct kvm_vcpu *vcpu, u64 userenr,
 			enum partition_register group, bool is_write)
 {
-	if (vcpu_mode_priv(vcpu) || (userenr & ARMV8_PMU_USERENR_EN))
+	if (vcpu_mode_priv(vcpu))
+		return true;
+	/* EL0 may always read PMUSERENR_EL0, never write it. */
+	if (group == PARTITION_REGISTER_PMUSERENR)
+		return !is_write;
+	if (userenr & ARMV8_PMU_USERENR_EN)
 		return true;
 	switch (group) {
 	case PARTITION_REGISTER_PMSWINC:
@@ -452,6 +458,16 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 		partition_swap_in(vcpu, cpu);
 		trace_dropped(vcpu, state);
 		trace_kvm_pmu_partition_swap(vcpu, true, "first access");
+		/*
+		 * From EL0, KVM's all-ones PMUSERENR_EL0 let the access trap
+		 * here; run it again under the guest's, now the hardware's, as
+		 * the fast path does: a refusal is then the PE's own trap to
+		 * EL1 (EC 0x18), which the architecture requires.
+		 */
+		if (!vcpu_mode_priv(vcpu)) {
+			local_irq_restore(flags);
+			return KVM_PMU_HOOK_RETRY;
+		}
 	}
 	if (!el0_allowed(vcpu, read_sysreg_s(SYS_PMUSERENR_EL0), group,
 			 access->is_write)) {

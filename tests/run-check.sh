@@ -101,6 +101,9 @@ PROMTOOL=$build/host-tools/promtool \
 	make -s -C "$top/tools/pmuctl" O="$build/pmuctl-host" test > "$out/pmuctl.txt" 2>&1
 result $? "pmuctl_host_tests" "$out/pmuctl.txt"
 
+make -s -C "$top/tests/model" O="$build/model" test > "$out/model.txt" 2>&1
+result $? "pmu_access_model_follows_the_arm_arm (tests/model)" "$out/model.txt"
+
 make -s -C "$top/tools/pmu-overflow-trace" O="$build/pmu-overflow-trace-host" \
 	VMLINUX="$build/kernel-rootfs/vmlinux" test > "$out/pmu-overflow-trace.txt" 2>&1
 result $? "pmu_overflow_trace_host_tests" "$out/pmu-overflow-trace.txt"

@@ -32,7 +32,9 @@
 #include <linux/types.h>
 #else
 #include <stdbool.h>
-typedef unsigned long long u64;
+#include <stdint.h>
+/* uint64_t: the same type as the KVM selftests' own u64, so both may be seen. */
+typedef uint64_t u64;
 #ifndef BIT_ULL
 #define BIT_ULL(nr)	(1ULL << (nr))
 #endif
@@ -116,8 +118,13 @@ struct pmu_model_pe {
 	unsigned int pmuver;	/* ID_AA64DFR0_EL1.PMUVer */
 };
 
-/* A VM as its guest sees it: no EL2, Non-secure EL1 and EL0. */
+/*
+ * A VM as its guest sees it: it runs at Non-secure EL1 and EL0 only, but
+ * its ID registers may name EL2 (KVM 6.12 shows every VM the host's
+ * ID_AA64PFR0_EL1.EL2) and EL3.
+ */
 struct pmu_model_vm {
+	bool el2;		/* ID_AA64PFR0_EL1.EL2 set: NSH is a field */
 	bool el3;		/* ID_AA64PFR0_EL1.EL3 set (only if the host has EL3) */
 	unsigned int pmuver;	/* the VM's ID_AA64DFR0_EL1.PMUVer */
 	bool aarch64_only_el0;	/* no AArch32 EL0: PMCR_EL0.LC is RES1 */
@@ -324,9 +331,11 @@ static inline bool pmu_model_guest_expects(const struct pmu_model_vm *vm,
 
 /*
  * What the guest reads back from PMEVTYPER<n>_EL0 (@cycle_counter false)
- * or PMCCFILTR_EL0 after writing @written: KVM 6.12 kvm_pmu_evtyper_mask()
- * for a VM without EL2 (P, U, evtCount of the VM's PMU version, NSK NSU M
- * if the VM has EL3); PMCCFILTR_EL0 bits [19:0] are RES0 (D24.5.1).
+ * or PMCCFILTR_EL0 after writing @written: the fields its ID registers say
+ * exist, as KVM 6.12 kvm_pmu_evtyper_mask() keeps them (P, U, evtCount of
+ * the VM's PMU version, NSH if the VM shows EL2, NSK NSU M if it shows
+ * EL3); PMCCFILTR_EL0 has no evtCount (D24.5.1). NSH is only read back:
+ * the guest never runs at EL2, and nothing it writes counts there.
  */
 static inline u64 pmu_model_guest_read_back(const struct pmu_model_vm *vm,
 					    bool cycle_counter, u64 written)
@@ -335,6 +344,8 @@ static inline u64 pmu_model_guest_read_back(const struct pmu_model_vm *vm,
 
 	if (!cycle_counter)
 		mask |= pmu_model_event_mask(vm->pmuver);
+	if (vm->el2)
+		mask |= PMU_MODEL_TYPE_NSH;
 	if (vm->el3)
 		mask |= PMU_MODEL_TYPE_NSK | PMU_MODEL_TYPE_NSU |
 			PMU_MODEL_TYPE_M;
