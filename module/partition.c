@@ -462,9 +462,11 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 		 * From EL0, KVM's all-ones PMUSERENR_EL0 let the access trap
 		 * here; run it again under the guest's, now the hardware's, as
 		 * the fast path does: a refusal is then the PE's own trap to
-		 * EL1 (EC 0x18), which the architecture requires.
+		 * EL1 (EC 0x18), which the architecture requires. AArch64
+		 * only: KVM writes an AArch32 MRRC's registers back even when
+		 * it is not completed, with a value it never read.
 		 */
-		if (!vcpu_mode_priv(vcpu)) {
+		if (!vcpu_mode_priv(vcpu) && !access->is_aarch32) {
 			local_irq_restore(flags);
 			return KVM_PMU_HOOK_RETRY;
 		}

@@ -6,7 +6,7 @@
  * its syndrome) and every value read with the reference model in
  * tests/model/pmu_access_model.h, which it runs alongside.
  *
- *   pmu_conformance MODE [-n ACCESSES] [-s SEED] [-v VMS] [-m] [-a] [-H N]
+ *   pmu_conformance MODE [-n ACCESSES] [-s SEED] [-v VMS] [-m] [-a] [-l] [-H N]
  *
  * MODE says what the VMs must be, checked after each has run: stock (no
  * module, or module VMs in stock mode), partitioned (default_mode=
@@ -17,9 +17,9 @@
  *
  * Each of VMS VMs (default 4) runs ACCESSES / VMS accesses (default
  * 100,000 in all) from seed SEED + i. The last VM of a stock or
- * partitioned run has PMCR_EL0.N lowered by the VMM to 1 (KVM_SET_ONE_REG),
- * so the out-of-range rules are also checked against an N that is not the
- * host's. On the first divergence the test prints the seed, the accesses
+ * partitioned run (every VM with -l) has PMCR_EL0.N lowered by the VMM to
+ * 1 (KVM_SET_ONE_REG; the guest must read 1), so the out-of-range rules
+ * are also checked against an N that is not the host's. On the first divergence the test prints the seed, the accesses
  * before it (the last 48, or N with -H; the sequence is a function of the
  * seed alone),
  * what the model allowed and what the guest saw, and fails.
@@ -31,7 +31,8 @@
  * With -m a host thread moves the vCPU's thread to the next online CPU
  * every millisecond, so the guest's PMU state is put on one CPU and loaded
  * on another (of another PMU type on the split-PMU rig) between accesses;
- * the run fails if no move happened while the guest ran.
+ * a move counts when /proc says the thread last ran on another CPU, and a
+ * run of 10^4 accesses or more fails without one.
  *
  * Host kinds: whatever the rig booted (the plans run it on -cpu max with
  * FEAT_FGT, -cpu neoverse-n1 without it, and with EL3); the model takes
@@ -467,6 +468,14 @@ static bool check(struct pmu_access_model *model, uint64_t index,
 	if (outcome == PMU_ACCESS_DONE && !access->write && (value & expect.zero))
 		return diverge(index, access, &expect, outcome, esr, value,
 			       "RES0 bit set that was not written");
+	if (outcome == PMU_ACCESS_DONE && !access->write &&
+	    (value & expect.ones) != expect.ones)
+		return diverge(index, access, &expect, outcome, esr, value,
+			       "an overflow flag cleared that only the guest clears");
+	if (outcome == PMU_ACCESS_DONE && !access->write && expect.at_least_within &&
+	    ((value - expect.value) & expect.width) > expect.at_least_within)
+		return diverge(index, access, &expect, outcome, esr, value,
+			       "a counting counter went back (or jumped)");
 
 	{
 		u64 flags = model->overflows;
@@ -756,8 +765,11 @@ static void outcomes_text(unsigned int outcomes, char *text, size_t size)
 
 /* Replays the seed's sequence (it depends on the seed alone) up to @index. */
 static uint64_t history = HISTORY;
+static const char *mode_name;
+static bool choose_mode, move_vcpu, lower_all;
 
-static void print_divergence(uint64_t seed, const struct conformance_report *rep)
+static void print_divergence(uint64_t seed, const struct conformance_report *rep,
+			     bool lower)
 {
 	struct pmu_access access;
 	struct random r;
@@ -765,8 +777,10 @@ static void print_divergence(uint64_t seed, const struct conformance_report *rep
 	uint64_t i;
 
 	if (rep->index)
-		ksft_print_msg("divergence at access %lu of seed %lu (rerun: pmu_conformance MODE -s %lu -v 1 -n %lu)\n",
-			       rep->index, seed, seed, rep->index);
+		ksft_print_msg("divergence at access %lu of seed %lu (rerun: pmu_conformance %s -s %lu -v 1 -n %lu%s%s%s)\n",
+			       rep->index, seed, mode_name, seed, rep->index,
+			       choose_mode ? " -a" : "", move_vcpu ? " -m" : "",
+			       lower ? " -l" : "");
 	else
 		ksft_print_msg("divergence in the initial and directed accesses (guest_initialise(), guest_directed())\n");
 	random_init(&r, seed);
@@ -806,23 +820,48 @@ struct mover {
 	pthread_t thread;
 	pid_t vcpu_tid;
 	volatile bool stop;
-	unsigned long moves;
+	unsigned long moves;	/* seen: the thread's CPU changed */
 };
+
+/* The CPU a thread last ran on: field 39 of /proc/self/task/TID/stat. */
+static int thread_cpu(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	int field = 2;		/* the ')' ends field 2, comm */
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p || !(p = strrchr(buf, ')')))
+		return -1;
+	for (; *p && field < 39; p++)
+		if (*p == ' ')
+			field++;
+	return field == 39 ? atoi(p) : -1;
+}
 
 static void *mover_main(void *arg)
 {
 	struct mover *mover = arg;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int last = thread_cpu(mover->vcpu_tid), now;
 	cpu_set_t set;
 	long cpu = 0;
 
 	while (!mover->stop) {
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
-		if (!sched_setaffinity(mover->vcpu_tid, sizeof(set), &set))
-			mover->moves++;
+		sched_setaffinity(mover->vcpu_tid, sizeof(set), &set);
 		cpu = (cpu + 1) % cpus;
 		usleep(1000);
+		now = thread_cpu(mover->vcpu_tid);
+		if (now >= 0 && now != last)
+			mover->moves++;
+		last = now;
 	}
 	return NULL;
 }
@@ -949,11 +988,11 @@ int main(int argc, char **argv)
 	int opt;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s stock|partitioned|fixed [-n ACCESSES] [-s SEED] [-v VMS] [-m] [-a]\n",
+		fprintf(stderr, "usage: %s stock|partitioned|fixed [-n ACCESSES] [-s SEED] [-v VMS] [-m] [-a] [-l] [-H N]\n",
 			argv[0]);
 		return KSFT_FAIL;
 	}
-	name = argv[1];
+	name = mode_name = argv[1];
 	if (!strcmp(name, "stock"))
 		mode = MODE_STOCK;
 	else if (!strcmp(name, "partitioned"))
@@ -966,16 +1005,19 @@ int main(int argc, char **argv)
 		return KSFT_FAIL;
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "n:s:v:maH:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:v:malH:")) != -1) {
 		switch (opt) {
+		case 'l':
+			lower_all = true;
+			break;
 		case 'H':
 			history = strtoull(optarg, NULL, 0);
 			break;
 		case 'a':
-			choose = true;
+			choose = choose_mode = true;
 			break;
 		case 'm':
-			move = true;
+			move = move_vcpu = true;
 			break;
 		case 'n':
 			accesses = strtoull(optarg, NULL, 0);
@@ -998,12 +1040,18 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	ksft_set_plan(1);
 	for (i = 0; i < vms && ok; i++) {
-		bool lower_n = mode != MODE_FIXED && vms > 1 && i == vms - 1;
+		bool lower_n = mode != MODE_FIXED &&
+			       (lower_all || (vms > 1 && i == vms - 1));
 
 		ok = run_vm(mode, seed + i, accesses / vms, lower_n, move, choose,
 			    &moves, &result);
+		if (lower_n && result.config.counters != 1) {
+			ksft_print_msg("VM %lu: the VMM set PMCR_EL0.N = 1, the guest reads %u\n",
+				       i, result.config.counters);
+			ok = false;
+		}
 		if (result.diverged)
-			print_divergence(seed + i, &result);
+			print_divergence(seed + i, &result, lower_n);
 		checked += result.checked;
 		at_el0 += result.at_el0;
 		for (unsigned int o = 0; o < 4; o++)
@@ -1021,8 +1069,11 @@ int main(int argc, char **argv)
 	if (move) {
 		ksft_print_msg("the vCPU thread was moved to another CPU %lu times\n",
 			       moves);
-		if (!moves)
+		/* 10^4 accesses take tens of milliseconds: -m moves within them. */
+		if (!moves && checked >= 10000) {
+			ksft_print_msg("-m: the vCPU thread never ran on another CPU\n");
 			ok = false;
+		}
 	}
 	for (unsigned int q = 0; q < PMU_ACCESS_QUIRK_COUNT; q++)
 		if (quirks[q])

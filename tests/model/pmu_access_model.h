@@ -157,6 +157,10 @@ struct pmu_access_expectation {
 	u64 value;			/* of a completed read */
 	u64 checked;			/* the bits of value a read must match */
 	u64 zero;			/* other bits a read must have clear */
+	u64 ones;			/* bits a read must have set */
+	u64 at_least_within;		/* a counting counter: value read - value,
+					 * modulo its width, at most this */
+	u64 width;			/* that counter's width mask */
 	const char *rule;		/* why: the rule that decided the outcome */
 	unsigned int quirk;		/* the quirk that changed it, or 0 */
 };
@@ -207,9 +211,10 @@ static inline bool pmu_access_v3p5(const struct pmu_access_model *model)
 
 /*
  * The read/write fields of PMCR_EL0 (D24.5.8): E; D and LC with AArch32
- * (else D is RES0 and LC RES1); DP with EL3 (the VM has no EL2 for its
- * guest, and PMUv3p7 is beyond the model; else RES0); LP from PMUv3p5
- * (else RES0). X is RW or RAZ/WI: treated as RES0. P and C read as 0.
+ * (else D is RES0 and LC RES1); DP with EL3, or with EL2 from PMUv3p1 (as
+ * the VM's ID registers show them; PMUv3p7 is beyond the model; else
+ * RES0); LP from PMUv3p5 (else RES0). X is RW or RAZ/WI: treated as RES0.
+ * P and C read as 0.
  */
 static inline u64 pmu_access_pmcr_rw(const struct pmu_access_model *model)
 {
@@ -217,7 +222,10 @@ static inline u64 pmu_access_pmcr_rw(const struct pmu_access_model *model)
 
 	if (model->config.aarch32)
 		bits |= PMU_MODEL_PMCR_D | PMU_MODEL_PMCR_LC;
-	if (model->config.el3)
+	/* D24.5.8: HaveEL(EL3) || (FEAT_PMUv3p1 && HaveEL(EL2)) || ... */
+	if (model->config.el3 ||
+	    (model->config.el2 &&
+	     pmu_model_has_version(model->config.pmuver, PMU_MODEL_PMUVER_V3P1)))
 		bits |= PMU_MODEL_PMCR_DP;
 	if (pmu_access_v3p5(model))
 		bits |= PMU_MODEL_PMCR_LP;
@@ -378,8 +386,8 @@ static inline void pmu_access_note_counting(struct pmu_access_model *model)
  * counter): sets the overflow flag on a 32- or 64-bit wrap, which a CHAIN
  * odd neighbour counts when the wrap is at 32 bits.
  */
-static inline void pmu_access_increment(struct pmu_access_model *model,
-					unsigned int counter, bool el0)
+static inline unsigned int pmu_access_increment(struct pmu_access_model *model,
+						unsigned int counter, bool el0)
 {
 	u64 width = pmu_access_counter_width_mask(model, counter);
 	u64 next = (model->count[counter] + 1) & width;
@@ -387,22 +395,26 @@ static inline void pmu_access_increment(struct pmu_access_model *model,
 		next == 0 : (next & 0xffffffffULL) == 0;
 	unsigned int odd = counter + 1;
 
+	unsigned int quirk = 0;
+
 	model->count[counter] = next;
 	if (!wrapped)
-		return;
+		return 0;
 	model->overflows |= BIT_ULL(counter);
 	if ((counter & 1) || odd >= model->config.counters)
-		return;
+		return 0;
 	if (!pmu_access_counter_enabled(model, odd) ||
 	    pmu_access_event(model, odd) != PMU_ACCESS_EVENT_CHAIN ||
 	    !pmu_access_event_implemented(model, PMU_ACCESS_EVENT_CHAIN))
-		return;
-	if (!pmu_access_filter_counts(model, odd, el0) &&
-	    !(model->config.quirks & PMU_ACCESS_QUIRK_SOFTWARE_INCREMENT_UNFILTERED))
-		return;
+		return 0;
+	if (!pmu_access_filter_counts(model, odd, el0)) {
+		if (!(model->config.quirks & PMU_ACCESS_QUIRK_SOFTWARE_INCREMENT_UNFILTERED))
+			return 0;
+		quirk = PMU_ACCESS_QUIRK_SOFTWARE_INCREMENT_UNFILTERED;
+	}
 	if (pmu_access_overflows_at_64(model, counter))
-		return;		/* unreachable: a 64-bit wrap */
-	pmu_access_increment(model, odd, el0);
+		return 0;	/* unreachable: a 64-bit wrap */
+	return quirk | pmu_access_increment(model, odd, el0);
 }
 
 /* Is the access to @counter (or n of PMEV*<n>) out of the guest's range? */
@@ -519,7 +531,21 @@ static inline void pmu_access_expect_out_of_range(const struct pmu_access_model 
 				  "counter index >= PMCR_EL0.N is CONSTRAINED UNPREDICTABLE: UNDEFINED, RAZ/WI or NOP");
 }
 
-/* A read of a counter: every bit, unless it may have counted. */
+/*
+ * How far a counter may have counted between two accesses of the guest:
+ * far below a wrap of a 32-bit counter, far above anything a few thousand
+ * guest instructions (and the time the vCPU spends at EL2, which a guest
+ * counter must not count) can add.
+ */
+#define PMU_ACCESS_COUNT_MARGIN_32	(1ULL << 30)
+#define PMU_ACCESS_COUNT_MARGIN_64	(1ULL << 40)
+
+/*
+ * A read of a counter: every bit, unless it may have counted; then a
+ * counter never goes back: it reads at least what it last read or was
+ * written, modulo its width (a wrap sets the overflow flag, which is open
+ * while it counts), within a margin.
+ */
 static inline void pmu_access_expect_count(const struct pmu_access_model *model,
 					   unsigned int counter,
 					   struct pmu_access_expectation *expect)
@@ -528,13 +554,20 @@ static inline void pmu_access_expect_count(const struct pmu_access_model *model,
 
 	expect->value = model->count[counter];
 	expect->checked = width;
-	if (model->count_unknown & BIT_ULL(counter))
+	if (model->count_unknown & BIT_ULL(counter)) {
 		expect->checked = 0;
+		expect->at_least_within = width == ~0ULL ?
+			PMU_ACCESS_COUNT_MARGIN_64 : PMU_ACCESS_COUNT_MARGIN_32;
+		expect->width = width;
+	}
 	/* Bits [63:32] of a 32-bit counter are RES0. */
 	expect->zero = ~width & ~model->count_written[counter];
 }
 
-/* A read of PMOVSSET_EL0/PMOVSCLR_EL0: flags that may have been set are open. */
+/*
+ * A read of PMOVSSET_EL0/PMOVSCLR_EL0: flags that may have been set are
+ * open, but one known set stays set (only the guest clears it).
+ */
 static inline void pmu_access_expect_flags(const struct pmu_access_model *model,
 					   u64 flags, u64 open,
 					   struct pmu_access_expectation *expect)
@@ -542,6 +575,7 @@ static inline void pmu_access_expect_flags(const struct pmu_access_model *model,
 	expect->value = flags & pmu_access_implemented(model);
 	expect->checked = ~(open & pmu_access_implemented(model)) &
 			  0xffffffffffffffffULL;
+	expect->ones = flags & open & pmu_access_implemented(model);
 }
 
 /* The type register's read-back: pmu_model_guest_read_back(). */
@@ -586,6 +620,9 @@ static inline void pmu_access_model_expect(const struct pmu_access_model *model,
 	expect->value = 0;
 	expect->checked = 0;
 	expect->zero = 0;
+	expect->ones = 0;
+	expect->at_least_within = 0;
+	expect->width = 0;
 	expect->quirk = 0;
 
 	if ((reg == PMU_ACCESS_PMCEID0 || reg == PMU_ACCESS_PMCEID1 ||
@@ -718,15 +755,18 @@ static inline void pmu_access_model_expect(const struct pmu_access_model *model,
 	}
 }
 
-/* A read of a counter that can no longer be counting teaches its value. */
+/*
+ * A read of a counter that can no longer be counting teaches its value; of
+ * one still counting, the least it can read next.
+ */
 static inline void pmu_access_learn_count(struct pmu_access_model *model,
 					  unsigned int counter, u64 value)
 {
-	if (!(model->count_unknown & BIT_ULL(counter)) ||
-	    pmu_access_counts_freely(model, counter))
+	if (!(model->count_unknown & BIT_ULL(counter)))
 		return;
 	model->count[counter] = value & pmu_access_counter_width_mask(model, counter);
-	model->count_unknown &= ~BIT_ULL(counter);
+	if (!pmu_access_counts_freely(model, counter))
+		model->count_unknown &= ~BIT_ULL(counter);
 }
 
 static inline void pmu_access_learn_flags(struct pmu_access_model *model,
@@ -738,11 +778,11 @@ static inline void pmu_access_learn_flags(struct pmu_access_model *model,
 		u64 bit = BIT_ULL(counter);
 
 		if (!(model->overflow_unknown & bit) ||
-		    !(pmu_access_implemented(model) & bit) ||
-		    pmu_access_counts_freely(model, counter))
+		    !(pmu_access_implemented(model) & bit))
 			continue;
 		model->overflows = (model->overflows & ~bit) | (value & bit);
-		model->overflow_unknown &= ~bit;
+		if (!pmu_access_counts_freely(model, counter))
+			model->overflow_unknown &= ~bit;
 	}
 }
 
@@ -776,7 +816,7 @@ static inline unsigned int pmu_access_software_increment(struct pmu_access_model
 				continue;
 			quirk = PMU_ACCESS_QUIRK_SOFTWARE_INCREMENT_UNFILTERED;
 		}
-		pmu_access_increment(model, counter, el0);
+		quirk |= pmu_access_increment(model, counter, el0);
 	}
 	return quirk;
 }

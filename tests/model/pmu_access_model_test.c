@@ -227,6 +227,20 @@ static void counting(void)
 	expect = read_register(&model, PMU_ACCESS_PMEVCNTR0);
 	result(expect.value == 1234 && expect.checked == ~0ULL,
 	       "a_stopped_counter_is_exact_after_one_read");
+	/* While counting, a read teaches the least the next read may be. */
+	write_register(&model, PMU_ACCESS_PMEVTYPER0, false, 0x11);
+	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
+	{
+		struct pmu_access access = { .reg = PMU_ACCESS_PMEVCNTR0 };
+
+		pmu_access_model_commit(&model, &access, PMU_ACCESS_DONE, 5000);
+	}
+	expect = read_register(&model, PMU_ACCESS_PMEVCNTR0);
+	result(expect.checked == 0 && expect.value == 5000 &&
+	       expect.at_least_within == PMU_ACCESS_COUNT_MARGIN_64 && expect.width == ~0ULL,
+	       "a_counting_counter_never_reads_less_than_last_time");
+	write_register(&model, PMU_ACCESS_PMCR, false, 0);
+	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, 1234);
 	/* Filtered away from EL1 and EL0, the same event counts nothing. */
 	write_register(&model, PMU_ACCESS_PMEVTYPER0, false,
 		       PMU_MODEL_TYPE_P | PMU_MODEL_TYPE_U | PMU_MODEL_TYPE_NSH | 0x11);
@@ -262,6 +276,17 @@ static void read_back(void)
 	expect = read_register(&model, PMU_ACCESS_PMCNTENSET);
 	result(expect.value == (0xfULL | (1ULL << 31)) && expect.checked == ~0ULL,
 	       "pmcntenset_bits_of_absent_counters_are_raz_wi");
+	/* DP is a field with EL2 from PMUv3p1 (the VM shows EL2). */
+	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_DP);
+	expect = read_register(&model, PMU_ACCESS_PMCR);
+	result((expect.value & PMU_MODEL_PMCR_DP) && (expect.checked & PMU_MODEL_PMCR_DP),
+	       "pmcr_dp_is_rw_with_el2_from_pmuv3p1");
+	/* An overflow flag set while its counter counts stays set until cleared. */
+	write_register(&model, PMU_ACCESS_PMOVSSET, false, BIT_ULL(31));
+	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
+	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
+	result((expect.ones & BIT_ULL(31)) && !(expect.checked & BIT_ULL(31)),
+	       "a_set_overflow_flag_of_a_counting_counter_stays_set");
 }
 
 static void quirks(void)
