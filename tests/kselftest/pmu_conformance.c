@@ -722,7 +722,7 @@ static const char *const register_names[PMU_ACCESS_PMEVCNTR0] = {
 static const char *const quirk_names[PMU_ACCESS_QUIRK_COUNT] = {
 	"a refused EL0 access is UNDEFINED (EC 0x00), not trapped to EL1 (EC 0x18)",
 	"PMXEVCNTR_EL0 with PMSELR_EL0.SEL = 31 reads and writes PMCCNTR_EL0",
-	"PMSWINC_EL0 increments counters whose filter excludes the writer's EL",
+	"PMSWINC_EL0 and CHAIN count where the counter's filter excludes the EL",
 	"an EL0 access PMUSERENR_EL0 refuses, to a counter in [N, host N), traps to EL1 before the range check (UNDEFINED)",
 };
 

@@ -112,7 +112,9 @@ enum pmu_access_quirk {
 	 * EL0 with ER as for an event counter): pmu_counter_idx_valid(). */
 	PMU_ACCESS_QUIRK_PMXEVCNTR_SELECTS_CYCLE_COUNTER = 2,
 	/* PMSWINC_EL0 increments counters whose filter (P, U) excludes the
-	 * Exception level of the write: kvm_pmu_software_increment(). */
+	 * Exception level of the write, and an even counter's overflow
+	 * counts CHAIN on its odd neighbour whatever that one's filter says:
+	 * kvm_pmu_software_increment(), kvm_pmu_counter_increment(). */
 	PMU_ACCESS_QUIRK_SOFTWARE_INCREMENT_UNFILTERED = 4,
 	/*
 	 * Not KVM's: partitioning's. The guest's N is MDCR_EL2.HPMN, the
@@ -343,19 +345,23 @@ static inline bool pmu_access_event_implemented(const struct pmu_access_model *m
 static inline bool pmu_access_counts_freely(const struct pmu_access_model *model,
 					    unsigned int counter)
 {
+	bool filtered_out;
 	u64 event;
 
 	if (!pmu_access_counter_enabled(model, counter))
 		return false;
-	if (!pmu_access_filter_counts(model, counter, false) &&
-	    !pmu_access_filter_counts(model, counter, true))
-		return false;
+	filtered_out = !pmu_access_filter_counts(model, counter, false) &&
+		       !pmu_access_filter_counts(model, counter, true);
 	if (counter == PMU_ACCESS_CYCLE_COUNTER)
-		return true;
+		return !filtered_out;
 	event = pmu_access_event(model, counter);
 	if (event == PMU_ACCESS_EVENT_SW_INCR)
 		return false;
 	if (event == PMU_ACCESS_EVENT_CHAIN) {
+		/* Stock KVM chains whatever the odd counter's filter says. */
+		if (filtered_out &&
+		    !(model->config.quirks & PMU_ACCESS_QUIRK_SOFTWARE_INCREMENT_UNFILTERED))
+			return false;
 		if (!pmu_access_event_implemented(model, PMU_ACCESS_EVENT_CHAIN))
 			return true;
 		if (!(counter & 1))
@@ -363,7 +369,7 @@ static inline bool pmu_access_counts_freely(const struct pmu_access_model *model
 		return pmu_access_counts_freely(model, counter - 1) ||
 		       pmu_access_overflows_at_64(model, counter - 1);
 	}
-	return true;
+	return !filtered_out;
 }
 
 /* Marks what may have counted since the last access as unknown. */
@@ -398,6 +404,18 @@ static inline unsigned int pmu_access_increment(struct pmu_access_model *model,
 	unsigned int quirk = 0;
 
 	model->count[counter] = next;
+	/*
+	 * A counter whose value is open (it counted freely before) may or may
+	 * not wrap now: its flag, and a CHAIN neighbour's count, open too.
+	 */
+	if (model->count_unknown & BIT_ULL(counter)) {
+		model->overflow_unknown |= BIT_ULL(counter);
+		if (!(counter & 1) && odd < model->config.counters) {
+			model->count_unknown |= BIT_ULL(odd);
+			model->overflow_unknown |= BIT_ULL(odd);
+		}
+		return 0;
+	}
 	if (!wrapped)
 		return 0;
 	model->overflows |= BIT_ULL(counter);

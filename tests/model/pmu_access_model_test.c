@@ -197,6 +197,18 @@ static void software_increment(void)
 	}
 
 	/* PMUv3p1: 32-bit counters, a write keeps the low 32 bits. */
+	/* A SW_INCR of a counter whose value is open: its wrap is open too. */
+	model_ready(&model, 4, PMU_MODEL_PMUVER_V3P5, false, true, 0);
+	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, 0xfffffffffffffff0ULL);
+	write_register(&model, PMU_ACCESS_PMEVTYPER0, false, 0x11);
+	write_register(&model, PMU_ACCESS_PMCNTENSET, false, 1);
+	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
+	write_register(&model, PMU_ACCESS_PMEVTYPER0, false, PMU_ACCESS_EVENT_SW_INCR);
+	write_register(&model, PMU_ACCESS_PMOVSCLR, false, 1);
+	write_register(&model, PMU_ACCESS_PMSWINC, false, 1);
+	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
+	result(!(expect.checked & 1), "sw_incr_of_an_open_counter_leaves_its_flag_open");
+
 	model_ready(&model, 4, PMU_MODEL_PMUVER_V3P1, false, false, 0);
 	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, 0x1234ffffffffULL);
 	expect = read_register(&model, PMU_ACCESS_PMEVCNTR0);
