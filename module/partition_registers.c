@@ -444,9 +444,40 @@ static __always_inline bool guest_at_el0(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * CHAIN (0x1e) on the odd neighbour of @counter, whose software increment
+ * just overflowed at 32 bits: the hardware counts CHAIN only for overflows
+ * it counted itself (Arm ARM AArch64.IncrementEventCounter()), so an
+ * emulated increment generates it here, where this CPU implements the
+ * event (PMCEID0_EL0 bit 30; the guest's PMCEID0 lists only events every
+ * host PMU has), the odd counter is enabled and counts CHAIN at the
+ * guest's current Exception level. Its own overflow sets its flag.
+ */
+static __always_inline void chain_increment(struct kvm_vcpu *vcpu,
+					    unsigned int counter, bool kernel)
+{
+	unsigned int odd = counter + 1;
+	u64 type, count;
+
+	if ((counter & 1) || odd >= guest_counters(vcpu) ||
+	    !(read_sysreg_s(SYS_PMCEID0_EL0) & BIT_ULL(ARMV8_PMUV3_PERFCTR_CHAIN)) ||
+	    !(read_sysreg_s(SYS_PMCNTENSET_EL0) & BIT_ULL(odd)) ||
+	    !event_allowed(vcpu, ARMV8_PMUV3_PERFCTR_CHAIN))
+		return;
+	type = *guest_reg(vcpu, PMEVTYPER0_EL0 + odd);
+	if ((type & EVENT_NUMBER_V3P1) != ARMV8_PMUV3_PERFCTR_CHAIN ||
+	    !partition_guest_counts_at(vm_filter(vcpu), type, kernel))
+		return;
+	count = read_counter(odd) + 1;
+	write_counter(odd, count);
+	if (!lower_32_bits(count))
+		write_sysreg_s(BIT_ULL(odd), SYS_PMOVSSET_EL0);
+}
+
+/*
  * PMSWINC_EL0 write: increments, in software, the guest's enabled
  * counters that count SW_INCR at the guest's current Exception level (a
- * write at EL2 would not count: the guest's types exclude EL2).
+ * write at EL2 would not count: the guest's types exclude EL2), and CHAIN
+ * on the odd neighbour of one that overflows at 32 bits.
  */
 static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 {
@@ -468,8 +499,11 @@ static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 			continue;
 		count = read_counter(counter) + 1;
 		write_counter(counter, count);
-		if ((pmcr & ARMV8_PMU_PMCR_LP) ? !count : !lower_32_bits(count))
+		if ((pmcr & ARMV8_PMU_PMCR_LP) ? !count : !lower_32_bits(count)) {
 			write_sysreg_s(BIT_ULL(counter), SYS_PMOVSSET_EL0);
+			if (!(pmcr & ARMV8_PMU_PMCR_LP))
+				chain_increment(vcpu, counter, kernel);
+		}
 	}
 }
 
