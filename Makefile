@@ -52,7 +52,7 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
 	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
 	pmu-overflow-trace \
 	kernel-debug module-debug initramfs-debug check-debug rootfs deb \
-	kernel-rootfs kernel-debs user-path demo-initramfs
+	kernel-rootfs kernel-debs user-path demo-initramfs soak soak-debug
 
 all: initramfs
 
@@ -136,6 +136,8 @@ RIG_TEST_FILES = \
 	--add $(BUILD)/tests/fixed_counters:/rig/tests/ \
 	--add $(BUILD)/tests/partitioned_pmu:/rig/tests/ \
 	--add $(BUILD)/tests/pmu_conformance:/rig/tests/ \
+	--add $(BUILD)/tests/soak_host_events:/rig/tests/ \
+	--add $(TOP)/tests/rig/soak.sh:/rig/tests/ \
 	--add $(BUILD)/tests/partition_isolation:/rig/tests/ \
 	--add $(BUILD)/tests/partition_hotplug:/rig/tests/ \
 	--add $(BUILD)/tests/el3_visible:/rig/tests/ \
@@ -195,6 +197,15 @@ initramfs-debug: module-debug pmuctl kselftests
 
 check-debug: initramfs-debug qemu
 	@tests/run-check-debug.sh
+
+# Mixed load for SOAK_SECONDS (default 1800) of the rig's clock
+# (tests/rig/soak.sh, docs/conformance.md), not part of make check;
+# SOAK_ICOUNT=1 for exact counts; soak-debug on the debug kernel.
+soak: initramfs qemu
+	@tests/run-soak.sh
+
+soak-debug: initramfs-debug qemu
+	@SOAK_KERNEL=debug tests/run-soak.sh
 
 # Benchmarks: deterministic figures under -icount, not part of make check.
 bench: initramfs qemu split-dtb kernel-debs rootfs deb

@@ -1,0 +1,319 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/rig/soak.sh -- the body of make soak, run inside the rig (busybox
+# sh, -smp 4) by tests/rig/plans/soak.plan. Owns /tmp/soak/.
+#
+# For rig.soak_seconds= seconds (kernel command line, default 1800) it runs
+# phases, each with the module loaded another way, and in each, all at once:
+#   - VMs coming and going: pmu_conformance in a loop (random PMU accesses
+#     checked against the reference model, the vCPU moved to another CPU
+#     every millisecond), several at once, more vCPUs than CPUs;
+#   - in the mixed phases (default_mode=emulated) stock, partitioned (the
+#     attribute) and fixed-counters-only VMs side by side; in the default
+#     phases (default_mode=partitioned) overflow_delivery in a loop, whose
+#     guests count their overflow interrupts against a known number;
+#   - a partitioned VM that lives the whole phase, so the counters stay
+#     claimed, then host perf: pinned CPU-wide events on the reserved
+#     counters of every CPU (soak_host_events), which must keep counting;
+#   - CPU 1, 2 or 3 going offline and online every few seconds;
+#   - rmmod and a reservation change tried while VMs exist: both must be
+#     refused.
+# At the end of a phase everything stops, the claim must be given back, a
+# reservation change must work, and rmmod must succeed. After the last
+# phase: the kernel log must have no report (WARNING, BUG, KASAN, lockdep,
+# ...), kmemleak (debug kernel) nothing, and the slab must not have grown
+# from the end of the first phase to the end of the last by more than
+# SLAB_GROWTH_KB. One line of figures, then "soak: pass" or "soak: FAIL".
+#
+# The duration is the rig's clock: without -icount (make soak's default:
+# MTTCG, a host thread per vCPU) about wall time; under -icount
+# (SOAK_ICOUNT=1) one emulated instruction per nanosecond, several times
+# slower than wall time. Overflow checks need -icount: without it the
+# default phases skip overflow_delivery (docs/rig.md, "Timing").
+#
+# Every run of a worker is bounded (RUN_TIMEOUT); the kernel log is taken
+# after every phase (a long run would overwrite its start).
+
+out=/tmp/soak
+module=$RIG_MODULES/kvm_pmu_partition.ko
+sysfs=/sys/kernel/kvm_pmu_partition
+SLAB_GROWTH_KB=4096
+RUN_TIMEOUT=900
+reports='BUG:|WARNING:|Internal error|Oops|kernel BUG|UBSAN:|KASAN:|non-static key'
+reports="$reports|sleeping function called from invalid context|suspicious RCU usage"
+reports="$reports|circular locking dependency|recursive locking|inconsistent lock state"
+reports="$reports|lock held when returning|bad unlock balance|held lock freed"
+reports="$reports|list_[a-z_]* corruption|detected stall|scheduling while atomic"
+
+rm -rf "$out" && mkdir -p "$out"
+: > "$out/failures"
+: > "$out/dmesg.txt"
+duration=$(sed -n 's/.*rig\.soak_seconds=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+duration=${duration:-1800}
+phase_seconds=$((duration / 8))
+[ "$phase_seconds" -lt 60 ] && phase_seconds=60
+[ "$phase_seconds" -gt 600 ] && phase_seconds=600
+start=$(date +%s)
+end=$((start + duration))
+cpus=$(grep -c ^processor /proc/cpuinfo)
+hotplug_cycles=0 rmmod_refused=0 reserve_refused=0 phases=0
+slab_first= slab_last=
+
+fail() {
+	echo "soak: failure: $*" | tee -a "$out/failures"
+}
+
+slab_kb() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	sed -n 's/^Slab: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+
+# loop NAME COMMAND...: runs COMMAND again and again until the phase ends,
+# with SEED replaced by a fresh seed each time; a failed run is a failure.
+loop() {
+	name=$1
+	shift
+	(
+		runs=0
+		while [ ! -e "$out/stop" ]; do
+			runs=$((runs + 1))
+			seed=$(( (RANDOM << 15 | RANDOM) + runs ))
+			cmd=$(echo "$*" | sed "s/SEED/$seed/")
+			# shellcheck disable=SC2086
+			timeout $RUN_TIMEOUT $cmd > "$out/$name.run" 2>&1
+			status=$?
+			[ $status = 143 ] && echo "# $name: run $runs hung: killed after $RUN_TIMEOUT s" >> "$out/$name.run"
+			{ echo "# $name run $runs: $cmd"; cat "$out/$name.run"; } >> "$out/$name.log"
+			if [ $status != 0 ]; then
+				echo "soak: failure: $name run $runs (seed $seed) exited $status" |
+					tee -a "$out/failures"
+				grep -E 'divergence|allows|saw|differs|Assertion|assert|error|not ok|hung' \
+					"$out/$name.run" | head -12 | sed 's/^/#     /'
+			fi
+		done
+		echo "$runs" > "$out/$name.runs"
+	) &
+}
+
+# stop_phase: everything the phase started ends, whatever went wrong.
+stop_phase() {
+	touch "$out/stop"
+	kill "$holder" 2> /dev/null
+	wait
+	for c in $(seq 1 $((cpus - 1))); do
+		echo 1 > /sys/devices/system/cpu/cpu$c/online 2> /dev/null
+	done
+}
+
+wait_for() {	# FILE VALUE SECONDS
+	n=0
+	while [ "$(cat "$1" 2>/dev/null)" != "$2" ] && [ $n -lt "$3" ]; do
+		sleep 1
+		n=$((n + 1))
+	done
+	[ "$(cat "$1" 2>/dev/null)" = "$2" ]
+}
+
+# phase KIND RESERVED: one phase of phase_seconds.
+phase() {
+	kind=$1 reserved=$2
+	phase_end=$(( $(date +%s) + phase_seconds ))
+	[ $phase_end -gt $end ] && phase_end=$end
+	phases=$((phases + 1))
+	case $kind in
+	mixed-fgt) params="default_mode=emulated" ;;
+	mixed-trap) params="default_mode=emulated fgt=off" ;;
+	default-fgt) params="default_mode=partitioned" ;;
+	default-slow) params="default_mode=partitioned fgt=off fast_path=0" ;;
+	esac
+	echo "# soak: phase $phases: $kind, reserved_host_counters=$reserved, $((phase_end - $(date +%s))) s"
+	if ! insmod "$module" $params reserved_host_counters="$reserved"; then
+		fail "phase $phases: insmod $params reserved_host_counters=$reserved"
+		return
+	fi
+	rm -f "$out/stop"
+
+	# The holder: a partitioned VM for the whole phase.
+	case $kind in
+	mixed-*) choose=-a mode=partitioned ;;
+	*) choose= mode=partitioned ;;
+	esac
+	"$RIG_TESTS/pmu_conformance" partitioned $choose -m -v 1 -n 1000000000 \
+		-s $((phases * 1000)) > "$out/holder-$phases.log" 2>&1 &
+	holder=$!
+	if ! wait_for "$sysfs/counters_claimed" 1 60; then
+		fail "phase $phases: the holder VM did not claim the counters"
+	fi
+
+	# Host perf on the reserved counters, leaving one for fixed VMs' cycles;
+	# CPUs go offline only once its events are open.
+	rm -f "$out/host-events.ready"
+	"$RIG_TESTS/soak_host_events" $((phase_end - $(date +%s) + 1)) $((reserved - 1)) \
+		"$out/host-events.ready" > "$out/host-events-$phases.log" 2>&1 &
+	host_events=$!
+	wait_for "$out/host-events.ready" ready 30 ||
+		fail "phase $phases: soak_host_events did not open its events"
+	rm -f "$out"/*.runs
+
+	loop conformance-partitioned-$kind "$RIG_TESTS/pmu_conformance partitioned $choose -m -v 2 -n 20000 -s SEED"
+	loop conformance-partitioned2-$kind "$RIG_TESTS/pmu_conformance partitioned $choose -m -v 2 -n 20000 -s SEED"
+	case $kind in
+	mixed-*)
+		loop conformance-stock-$kind "$RIG_TESTS/pmu_conformance stock -m -v 2 -n 20000 -s SEED"
+		loop conformance-fixed-$kind "$RIG_TESTS/pmu_conformance fixed -a -m -v 2 -n 20000 -s SEED"
+		;;
+	default-*)
+		if [ "$RIG_ICOUNT" = 1 ]; then
+			loop overflow-$kind "$RIG_TESTS/overflow_delivery ${kind#default-} wraps"
+		fi
+		loop conformance-partitioned3-$kind "$RIG_TESTS/pmu_conformance partitioned -m -v 2 -n 20000 -s SEED"
+		;;
+	esac
+
+	k=0 phase_cycles=0
+	while [ "$(date +%s)" -lt $phase_end ]; do
+		k=$((k + 1))
+		if ! kill -0 "$holder" 2> /dev/null; then
+			fail "phase $phases: the holder VM ended early: $(grep -E 'divergence|allows|saw|Assertion' "$out/holder-$phases.log" | head -4 | tr '\n' ' ')"
+			stop_phase
+			return
+		fi
+		cpu=$((1 + k % (cpus - 1)))
+		if echo 0 > /sys/devices/system/cpu/cpu$cpu/online; then
+			sleep 2
+			echo 1 > /sys/devices/system/cpu/cpu$cpu/online ||
+				fail "phase $phases: CPU $cpu did not come back online"
+			hotplug_cycles=$((hotplug_cycles + 1))
+			phase_cycles=$((phase_cycles + 1))
+		else
+			echo "# soak: phase $phases: CPU $cpu refused to go offline"
+		fi
+		# Refused cleanly: an error, the module still there, the value kept.
+		if rmmod kvm_pmu_partition 2> "$out/rmmod.err"; then
+			fail "phase $phases: rmmod succeeded while VMs existed"
+			stop_phase
+			return
+		fi
+		if grep -q '^kvm_pmu_partition ' /proc/modules && grep -qiE 'in use|busy|unavailable' "$out/rmmod.err"; then
+			rmmod_refused=$((rmmod_refused + 1))
+		else
+			fail "phase $phases: rmmod failed, but not as in use: $(cat "$out/rmmod.err")"
+		fi
+		if echo $((reserved == 2 ? 3 : 2)) > "$sysfs/reserved_host_counters" 2> "$out/reserve.err"; then
+			fail "phase $phases: reserved_host_counters changed while a partitioned VM existed"
+		elif grep -qi 'busy' "$out/reserve.err" &&
+		     [ "$(cat "$sysfs/reserved_host_counters")" = "$reserved" ]; then
+			reserve_refused=$((reserve_refused + 1))
+		else
+			fail "phase $phases: the reservation change failed, but not as busy: $(cat "$out/reserve.err")"
+		fi
+		sleep 3
+	done
+	[ $phase_cycles -gt 0 ] || fail "phase $phases: no CPU went offline and online"
+
+	touch "$out/stop"
+	if wait "$host_events"; then
+		grep -q '^host events:' "$out/host-events-$phases.log" ||
+			fail "phase $phases: soak_host_events printed no figures"
+	else
+		fail "phase $phases: host count error: $(grep 'host count error' "$out/host-events-$phases.log" | head -3 | tr '\n' ' ')"
+	fi
+	stop_phase
+	for runs in "$out"/*.runs; do
+		[ "$(cat "$runs")" -gt 0 ] || fail "phase $phases: $(basename "$runs" .runs) never ran"
+	done
+	wait_for "$sysfs/partitioned_vms" 0 60 ||
+		fail "phase $phases: $(cat $sysfs/partitioned_vms) partitioned VMs left after every VM was gone"
+	wait_for "$sysfs/counters_claimed" 0 10 ||
+		fail "phase $phases: the counters are still claimed with no partitioned VM"
+	echo $((reserved == 2 ? 3 : 2)) > "$sysfs/reserved_host_counters" ||
+		fail "phase $phases: reserved_host_counters refused with no partitioned VM"
+	if ! rmmod kvm_pmu_partition; then
+		fail "phase $phases: rmmod refused with no VM (a leaked module reference)"
+		return
+	fi
+	grep -q '^kvm_pmu_partition ' /proc/modules &&
+		fail "phase $phases: the module is still loaded after rmmod"
+	dmesg -c >> "$out/dmesg.txt"
+	slab_last=$(slab_kb)
+	echo "# soak: phase $phases ended: slab $slab_last kB, $phase_cycles CPU offline/online cycles"
+	[ -n "$slab_first" ] || slab_first=$slab_last
+}
+
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+fi
+dmesg -c > /dev/null
+
+kinds="mixed-fgt default-fgt mixed-trap default-slow"
+round=0
+while [ $(( $(date +%s) + 60 )) -le $end ]; do
+	for kind in $kinds; do
+		[ $(( $(date +%s) + 60 )) -le $end ] || break
+		# overflow_delivery expects the rig's default reservation (2).
+		case $kind in
+		mixed-*) reserved=$((2 + (round + phases) % 2)) ;;
+		*) reserved=2 ;;
+		esac
+		phase "$kind" "$reserved"
+		[ -s "$out/failures" ] && grep -q 'rmmod succeeded\|rmmod refused\|insmod' "$out/failures" && break 2
+	done
+	round=$((round + 1))
+done
+
+[ $phases -gt 0 ] || fail "no phase ran: rig.soak_seconds=$duration is under a minute"
+
+# What the kernel said.
+dmesg -c >> "$out/dmesg.txt"
+if grep -E "$reports" "$out/dmesg.txt" > "$out/reports.txt"; then
+	fail "kernel log: $(wc -l < "$out/reports.txt") report lines:"
+	sed 's/^/#   /' "$out/reports.txt" | head -40
+fi
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > "$out/kmemleak.txt"
+	if [ -s "$out/kmemleak.txt" ]; then
+		fail "kmemleak: $(grep -c unreferenced "$out/kmemleak.txt") unreferenced objects"
+		head -40 "$out/kmemleak.txt" | sed 's/^/#   /'
+	fi
+fi
+if [ -n "$slab_first" ] && [ $((slab_last - slab_first)) -gt $SLAB_GROWTH_KB ]; then
+	fail "slab grew by $((slab_last - slab_first)) kB from the first phase's end to the last's"
+fi
+
+# Figures.
+sum() { awk "$1" "$out"/*.log 2> /dev/null; }
+vms=$(( $(cat "$out"/conformance-*.log 2> /dev/null | grep -c 'VM [0-9]*: seed') + phases ))
+accesses=$(sum '/accesses checked \(/ { s += $2 } END { print s + 0 }')
+per_mode() { cat "$out"/conformance-"$1"*.log 2> /dev/null |
+	     awk '/accesses checked \(/ { s += $2 } END { print s + 0 }'; }
+moves=$(sum '/moved to another CPU/ { s += $(NF - 1) } END { print s + 0 }')
+divergences=$(cat "$out"/*.log 2> /dev/null | grep -c 'divergence')
+overflow_ok=$(cat "$out"/overflow-*.log 2> /dev/null | grep '^ok ' | grep -vc SKIP)
+overflow_bad=$(cat "$out"/overflow-*.log 2> /dev/null | grep -c '^not ok ')
+host=$(grep -h '^host events:' "$out"/host-events-*.log 2> /dev/null |
+       awk '{ e += $3; r += $9; c += $11 } END { printf "%d reads of %d events, %d host count errors", r, e, c }')
+echo "# soak figures: $(( $(date +%s) - start )) s of the rig's clock, $phases phases, $vms VMs created,"
+echo "#   $accesses PMU accesses checked against the model ($divergences divergences):"
+echo "#   stock $(per_mode stock), partitioned $(per_mode partitioned), fixed $(per_mode fixed),"
+echo "#   $moves vCPU moves, $hotplug_cycles CPU offline/online cycles,"
+echo "#   overflow_delivery: $overflow_ok cases with every overflow delivered once, $overflow_bad not,"
+echo "#   host perf: $host,"
+echo "#   rmmod refused $rmmod_refused times and a reservation change $reserve_refused times while VMs existed,"
+echo "#   slab $slab_first kB after the first phase, $slab_last kB after the last"
+if [ -s "$out/failures" ]; then
+	echo "# soak: FAIL ($(wc -l < "$out/failures") failures; logs in $out)"
+	sed 's/^/#   /' "$out/failures" | head -40
+	for f in "$out"/*.log; do
+		grep -q 'divergence\|^not ok\|host count error' "$f" || continue
+		echo "# --- $f"
+		grep -B2 -A60 -m1 'divergence\|^not ok\|host count error' "$f" | sed 's/^/#   /' | head -80
+	done
+	exit 1
+fi
+echo "# soak: pass"
