@@ -690,26 +690,6 @@ static void guest_code(void)
 
 /* ------------------------------------------------------- host side */
 
-/* The largest event counter count of the host's PMUs (the module's sysfs). */
-static long largest_pmu_counters(void)
-{
-	long counters, most = -1;
-	char buf[32];
-	glob_t g;
-	size_t i;
-
-	if (glob(KVM_PMU_PARTITION_SYSFS_DIR "/pmus/*/counters", 0, NULL, &g))
-		return -1;
-	for (i = 0; i < g.gl_pathc; i++) {
-		if (!read_line(g.gl_pathv[i], buf, sizeof(buf)))
-			continue;
-		counters = strtol(buf, NULL, 0);
-		if (counters > most)
-			most = counters;
-	}
-	globfree(&g);
-	return most;
-}
 
 static const char *const register_names[PMU_ACCESS_PMEVCNTR0] = {
 	"PMCR_EL0", "PMCNTENSET_EL0", "PMCNTENCLR_EL0", "PMOVSSET_EL0",
@@ -934,7 +914,7 @@ static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
 		       PMU_ACCESS_QUIRKS_FIXED;
 	/* Only the partitioned modes use them: the module is loaded there. */
 	guest_hardware_counters = max_t(long, smallest_pmu_counters(), 0);
-	guest_hardware_counters_most = max_t(long, largest_pmu_counters(), 0);
+	guest_hardware_counters_most = max_t(long, host_pmu_counters(true), 0);
 	sync_global_to_guest(t.vm, guest_seed);
 	sync_global_to_guest(t.vm, guest_accesses);
 	sync_global_to_guest(t.vm, guest_el0_stubs);

@@ -124,13 +124,13 @@ static inline long read_sysfs_long(const char *file)
 }
 
 /*
- * The event counters of the module's smallest host PMU (pmus/<name>/
- * counters), which HPMN and the reservation are measured against on
- * every PMU; -1 without the module.
+ * The event counters of the module's smallest (@largest false) or largest
+ * host PMU (pmus/<name>/counters); HPMN and the reservation are measured
+ * against the smallest on every PMU. -1 without the module.
  */
-static inline long smallest_pmu_counters(void)
+static inline long host_pmu_counters(bool largest)
 {
-	long counters, least = -1;
+	long counters, found = -1;
 	char buf[32];
 	glob_t g;
 	size_t i;
@@ -141,11 +141,16 @@ static inline long smallest_pmu_counters(void)
 		if (!read_line(g.gl_pathv[i], buf, sizeof(buf)))
 			continue;
 		counters = strtol(buf, NULL, 0);
-		if (least < 0 || counters < least)
-			least = counters;
+		if (found < 0 || (largest ? counters > found : counters < found))
+			found = counters;
 	}
 	globfree(&g);
-	return least;
+	return found;
+}
+
+static inline long smallest_pmu_counters(void)
+{
+	return host_pmu_counters(false);
 }
 
 struct host_pmu {
