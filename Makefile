@@ -199,12 +199,13 @@ check-debug: initramfs-debug qemu
 	@tests/run-check-debug.sh
 
 # Mixed load for SOAK_SECONDS (default 1800) of the rig's clock
-# (tests/rig/soak.sh, docs/conformance.md), not part of make check;
-# SOAK_ICOUNT=1 for exact counts; soak-debug on the debug kernel.
-soak: initramfs qemu
+# (tests/rig/soak.sh, docs/conformance.md), not part of make check, on the
+# split-PMU rig (SOAK_RIG=uniform: one PMU); SOAK_ICOUNT=1 for exact
+# counts; soak-debug on the debug kernel.
+soak: initramfs qemu split-dtb
 	@tests/run-soak.sh
 
-soak-debug: initramfs-debug qemu
+soak-debug: initramfs-debug qemu split-dtb
 	@SOAK_KERNEL=debug tests/run-soak.sh
 
 # Benchmarks: deterministic figures under -icount, not part of make check.

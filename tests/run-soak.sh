@@ -7,6 +7,12 @@
 # prints its figures and one verdict line "N passed, N failed". Not part of
 # make check (docs/conformance.md, "Soak").
 #
+# The rig is the split-PMU one by default (as run-check.sh boots it: two
+# PMU nodes, CPUs 0-1 with six event counters, CPUs 2-3 with four), so that
+# fixed-counters-only VMs change backing PMU as they move and partitioned
+# VMs get the smaller PMU's counters; SOAK_RIG=uniform boots -cpu max with
+# one PMU of six counters.
+#
 # Environment: SOAK_SECONDS (default 1800, the rig's clock); SOAK_KERNEL=
 # debug boots the debug kernel (build/kernel-debug, make soak-debug);
 # SOAK_ICOUNT=1 runs under -icount (exact counts and overflow_delivery, but
@@ -43,11 +49,23 @@ if [ "${SOAK_ICOUNT:-0}" = 1 ]; then
 	timeout=$((seconds * 30 + 3600))
 fi
 
+rig=()
+case "${SOAK_RIG:-split}" in
+split)
+	[ -r "$build/split-pmu.dtb" ] ||
+		{ echo "run-soak: no $build/split-pmu.dtb (make soak builds it)" >&2; exit 2; }
+	rig=(--dtb "$build/split-pmu.dtb")
+	export RIG_QEMU_EXTRA="${RIG_QEMU_EXTRA:-} -global max-arm-cpu.x-pmu-event-counters=6:6:4:4"
+	;;
+uniform) ;;
+*) echo "run-soak: SOAK_RIG is split or uniform" >&2; exit 2 ;;
+esac
+
 log=$out/rig-soak.log
-echo "# soak: $seconds s on $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$kernel")")")")"), -smp 4, ${icount[*]:-no -icount}"
+echo "# soak: $seconds s on $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$kernel")")")")"), ${SOAK_RIG:-split} PMU rig, -smp 4, ${icount[*]:-no -icount}"
 QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" \
 	--kernel "$kernel" --initrd "$initrd" --plan soak --smp 4 --memory 2048 \
-	--timeout "$timeout" --log "$log" \
+	--timeout "$timeout" --log "$log" "${rig[@]}" \
 	--append "rig.soak_seconds=$seconds loglevel=5" "${icount[@]}"
 echo "# soak rig exit status $?"
 grep -a '^# # soak' "$log" | sed 's/^# //'

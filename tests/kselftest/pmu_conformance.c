@@ -6,7 +6,7 @@
  * its syndrome) and every value read with the reference model in
  * tests/model/pmu_access_model.h, which it runs alongside.
  *
- *   pmu_conformance MODE [-n ACCESSES] [-s SEED] [-v VMS] [-m] [-a] [-l] [-H N]
+ *   pmu_conformance MODE [-n ACCESSES] [-s SEED] [-v VMS] [-c VCPUS] [-m] [-a] [-l] [-H N]
  *
  * MODE says what the VMs must be, checked after each has run: stock (no
  * module, or module VMs in stock mode), partitioned (default_mode=
@@ -16,7 +16,11 @@
  * In the other modes any departure from the architecture fails.
  *
  * Each of VMS VMs (default 4) runs ACCESSES / VMS accesses (default
- * 100,000 in all) from seed SEED + i. The last VM of a stock or
+ * 100,000 in all) from seed SEED + i. With -c, each VM has VCPUS vCPUs
+ * (default 1, at most 8), running at once on threads of their own, each
+ * with its own PMU and model: vCPU j of VM i runs ACCESSES / VMS / VCPUS
+ * accesses from seed SEED + i * VCPUS + j, so one VM's vCPUs load and put
+ * their PMUs on different CPUs at the same time. The last VM of a stock or
  * partitioned run (every VM with -l) has PMCR_EL0.N lowered by the VMM to
  * 1 (KVM_SET_ONE_REG; the guest must read 1), so the out-of-range rules
  * are also checked against an N that is not the host's. On the first divergence the test prints the seed, the accesses
@@ -51,6 +55,7 @@
 
 #define DEFAULT_ACCESSES	100000
 #define DEFAULT_VMS		4
+#define MAX_VCPUS		8	/* per VM (-c) */
 #define HISTORY			48	/* accesses printed before a divergence (-H) */
 #define READ_MARKER		0x5a5a5a5a5a5a5a5aULL
 
@@ -143,14 +148,14 @@ uint64_t el0_call(uint64_t stub, uint64_t x0);
 
 /* ------------------------------------------------------ guest state */
 
-/* Set by the host before the guest runs. */
+/* Set by the host before the guest runs; vCPU j runs seed guest_seed + j. */
 static uint64_t guest_seed, guest_accesses, guest_el0_stubs;
 static unsigned int guest_quirks, guest_hardware_counters;
 static unsigned int guest_hardware_counters_most;
 
-/* What the last access did, from the exception handlers. */
-static volatile uint64_t fault_esr;
-static volatile bool faulted;
+/* What each vCPU's last access did, from the exception handlers. */
+static volatile uint64_t fault_esr[MAX_VCPUS];
+static volatile bool faulted[MAX_VCPUS];
 
 struct conformance_report {
 	uint64_t checked;
@@ -172,7 +177,11 @@ struct conformance_report {
 	uint64_t count_changed_at[32];
 };
 
-static struct conformance_report report;
+static struct conformance_report report[MAX_VCPUS];
+
+/* The calling vCPU's (TPIDR_EL1 holds its index: aarch64_vcpu_setup()). */
+#define this_vcpu()	guest_get_vcpuid()
+#define this_report	(report[this_vcpu()])
 
 /* xorshift64*: the sequence depends on the seed alone. */
 struct random {
@@ -342,8 +351,8 @@ static void el1_exception(struct ex_regs *regs)
 	__GUEST_ASSERT(regs->pc >= stubs && regs->pc < (uint64_t)el1_stubs_end,
 		       "exception outside the stubs: PC 0x%lx ESR 0x%lx FAR 0x%lx",
 		       regs->pc, read_sysreg(esr_el1), read_sysreg(far_el1));
-	fault_esr = read_sysreg(esr_el1);
-	faulted = true;
+	fault_esr[this_vcpu()] = read_sysreg(esr_el1);
+	faulted[this_vcpu()] = true;
 	regs->pc = regs->regs[30];
 }
 
@@ -351,8 +360,8 @@ static void el0_exception(struct ex_regs *regs)
 {
 	uint64_t esr = read_sysreg(esr_el1);
 
-	faulted = (esr >> ESR_EC_SHIFT & ESR_EC_MASK) != ESR_EC_SVC64;
-	fault_esr = esr;
+	faulted[this_vcpu()] = (esr >> ESR_EC_SHIFT & ESR_EC_MASK) != ESR_EC_SVC64;
+	fault_esr[this_vcpu()] = esr;
 	regs->pc = (uint64_t)el0_return;
 	regs->pstate = 0x3c5;	/* EL1h, DAIF masked */
 }
@@ -397,10 +406,11 @@ static unsigned int perform(const struct pmu_access *access, uint64_t *value,
 			    uint64_t *esr)
 {
 	unsigned int slot = (access->reg * 2 + access->write) * STUB_SIZE;
+	unsigned int vcpu = this_vcpu();
 	uint64_t ec;
 
-	faulted = false;
-	fault_esr = 0;
+	faulted[vcpu] = false;
+	fault_esr[vcpu] = 0;
 	if (access->el0) {
 		*value = el0_call(guest_el0_stubs + slot, access->value);
 	} else {
@@ -408,10 +418,10 @@ static unsigned int perform(const struct pmu_access *access, uint64_t *value,
 
 		*value = stub(access->value);
 	}
-	*esr = fault_esr;
-	if (!faulted)
+	*esr = fault_esr[vcpu];
+	if (!faulted[vcpu])
 		return PMU_ACCESS_DONE;
-	ec = fault_esr >> ESR_EC_SHIFT & ESR_EC_MASK;
+	ec = *esr >> ESR_EC_SHIFT & ESR_EC_MASK;
 	if (ec == ESR_EC_UNKNOWN)
 		return PMU_ACCESS_UNDEFINED;
 	if (ec == 0x18)
@@ -424,16 +434,16 @@ static bool diverge(uint64_t index, const struct pmu_access *access,
 		    unsigned int outcome, uint64_t esr, uint64_t value,
 		    const char *why)
 {
-	report.diverged = true;
-	report.index = index;
-	report.access = *access;
-	report.expect = *expect;
-	copy_string(report.rule, expect->rule, sizeof(report.rule));
-	report.expect.rule = NULL;
-	report.outcome = outcome;
-	report.esr = esr;
-	report.value = value;
-	copy_string(report.why, why, sizeof(report.why));
+	this_report.diverged = true;
+	this_report.index = index;
+	this_report.access = *access;
+	this_report.expect = *expect;
+	copy_string(this_report.rule, expect->rule, sizeof(this_report.rule));
+	this_report.expect.rule = NULL;
+	this_report.outcome = outcome;
+	this_report.esr = esr;
+	this_report.value = value;
+	copy_string(this_report.why, why, sizeof(this_report.why));
 	return false;
 }
 
@@ -487,18 +497,18 @@ static bool check(struct pmu_access_model *model, uint64_t index,
 		quirk = pmu_access_model_commit(model, access, outcome, value);
 		for (c = 0; c < 32; c++) {
 			if ((flags ^ model->overflows) & BIT_ULL(c))
-				report.flag_changed_at[c] = index;
+				this_report.flag_changed_at[c] = index;
 			if (counts[c] != model->count[c])
-				report.count_changed_at[c] = index;
+				this_report.count_changed_at[c] = index;
 		}
 	}
 	quirk |= expect.quirk;
-	report.checked++;
-	report.by_outcome[outcome_index(outcome)]++;
-	report.at_el0 += access->el0;
+	this_report.checked++;
+	this_report.by_outcome[outcome_index(outcome)]++;
+	this_report.at_el0 += access->el0;
 	for (unsigned int q = 0; q < PMU_ACCESS_QUIRK_COUNT; q++)
 		if (quirk & (1u << q))
-			report.quirk_hits[q]++;
+			this_report.quirk_hits[q]++;
 	return true;
 }
 
@@ -672,12 +682,12 @@ static void guest_code(void)
 	uint64_t i;
 
 	guest_config(&config);
-	report.config = config;
+	this_report.config = config;
 	__GUEST_ASSERT(config.pmuver >= PMU_MODEL_PMUVER_V3 &&
 		       config.pmuver <= PMU_MODEL_PMUVER_V3P5,
 		       "PMUVer %u: the model covers PMUv3 to PMUv3p5", config.pmuver);
 	pmu_access_model_init(&model, &config);
-	random_init(&r, guest_seed);
+	random_init(&r, guest_seed + this_vcpu());
 	if (guest_initialise(&model)) {
 		for (i = 1; i <= guest_accesses; i++) {
 			random_access(&r, &access);
@@ -747,6 +757,7 @@ static void outcomes_text(unsigned int outcomes, char *text, size_t size)
 static uint64_t history = HISTORY;
 static const char *mode_name;
 static bool choose_mode, move_vcpu, lower_all;
+static uint64_t vcpus_per_vm = 1;
 
 static void print_divergence(uint64_t seed, const struct conformance_report *rep,
 			     bool lower)
@@ -757,10 +768,11 @@ static void print_divergence(uint64_t seed, const struct conformance_report *rep
 	uint64_t i;
 
 	if (rep->index)
-		ksft_print_msg("divergence at access %lu of seed %lu (rerun: pmu_conformance %s -s %lu -v 1 -n %lu%s%s%s)\n",
+		ksft_print_msg("divergence at access %lu of seed %lu (rerun: pmu_conformance %s -s %lu -v 1 -n %lu%s%s%s%s)\n",
 			       rep->index, seed, mode_name, seed, rep->index,
 			       choose_mode ? " -a" : "", move_vcpu ? " -m" : "",
-			       lower ? " -l" : "");
+			       lower ? " -l" : "",
+			       vcpus_per_vm > 1 ? "; its sibling vCPUs ran at once" : "");
 	else
 		ksft_print_msg("divergence in the initial and directed accesses (guest_initialise(), guest_directed())\n");
 	random_init(&r, seed);
@@ -801,6 +813,7 @@ struct mover {
 	pid_t vcpu_tid;
 	volatile bool stop;
 	unsigned long moves;	/* seen: the thread's CPU changed */
+	long first_cpu;		/* sibling vCPUs start apart */
 };
 
 /* The CPU a thread last ran on: field 39 of /proc/self/task/TID/stat. */
@@ -830,7 +843,7 @@ static void *mover_main(void *arg)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int last = thread_cpu(mover->vcpu_tid), now;
 	cpu_set_t set;
-	long cpu = 0;
+	long cpu = mover->first_cpu % cpus;
 
 	while (!mover->stop) {
 		CPU_ZERO(&set);
@@ -866,45 +879,96 @@ static bool vm_in_mode(struct kvm_vcpu *vcpu, enum vm_mode mode)
 	return false;
 }
 
-/* One VM, @accesses accesses from @seed; @lower_n makes the VMM set N = 1. */
-static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
-		   bool lower_n, bool move, bool choose, unsigned long *moves,
-		   struct conformance_report *out)
-{
-	struct mover mover = { .vcpu_tid = gettid() };
-	cpu_set_t all;
-	struct tvm t;
-	struct ucall uc;
-	vm_vaddr_t stubs;
-	uint64_t *pte, cmd, pmcr;
-	unsigned int ec;
+/* One vCPU's thread: runs the vCPU to its end, moved between CPUs (-m). */
+struct vcpu_runner {
+	struct kvm_vcpu *vcpu;
+	pthread_t thread;
+	bool move;
+	uint64_t cmd;		/* the last ucall */
+	unsigned long moves;
+};
 
-	tvm_add(&t, guest_code, true);
+static void *vcpu_runner_main(void *arg)
+{
+	struct vcpu_runner *runner = arg;
+	struct mover mover = {
+		.vcpu_tid = gettid(),
+		.first_cpu = runner->vcpu->id,
+	};
+	struct ucall uc;
+
+	if (runner->move)
+		TEST_ASSERT(!pthread_create(&mover.thread, NULL, mover_main, &mover),
+			    "pthread_create");
+	while ((runner->cmd = run_to_ucall(runner->vcpu, &uc)) == UCALL_SYNC)
+		;
+	if (runner->move) {
+		mover.stop = true;
+		pthread_join(mover.thread, NULL);
+		runner->moves = mover.moves;
+	}
+	return NULL;
+}
+
+/*
+ * One VM of @vcpus vCPUs, vCPU j running @accesses accesses from @seed + j,
+ * all at once; @lower_n makes the VMM set N = 1. Each vCPU's report goes
+ * to @out[j].
+ */
+static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
+		   unsigned int vcpus, bool lower_n, bool move, bool choose,
+		   unsigned long *moves, struct conformance_report *out)
+{
+	struct vcpu_runner runners[MAX_VCPUS] = {};
+	struct kvm_vcpu_init init;
+	struct kvm_vm *vm;
+	vm_vaddr_t stubs;
+	uint64_t *pte, pmcr;
+	unsigned int ec, j;
+	bool ok = true;
+	int gic_fd;
+
+	vm = vm_create(vcpus);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
+	for (j = 0; j < vcpus; j++)
+		runners[j].vcpu = aarch64_vcpu_add(vm, j, &init, guest_code);
+	vm_init_descriptor_tables(vm);
+	for (j = 0; j < vcpus; j++)
+		vcpu_init_descriptor_tables(runners[j].vcpu);
+	gic_fd = vgic_v3_setup(vm, vcpus, 64);
+	__TEST_REQUIRE(gic_fd >= 0, "no vGICv3 on this host");
+
+	/* The mode is the VM's: chosen on vCPU 0, before any PMU init. */
 	if (choose && mode != MODE_STOCK)
-		TEST_ASSERT(!pmu_attr(t.vcpu, KVM_SET_DEVICE_ATTR,
+		TEST_ASSERT(!pmu_attr(runners[0].vcpu, KVM_SET_DEVICE_ATTR,
 				      mode == MODE_FIXED ?
 				      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY :
 				      KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL),
 			    "choosing the mode: %s", strerror(errno));
-	if (lower_n) {
-		vcpu_get_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
-		if (FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) > 1) {
-			pmcr = (pmcr & ~ARMV8_PMU_PMCR_N) |
-			       FIELD_PREP(ARMV8_PMU_PMCR_N, 1);
-			vcpu_set_reg(t.vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), pmcr);
+	for (j = 0; j < vcpus; j++) {
+		struct kvm_vcpu *vcpu = runners[j].vcpu;
+
+		if (lower_n) {
+			vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+			if (FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) > 1) {
+				pmcr = (pmcr & ~ARMV8_PMU_PMCR_N) |
+				       FIELD_PREP(ARMV8_PMU_PMCR_N, 1);
+				vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), pmcr);
+			}
 		}
+		pmu_vcpu_init(vcpu);
 	}
-	pmu_vcpu_init(t.vcpu);
 
 	/* The EL0 stubs on a page of their own, read-only and executable at EL0. */
-	stubs = vm_vaddr_alloc_pages(t.vm, 1);
-	memcpy(addr_gva2hva(t.vm, stubs), el0_stubs, el0_stubs_end - el0_stubs);
-	pte = virt_get_pte_hva(t.vm, stubs);
+	stubs = vm_vaddr_alloc_pages(vm, 1);
+	memcpy(addr_gva2hva(vm, stubs), el0_stubs, el0_stubs_end - el0_stubs);
+	pte = virt_get_pte_hva(vm, stubs);
 	*pte |= BIT_ULL(6) | BIT_ULL(7);	/* AP[2:1] = 0b11 */
 
 	for (ec = 0; ec < ESR_EC_NUM; ec++) {
-		vm_install_sync_handler(t.vm, VECTOR_SYNC_CURRENT, ec, el1_exception);
-		vm_install_sync_handler(t.vm, VECTOR_SYNC_LOWER_64, ec, el0_exception);
+		vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ec, el1_exception);
+		vm_install_sync_handler(vm, VECTOR_SYNC_LOWER_64, ec, el0_exception);
 	}
 	guest_seed = seed;
 	guest_accesses = accesses;
@@ -915,60 +979,57 @@ static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
 	/* Only the partitioned modes use them: the module is loaded there. */
 	guest_hardware_counters = max_t(long, smallest_pmu_counters(), 0);
 	guest_hardware_counters_most = max_t(long, host_pmu_counters(true), 0);
-	sync_global_to_guest(t.vm, guest_seed);
-	sync_global_to_guest(t.vm, guest_accesses);
-	sync_global_to_guest(t.vm, guest_el0_stubs);
-	sync_global_to_guest(t.vm, guest_quirks);
-	sync_global_to_guest(t.vm, guest_hardware_counters);
-	sync_global_to_guest(t.vm, guest_hardware_counters_most);
+	sync_global_to_guest(vm, guest_seed);
+	sync_global_to_guest(vm, guest_accesses);
+	sync_global_to_guest(vm, guest_el0_stubs);
+	sync_global_to_guest(vm, guest_quirks);
+	sync_global_to_guest(vm, guest_hardware_counters);
+	sync_global_to_guest(vm, guest_hardware_counters_most);
 
-	if (move)
-		TEST_ASSERT(!pthread_create(&mover.thread, NULL, mover_main, &mover),
+	for (j = 0; j < vcpus; j++) {
+		runners[j].move = move;
+		TEST_ASSERT(!pthread_create(&runners[j].thread, NULL,
+					    vcpu_runner_main, &runners[j]),
 			    "pthread_create");
-	while ((cmd = run_to_ucall(t.vcpu, &uc)) == UCALL_SYNC)
-		;
-	if (move) {
-		mover.stop = true;
-		pthread_join(mover.thread, NULL);
-		CPU_ZERO(&all);
-		for (int cpu = 0; cpu < sysconf(_SC_NPROCESSORS_ONLN); cpu++)
-			CPU_SET(cpu, &all);
-		sched_setaffinity(0, sizeof(all), &all);
-		*moves += mover.moves;
 	}
-	sync_global_from_guest(t.vm, report);
-	*out = report;
-	if (cmd != UCALL_DONE) {
-		ksft_print_msg("seed %lu: the guest stopped without finishing (ucall %lu)\n",
-			       seed, cmd);
-		tvm_destroy(&t);
-		return false;
+	for (j = 0; j < vcpus; j++) {
+		pthread_join(runners[j].thread, NULL);
+		*moves += runners[j].moves;
 	}
-	if (!vm_in_mode(t.vcpu, mode)) {
-		ksft_print_msg("seed %lu: the VM is not in the mode the test was asked for\n",
-			       seed);
-		tvm_destroy(&t);
-		return false;
+	sync_global_from_guest(vm, report);
+	for (j = 0; j < vcpus; j++) {
+		out[j] = report[j];
+		if (runners[j].cmd != UCALL_DONE) {
+			ksft_print_msg("seed %lu: vCPU %u stopped without finishing (ucall %lu)\n",
+				       seed + j, j, runners[j].cmd);
+			ok = false;
+		} else if (!vm_in_mode(runners[j].vcpu, mode)) {
+			ksft_print_msg("seed %lu: vCPU %u is not in the mode the test was asked for\n",
+				       seed + j, j);
+			ok = false;
+		}
+		ok = ok && !report[j].diverged;
 	}
-	tvm_destroy(&t);
-	return !report.diverged;
+	close(gic_fd);
+	kvm_vm_free(vm);
+	return ok;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t accesses = DEFAULT_ACCESSES, seed = 1, vms = DEFAULT_VMS;
+	uint64_t accesses = DEFAULT_ACCESSES, seed = 1, vms = DEFAULT_VMS, vcpus = 1;
 	uint64_t total[4] = { 0 }, quirks[PMU_ACCESS_QUIRK_COUNT] = { 0 };
-	uint64_t checked = 0, at_el0 = 0, i;
+	uint64_t checked = 0, at_el0 = 0, per_vcpu, i;
 	unsigned long moves = 0;
 	bool move = false, choose = false;
-	struct conformance_report result;
+	struct conformance_report results[MAX_VCPUS];
 	enum vm_mode mode;
 	bool ok = true;
 	const char *name;
 	int opt;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s stock|partitioned|fixed [-n ACCESSES] [-s SEED] [-v VMS] [-m] [-a] [-l] [-H N]\n",
+		fprintf(stderr, "usage: %s stock|partitioned|fixed [-n ACCESSES] [-s SEED] [-v VMS] [-c VCPUS] [-m] [-a] [-l] [-H N]\n",
 			argv[0]);
 		return KSFT_FAIL;
 	}
@@ -985,8 +1046,11 @@ int main(int argc, char **argv)
 		return KSFT_FAIL;
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "n:s:v:malH:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:v:c:malH:")) != -1) {
 		switch (opt) {
+		case 'c':
+			vcpus = strtoull(optarg, NULL, 0);
+			break;
 		case 'l':
 			lower_all = true;
 			break;
@@ -1016,33 +1080,46 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pmu_conformance: need at least one VM and one access per VM\n");
 		return KSFT_FAIL;
 	}
+	if (!vcpus || vcpus > MAX_VCPUS || accesses < vms * vcpus) {
+		fprintf(stderr, "pmu_conformance: -c takes 1 to %u vCPUs, each with at least one access\n",
+			MAX_VCPUS);
+		return KSFT_FAIL;
+	}
+	vcpus_per_vm = vcpus;
 
 	ksft_print_header();
 	ksft_set_plan(1);
+	per_vcpu = accesses / vms / vcpus;
 	for (i = 0; i < vms && ok; i++) {
 		bool lower_n = mode != MODE_FIXED &&
 			       (lower_all || (vms > 1 && i == vms - 1));
+		uint64_t vm_seed = seed + i * vcpus;
 
-		ok = run_vm(mode, seed + i, accesses / vms, lower_n, move, choose,
-			    &moves, &result);
-		if (lower_n && result.config.counters != 1) {
-			ksft_print_msg("VM %lu: the VMM set PMCR_EL0.N = 1, the guest reads %u\n",
-				       i, result.config.counters);
-			ok = false;
+		ok = run_vm(mode, vm_seed, per_vcpu, vcpus, lower_n, move, choose,
+			    &moves, results);
+		for (unsigned int j = 0; j < vcpus; j++) {
+			struct conformance_report *result = &results[j];
+
+			if (lower_n && result->config.counters != 1) {
+				ksft_print_msg("VM %lu vCPU %u: the VMM set PMCR_EL0.N = 1, the guest reads %u\n",
+					       i, j, result->config.counters);
+				ok = false;
+			}
+			if (result->diverged)
+				print_divergence(vm_seed + j, result, lower_n);
+			checked += result->checked;
+			at_el0 += result->at_el0;
+			for (unsigned int o = 0; o < 4; o++)
+				total[o] += result->by_outcome[o];
+			for (unsigned int q = 0; q < PMU_ACCESS_QUIRK_COUNT; q++)
+				quirks[q] += result->quirk_hits[q];
+			ksft_print_msg("VM %lu: seed %lu, vCPU %u of %lu, N %u (host %u), PMUVer %u, EL2 %d, EL3 %d, AArch32 %d, FGT %d, %lu accesses checked\n",
+				       i, vm_seed + j, j, vcpus, result->config.counters,
+				       result->config.hardware_counters, result->config.pmuver,
+				       result->config.el2, result->config.el3,
+				       result->config.aarch32, result->config.fgt,
+				       result->checked);
 		}
-		if (result.diverged)
-			print_divergence(seed + i, &result, lower_n);
-		checked += result.checked;
-		at_el0 += result.at_el0;
-		for (unsigned int o = 0; o < 4; o++)
-			total[o] += result.by_outcome[o];
-		for (unsigned int q = 0; q < PMU_ACCESS_QUIRK_COUNT; q++)
-			quirks[q] += result.quirk_hits[q];
-		ksft_print_msg("VM %lu: seed %lu, N %u (host %u), PMUVer %u, EL2 %d, EL3 %d, AArch32 %d, FGT %d, %lu accesses checked\n",
-			       i, seed + i, result.config.counters,
-			       result.config.hardware_counters, result.config.pmuver,
-			       result.config.el2, result.config.el3, result.config.aarch32,
-			       result.config.fgt, result.checked);
 	}
 	ksft_print_msg("%lu accesses checked (%lu at EL0): %lu done, %lu UNDEFINED, %lu trapped to EL1, %lu RAZ/WI or NOP\n",
 		       checked, at_el0, total[0], total[1], total[2], total[3]);
@@ -1060,7 +1137,7 @@ int main(int argc, char **argv)
 			ksft_print_msg("%s departs from the architecture: %s (%lu accesses)\n",
 				       q < 3 ? "KVM's trap emulation" : "partitioning",
 				       quirk_names[q], quirks[q]);
-	ksft_test_result(ok && checked >= accesses / vms * vms,
+	ksft_test_result(ok && checked >= per_vcpu * vms * vcpus,
 			 "%s_guest_pmu_accesses_match_the_reference_model\n", name);
 	ksft_finished();
 }

@@ -8,14 +8,17 @@
 # phases, each with the module loaded another way, and in each, all at once:
 #   - VMs coming and going: pmu_conformance in a loop (random PMU accesses
 #     checked against the reference model, the vCPU moved to another CPU
-#     every millisecond), several at once, more vCPUs than CPUs;
+#     every millisecond), several at once, more vCPUs than CPUs, some VMs
+#     with two vCPUs running at once;
 #   - in the mixed phases (default_mode=emulated) stock, partitioned (the
 #     attribute) and fixed-counters-only VMs side by side; in the default
 #     phases (default_mode=partitioned) overflow_delivery in a loop, whose
 #     guests count their overflow interrupts against a known number;
 #   - a partitioned VM that lives the whole phase, so the counters stay
 #     claimed, then host perf: pinned CPU-wide events on the reserved
-#     counters of every CPU (soak_host_events), which must keep counting;
+#     counters of every CPU, which must keep counting, and a sampling
+#     event per CPU (as perf record -a), whose samples must match its
+#     count (soak_host_events);
 #   - CPU 1, 2 or 3 going offline and online every few seconds;
 #   - rmmod and a reservation change tried while VMs exist: both must be
 #     refused.
@@ -158,11 +161,11 @@ phase() {
 	rm -f "$out"/*.runs
 
 	loop conformance-partitioned-$kind "$RIG_TESTS/pmu_conformance partitioned $choose -m -v 2 -n 20000 -s SEED"
-	loop conformance-partitioned2-$kind "$RIG_TESTS/pmu_conformance partitioned $choose -m -v 2 -n 20000 -s SEED"
+	loop conformance-partitioned2-$kind "$RIG_TESTS/pmu_conformance partitioned $choose -m -v 2 -c 2 -n 20000 -s SEED"
 	case $kind in
 	mixed-*)
 		loop conformance-stock-$kind "$RIG_TESTS/pmu_conformance stock -m -v 2 -n 20000 -s SEED"
-		loop conformance-fixed-$kind "$RIG_TESTS/pmu_conformance fixed -a -m -v 2 -n 20000 -s SEED"
+		loop conformance-fixed-$kind "$RIG_TESTS/pmu_conformance fixed -a -m -v 2 -c 2 -n 20000 -s SEED"
 		;;
 	default-*)
 		if [ "$RIG_ICOUNT" = 1 ]; then
@@ -288,7 +291,7 @@ fi
 
 # Figures.
 sum() { awk "$1" "$out"/*.log 2> /dev/null; }
-vms=$(( $(cat "$out"/conformance-*.log 2> /dev/null | grep -c 'VM [0-9]*: seed') + phases ))
+vms=$(( $(cat "$out"/conformance-*.log 2> /dev/null | grep -c 'VM [0-9]*: seed [0-9]*, vCPU 0 of') + phases ))
 accesses=$(sum '/accesses checked \(/ { s += $2 } END { print s + 0 }')
 per_mode() { cat "$out"/conformance-"$1"*.log 2> /dev/null |
 	     awk '/accesses checked \(/ { s += $2 } END { print s + 0 }'; }
@@ -298,12 +301,14 @@ overflow_ok=$(cat "$out"/overflow-*.log 2> /dev/null | grep '^ok ' | grep -vc SK
 overflow_bad=$(cat "$out"/overflow-*.log 2> /dev/null | grep -c '^not ok ')
 host=$(grep -h '^host events:' "$out"/host-events-*.log 2> /dev/null |
        awk '{ e += $3; r += $9; c += $11 } END { printf "%d reads of %d events, %d host count errors", r, e, c }')
+samples=$(grep -h '^host samples:' "$out"/host-events-*.log 2> /dev/null |
+	  awk '{ s += $3; l += $5; t += $7 } END { printf "%d samples (%d lost, %d throttlings)", s, l, t }')
 echo "# soak figures: $(( $(date +%s) - start )) s of the rig's clock, $phases phases, $vms VMs created,"
 echo "#   $accesses PMU accesses checked against the model ($divergences divergences):"
 echo "#   stock $(per_mode stock), partitioned $(per_mode partitioned), fixed $(per_mode fixed),"
 echo "#   $moves vCPU moves, $hotplug_cycles CPU offline/online cycles,"
 echo "#   overflow_delivery: $overflow_ok cases with every overflow delivered once, $overflow_bad not,"
-echo "#   host perf: $host,"
+echo "#   host perf: $host, $samples,"
 echo "#   rmmod refused $rmmod_refused times and a reservation change $reserve_refused times while VMs existed,"
 echo "#   slab $slab_first kB after the first phase, $slab_last kB after the last"
 if [ -s "$out/failures" ]; then
