@@ -7,7 +7,8 @@
 # pmu-overflow-trace's host tests (bad arguments, help, the checks before
 # loading, its BPF programs through this host's verifier), the
 # HPMN probe on the rig's patched QEMU and on Debian's stock one) as TAP,
-# then the rig (tests/rig/plans/check.plan) booted in the patched QEMU, then
+# then the rig (tests/rig/plans/check.plan) booted in the patched QEMU, the
+# same rig without -icount (tests/rig/plans/mttcg.plan), then
 # the rig again as a host without FEAT_FGT, FEAT_HPMN0 or PMUv3p5
 # (-cpu neoverse-n1: tests/rig/plans/neoverse.plan), with EL3 present
 # (run-qemu.sh --el3: tests/rig/plans/el3.plan), both at once

@@ -36,7 +36,7 @@
  * every millisecond, so the guest's PMU state is put on one CPU and loaded
  * on another (of another PMU type on the split-PMU rig) between accesses;
  * a move counts when /proc says the thread last ran on another CPU, and a
- * run of 10^4 accesses or more fails without one.
+ * vCPU that runs 10^4 accesses or more without one fails the run.
  *
  * Host kinds: whatever the rig booted (the plans run it on -cpu max with
  * FEAT_FGT, -cpu neoverse-n1 without it, and with EL3); the model takes
@@ -995,6 +995,12 @@ static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
 	for (j = 0; j < vcpus; j++) {
 		pthread_join(runners[j].thread, NULL);
 		*moves += runners[j].moves;
+		/* 10^4 accesses take tens of milliseconds: -m moves within them. */
+		if (move && !runners[j].moves && accesses >= 10000) {
+			ksft_print_msg("-m: the thread of VM seed %lu's vCPU %u never ran on another CPU\n",
+				       seed, j);
+			ok = false;
+		}
 	}
 	sync_global_from_guest(vm, report);
 	for (j = 0; j < vcpus; j++) {
@@ -1126,11 +1132,7 @@ int main(int argc, char **argv)
 	if (move) {
 		ksft_print_msg("the vCPU thread was moved to another CPU %lu times\n",
 			       moves);
-		/* 10^4 accesses take tens of milliseconds: -m moves within them. */
-		if (!moves && checked >= 10000) {
-			ksft_print_msg("-m: the vCPU thread never ran on another CPU\n");
-			ok = false;
-		}
+		/* Each vCPU thread's own moves are checked in run_vm(). */
 	}
 	for (unsigned int q = 0; q < PMU_ACCESS_QUIRK_COUNT; q++)
 		if (quirks[q])

@@ -20,10 +20,11 @@
  *   run all the time it was enabled (time_running < time_enabled: it was
  *   multiplexed or squeezed out).
  *
- * Perf core turns off the events of a CPU that goes offline; once the CPU
- * is back online (an enabled time that no longer grows), they are enabled
- * again (PERF_EVENT_IOC_ENABLE), and must then count as before: a pinned
- * one that cannot get its counter back is in error state, as above.
+ * Perf core takes the events of a CPU that goes offline out of its
+ * context for good (their enabled time stops growing, and enabling them
+ * again does not bring them back). Once the CPU is online again, its
+ * events are closed and opened anew, and each must then run: a pinned one
+ * whose next read shows no running time is a host count error.
  *
  * It also records, as `perf record -a -c PERIOD` does: on every CPU one
  * sampling cycles event (not pinned: it takes a reserved counter when the
@@ -72,7 +73,10 @@ struct reading {
 struct host_event {
 	int fd;
 	int cpu;
+	int index;			/* of the event on its CPU */
 	struct reading last;
+	unsigned long reads;		/* since it was (re)opened */
+	bool reopened;
 	unsigned long stalls;		/* reads with no new count while enabled */
 };
 
@@ -98,7 +102,10 @@ struct sampler {
 	unsigned char *data;
 	uint64_t size;			/* of data */
 	uint64_t samples, lost, throttles;
-	uint64_t last_enabled;
+	uint64_t count_base;		/* the counts of its closed instances */
+	unsigned int instances;
+	struct reading last;
+	unsigned long reads;		/* since it was (re)opened */
 };
 
 static int open_sampler(struct sampler *sampler, int cpu)
@@ -116,6 +123,8 @@ static int open_sampler(struct sampler *sampler, int cpu)
 	};
 	void *map;
 
+	sampler->instances++;
+	sampler->reads = 0;
 	sampler->cpu = cpu;
 	sampler->fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
 	if (sampler->fd < 0)
@@ -185,6 +194,21 @@ static bool cpu_online(int cpu)
 	return online == 1;
 }
 
+static int read_event(int fd, struct reading *reading);
+
+/* Closes a sampler whose CPU went offline and opens it again. */
+static int reopen_sampler(struct sampler *sampler)
+{
+	struct reading final;
+
+	drain(sampler);
+	if (read_event(sampler->fd, &final) == 1)
+		sampler->count_base += final.value;
+	munmap(sampler->page, sampler->size + sysconf(_SC_PAGESIZE));
+	close(sampler->fd);
+	return open_sampler(sampler, sampler->cpu);
+}
+
 /* 1: read, 0: the event is in error state, -1: read failed. */
 static int read_event(int fd, struct reading *reading)
 {
@@ -201,7 +225,7 @@ int main(int argc, char **argv)
 	static struct sampler samplers[MAX_CPUS];
 	uint64_t samples = 0, lost = 0, throttles = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN), seconds, per_cpu;
-	unsigned long reads = 0, errors = 0, frozen = 0, reenabled = 0;
+	unsigned long reads = 0, errors = 0, frozen = 0, reopened = 0;
 	struct timespec interval = { 0, READ_INTERVAL_NS };
 	int count = 0, i, cpu, rounds;
 
@@ -219,6 +243,7 @@ int main(int argc, char **argv)
 	for (cpu = 0; cpu < cpus; cpu++) {
 		for (i = 0; i < per_cpu; i++) {
 			events[count].cpu = cpu;
+			events[count].index = i;
 			events[count].fd = open_event(cpu, i);
 			if (events[count].fd < 0) {
 				printf("host count error: CPU %d: perf_event_open: %s\n",
@@ -273,25 +298,52 @@ int main(int argc, char **argv)
 			/* CPU 0 may idle a whole interval: only counted. */
 			if (now.enabled > event->last.enabled && now.value == event->last.value)
 				event->stalls++;
-			/* Turned off while its CPU was offline, which is back. */
-			if (event->cpu && now.enabled == event->last.enabled &&
-			    cpu_online(event->cpu) &&
-			    !ioctl(event->fd, PERF_EVENT_IOC_ENABLE, 0))
-				reenabled++;
+			if (event->reopened && event->reads == 0 && !now.running &&
+			    cpu_online(event->cpu)) {
+				printf("host count error: CPU %d: pinned event opened again after the CPU came back did not run\n",
+				       event->cpu);
+				errors++;
+			}
+			/* Taken out of perf while its CPU was offline: open it anew. */
+			if (event->cpu && event->reads && now.enabled == event->last.enabled &&
+			    cpu_online(event->cpu)) {
+				close(event->fd);
+				event->fd = open_event(event->cpu, event->index);
+				if (event->fd < 0) {
+					printf("host count error: CPU %d: opening an event again: %s\n",
+					       event->cpu, strerror(errno));
+					return 1;
+				}
+				memset(&event->last, 0, sizeof(event->last));
+				event->reads = 0;
+				event->reopened = true;
+				reopened++;
+				continue;
+			}
 			event->last = now;
+			event->reads++;
 		}
-		for (cpu = 0; cpu < cpus; cpu++) {
+		for (cpu = 1; cpu < cpus; cpu++) {
 			struct sampler *sampler = &samplers[cpu];
 			struct reading now;
 
 			drain(sampler);
-			if (!cpu || read_event(sampler->fd, &now) != 1)
+			if (read_event(sampler->fd, &now) != 1)
 				continue;
-			if (now.enabled == sampler->last_enabled && cpu_online(cpu) &&
-			    !ioctl(sampler->fd, PERF_EVENT_IOC_ENABLE, 0))
-				reenabled++;
-			sampler->last_enabled = now.enabled;
+			if (sampler->reads && now.enabled == sampler->last.enabled &&
+			    cpu_online(cpu)) {
+				if (reopen_sampler(sampler)) {
+					printf("host count error: CPU %d: opening the sampling event again: %s\n",
+					       cpu, strerror(errno));
+					return 1;
+				}
+				reopened++;
+				continue;
+			}
+			sampler->last = now;
+			sampler->reads++;
 		}
+		drain(&samplers[0]);
 	}
 	for (cpu = 0; cpu < cpus; cpu++) {
 		struct sampler *sampler = &samplers[cpu];
@@ -302,19 +354,19 @@ int main(int argc, char **argv)
 		samples += sampler->samples;
 		lost += sampler->lost;
 		throttles += sampler->throttles;
-		if (read_event(sampler->fd, &now) != 1) {
-			/* An offline CPU's event: its samples still count above. */
-			continue;
-		}
+		if (read_event(sampler->fd, &now) != 1)
+			memset(&now, 0, sizeof(now));
+		/* Each instance may end with one period begun. */
+		now.value += sampler->count_base;
 		expected = now.value / SAMPLE_PERIOD;
 		seen = sampler->samples + sampler->lost;
-		if (seen > expected + 1 + sampler->throttles) {
+		if (seen > expected + sampler->instances + sampler->throttles) {
 			printf("host count error: CPU %d: %llu samples for a count of %llu (period %llu): overflows counted twice\n",
 			       cpu, (unsigned long long)seen,
 			       (unsigned long long)now.value, SAMPLE_PERIOD);
 			errors++;
 		}
-		if (seen + 1 < expected * 2 / 3) {
+		if (seen + sampler->instances < expected * 2 / 3) {
 			printf("host count error: CPU %d: %llu samples for a count of %llu (period %llu): overflows lost\n",
 			       cpu, (unsigned long long)seen,
 			       (unsigned long long)now.value, SAMPLE_PERIOD);
@@ -331,8 +383,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < count; i++)
 		if (events[i].stalls)
 			frozen++;
-	printf("host events: %d pinned events on %ld CPUs, %lu reads, %lu host count errors, %lu events idle for a read interval at times, %lu enabled again after their CPU came back\n",
-	       count, cpus, reads, errors, frozen, reenabled);
+	printf("host events: %d pinned events on %ld CPUs, %lu reads, %lu host count errors, %lu events idle for a read interval at times, %lu opened again after their CPU came back\n",
+	       count, cpus, reads, errors, frozen, reopened);
 	printf("host samples: %llu samples, %llu lost, %llu throttlings, period %llu cycles\n",
 	       (unsigned long long)samples, (unsigned long long)lost,
 	       (unsigned long long)throttles, SAMPLE_PERIOD);
