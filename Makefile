@@ -48,7 +48,7 @@ DEBUG_KOUT := $(BUILD)/kernel-debug
 DEBUG_TREE := $(BUILD)/debug-tree
 INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
 
-.PHONY: all setup kernel module pmuctl selftests kselftests initramfs \
+.PHONY: all setup kernel module bench-module pmuctl selftests kselftests initramfs \
 	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
 	pmu-overflow-trace \
 	kernel-debug module-debug initramfs-debug check-debug rootfs deb \
@@ -64,6 +64,10 @@ kernel: setup
 
 module: kernel
 	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/module -j$(JOBS) modules
+
+# make bench's floor of a trapped PMU access (tests/bench/exit-floor).
+bench-module: kernel
+	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/tests/bench/exit-floor modules
 
 pmuctl: setup
 	$(MAKE) -C tools/pmuctl O=$(BUILD)/pmuctl-host
@@ -150,10 +154,11 @@ RIG_TEST_FILES = \
 	--add $(BUILD)/pmuctl-arm64/pmuctl:/rig/bin/ \
 	--plans $(TOP)/tests/rig/plans
 
-initramfs: module pmuctl kselftests
+initramfs: module bench-module pmuctl kselftests
 	@tests/rig/build-initramfs.sh $(INITRAMFS) \
 		$(RIG_TEST_FILES) \
 		--add $(TOP)/module/kvm_pmu_partition.ko:/rig/modules/ \
+		--add $(TOP)/tests/bench/exit-floor/pmu_exit_floor.ko:/rig/modules/ \
 		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
 		--add $(KOUT)/lib/kunit/kunit.ko:/rig/modules/
 
@@ -223,6 +228,7 @@ shell: initramfs qemu
 
 clean:
 	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/module clean 2>/dev/null || true
+	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/tests/bench/exit-floor clean 2>/dev/null || true
 	rm -rf $(BUILD)/tests $(BUILD)/pmuctl-* $(BUILD)/pmu-overflow-trace-* $(INITRAMFS)
 
 distclean:

@@ -10,7 +10,8 @@
 #   - a one-CPU rig once per host set-up, with
 #     tests/rig/plans/bench-pmu-<mode>.plan: the cost of each guest PMU
 #     operation (tests/bench/pmu_ops.c) for stock KVM and the partitioned
-#     PMU with FGT, without, and without its fast path. One boot each, as
+#     PMU with FGT, without, and without its fast path, and the floor of a
+#     trapped access (exit-floor: tests/bench/exit-floor). One boot each, as
 #     what one set-up leaves in the kernel (module load and unload, freed
 #     VMs) shifts the next one's figures by a few instructions;
 #   - the rig on the Debian userland (tests/rig/rootfs/run-user-path.sh
@@ -48,7 +49,7 @@ switch_log=$build/bench/rig.log
 rig "$switch_log" --plan bench --smp 4 --memory 1024 \
 	--dtb "$build/split-pmu.dtb" --timeout 1800
 logs=("$switch_log")
-for mode in stock partitioned-fgt partitioned-trap-fast partitioned-trap-slow; do
+for mode in stock partitioned-fgt partitioned-trap-fast partitioned-trap-slow exit-floor; do
 	logs+=("$build/bench/pmu-ops-$mode.log")
 	rig "${logs[-1]}" --plan "bench-pmu-$mode" --smp 1 --memory 1024 --timeout 600
 done

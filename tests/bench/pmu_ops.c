@@ -10,7 +10,11 @@
  *   MODE names the host set-up the plan made and is checked against it:
  *   stock (no kvm_pmu_partition), partitioned-fgt (default_mode=partitioned),
  *   partitioned-trap-fast (and fgt=off), partitioned-trap-slow (and fgt=off
- *   fast_path=0).
+ *   fast_path=0), exit-floor (pmu_exit_floor.ko instead of the module: its
+ *   early-exit hook takes every trapped access as done at once, so each
+ *   trapped operation costs the guest exit round trip alone; only the ops
+ *   VM runs, and the PMCCNTR read's figure is also printed as the row
+ *   exit_floor).
  *
  * Each operation runs in a loop of N inside the guest, timed with CNTVCT,
  * against the same loop without the operation (the "empty" loop, which keeps
@@ -252,6 +256,11 @@ static void check_host_mode(void)
 	char policy[32] = "", fast[8] = "", dmode[32] = "";
 	bool loaded = access("/sys/module/kvm_pmu_partition", F_OK) == 0;
 
+	if (!strcmp(mode, "exit-floor")) {
+		TEST_ASSERT(!loaded && !access("/sys/module/pmu_exit_floor", F_OK),
+			    "mode exit-floor needs pmu_exit_floor loaded, kvm_pmu_partition not");
+		return;
+	}
 	if (!strcmp(mode, "stock")) {
 		TEST_ASSERT(!loaded, "mode stock with kvm_pmu_partition loaded");
 		return;
@@ -284,8 +293,8 @@ static void check_vm_mode(struct kvm_vcpu *vcpu)
 
 	ret = __vcpu_device_attr_get(vcpu, KVM_ARM_VCPU_PMU_V3_CTRL,
 				     KVM_PMU_PARTITION_ATTR_PARTITIONED, &n);
-	if (!strcmp(mode, "stock"))
-		TEST_ASSERT(ret, "stock VM reports a partitioned PMU");
+	if (!strcmp(mode, "stock") || !strcmp(mode, "exit-floor"))
+		TEST_ASSERT(ret, "%s VM reports a partitioned PMU", mode);
 	else
 		TEST_ASSERT(!ret, "mode %s: VM is not partitioned", mode);
 }
@@ -378,28 +387,41 @@ static int64_t figure(enum op_id op, int64_t *lo, int64_t *hi)
 int main(int argc, char **argv)
 {
 	int64_t value, lo, hi;
-	int op;
+	int op, first = 0, last = NR_OPS - 1;
+	bool floor;
 
 	TEST_ASSERT(argc == 2, "usage: %s stock|partitioned-fgt|%s", argv[0],
-		    "partitioned-trap-fast|partitioned-trap-slow");
+		    "partitioned-trap-fast|partitioned-trap-slow|exit-floor");
 	mode = argv[1];
+	floor = !strcmp(mode, "exit-floor");
 	check_host_mode();
 	pin_to_cpu(0);
 
-	measure_vm(guest_idle, OP_MMIO_EXIT_IDLE, OP_MMIO_EXIT_IDLE);
-	measure_vm(guest_pmu_counting, OP_MMIO_EXIT_PMU, OP_MMIO_EXIT_PMU);
+	if (floor) {
+		/* The trapped PMU accesses alone. */
+		first = OP_PMCCNTR_READ;
+		last = OP_PMEVTYPER_WRITE;
+	} else {
+		measure_vm(guest_idle, OP_MMIO_EXIT_IDLE, OP_MMIO_EXIT_IDLE);
+		measure_vm(guest_pmu_counting, OP_MMIO_EXIT_PMU, OP_MMIO_EXIT_PMU);
+	}
 	measure_vm(guest_pmu_ops, OP_TPIDR_READ, OP_PMEVTYPER_WRITE);
 
 	printf("%s: emulated instructions per guest operation\n", mode);
 	printf("  (most frequent of %d samples; the samples' range)\n", REPS);
-	for (op = 0; op < NR_OPS; op++) {
+	for (op = first; op <= last; op++) {
 		value = figure(op, &lo, &hi);
 		printf("  %-24s %8ld   %ld..%ld\n", ops[op].name, value, lo, hi);
 	}
-	for (op = 0; op < NR_OPS; op++) {
+	for (op = first; op <= last; op++) {
 		value = figure(op, &lo, &hi);
 		printf("BENCH {\"mode\": \"%s\", \"op\": \"%s\", \"insn_per_op\": %ld}\n",
 		       mode, ops[op].name, value);
+	}
+	if (floor) {
+		value = figure(OP_PMCCNTR_READ, &lo, &hi);
+		printf("BENCH {\"mode\": \"%s\", \"op\": \"exit_floor\", \"insn_per_op\": %ld}\n",
+		       mode, value);
 	}
 	return 0;
 }

@@ -16,10 +16,11 @@ import json
 import sys
 
 MODES = ["stock", "partitioned-fgt", "partitioned-trap-fast",
-         "partitioned-trap-slow"]
+         "partitioned-trap-slow", "exit-floor"]
 OPS = ["tpidr_read", "hvc", "pmccntr_read", "pmevcntr_read",
        "pmselr_pmxevcntr", "pmcntenset_write", "pmcr_write", "pmovsset_read",
-       "pmevtyper_write", "mmio_exit_idle_guest", "mmio_exit_pmu_guest"]
+       "pmevtyper_write", "mmio_exit_idle_guest", "mmio_exit_pmu_guest",
+       "exit_floor"]
 # With FEAT_FGT these reach the hardware without a trap (docs/partition.md).
 FGT_UNTRAPPED = ["pmccntr_read", "pmevcntr_read", "pmselr_pmxevcntr",
                  "pmcntenset_write", "pmcr_write"]
@@ -36,6 +37,11 @@ STAT_MAX_PERCENT = 1
 RECORD_DIVISOR = 5
 FGT_MAX = 2
 FAST_PATH_DIVISOR = 10
+# Against the floor (exit-floor's exit_floor: a trapped access whose
+# early-exit hook does nothing): one trapped access, and two (PMSELR +
+# PMXEVCNTR).
+FLOOR_FACTOR = 1.1
+FLOOR_FACTOR_TWO = 2.2
 IDLE_EXIT_TOLERANCE = 0.02
 
 
@@ -83,10 +89,21 @@ def main():
         check(lines, op, value if bound is not None else None,
               value is not None and bound is not None and value <= bound,
               f"<= {bound:,.0f}" if bound is not None else "")
+    floor = get("exit-floor", "exit_floor")
+    lines.append(f"No FGT: a trapped access in the fast path costs <= "
+                 f"{FLOOR_FACTOR} x exit_floor ({FLOOR_FACTOR_TWO} x for "
+                 f"two), partitioned-trap-fast:")
+    for op in TRAPPED:
+        value = get("partitioned-trap-fast", op)
+        factor = FLOOR_FACTOR_TWO if op == "pmselr_pmxevcntr" else FLOOR_FACTOR
+        bound = None if floor is None else floor * factor
+        check(lines, op, value if bound is not None else None,
+              value is not None and bound is not None and value <= bound,
+              f"<= {bound:,.0f}" if bound is not None else "")
     lines.append(f"An exit of a guest that never touches its PMU costs what "
                  f"stock's does (within {IDLE_EXIT_TOLERANCE:.0%}):")
     stock = get("stock", "mmio_exit_idle_guest")
-    for mode in MODES[1:]:
+    for mode in MODES[1:4]:
         value = get(mode, "mmio_exit_idle_guest")
         if stock is None:
             value = None
