@@ -126,10 +126,19 @@ enum pmu_access_quirk {
 	 * an index between the two gets either, by the CPU the vCPU is on.
 	 */
 	PMU_ACCESS_QUIRK_PARTITION_EL0_REFUSAL_BEFORE_RANGE = 8,
+	/*
+	 * Stock KVM on a host whose PMUs differ in N (config.hardware_counters
+	 * below config.counters): the VM's N is one PMU's, and its vCPUs run
+	 * on every CPU. On a CPU with fewer counters an event counter index in
+	 * [that CPU's N, the VM's N) is out of the PE's own range, which it
+	 * checks before KVM's trap (MDCR_EL2.TPM): UNDEFINED there, and
+	 * nothing changes.
+	 */
+	PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU = 16,
 };
 
-#define PMU_ACCESS_QUIRK_COUNT		4
-#define PMU_ACCESS_QUIRKS_STOCK_KVM	7
+#define PMU_ACCESS_QUIRK_COUNT		5
+#define PMU_ACCESS_QUIRKS_STOCK_KVM	23
 #define PMU_ACCESS_QUIRKS_PARTITIONED	8
 /* The fixed-counters-only PMU keeps KVM's trap handling for refusals. */
 #define PMU_ACCESS_QUIRKS_FIXED		PMU_ACCESS_QUIRK_EL0_REFUSAL_UNDEFINED
@@ -165,6 +174,8 @@ struct pmu_access_expectation {
 	u64 width;			/* that counter's width mask */
 	const char *rule;		/* why: the rule that decided the outcome */
 	unsigned int quirk;		/* the quirk that changed it, or 0 */
+	unsigned int quirk_if_undefined;	/* the quirk an UNDEFINED outcome
+						 * would be, or 0 */
 };
 
 /* The learned read-only values. */
@@ -186,6 +197,7 @@ struct pmu_access_model {
 	u64 user_enable;		/* PMUSERENR_EL0, as written */
 	u64 pmcr_written;		/* PMCR_EL0, as last written */
 	u64 type[32];			/* PMEVTYPER<n>_EL0, [31] PMCCFILTR_EL0 */
+	u64 type_unknown;		/* types no completed write or read set */
 	u64 count[32];			/* PMEVCNTR<n>_EL0, [31] PMCCNTR_EL0 */
 	u64 count_written[32];		/* the counters as last written */
 	u64 count_unknown;		/* counters that may have counted */
@@ -248,9 +260,11 @@ static inline u64 pmu_access_pmcr_fixed(const struct pmu_access_model *model)
 }
 
 /*
- * Starting state: everything zero, counter values and overflow flags
- * unknown (their reset values are UNKNOWN). The tester writes every
- * register once before it reads any.
+ * Starting state: everything zero, counter values, overflow flags and
+ * event types unknown (their reset values are UNKNOWN). The tester writes
+ * every register once before it reads any; a type whose write did not
+ * complete (PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU) stays unknown, may
+ * count anything, and is learned from its first completed read.
  */
 static inline void pmu_access_model_init(struct pmu_access_model *model,
 					 const struct pmu_access_model_config *config)
@@ -276,6 +290,7 @@ static inline void pmu_access_model_init(struct pmu_access_model *model,
 	}
 	model->count_unknown = pmu_access_implemented(model);
 	model->overflow_unknown = pmu_access_implemented(model);
+	model->type_unknown = pmu_access_implemented(model);
 	model->learned = 0;
 	model->pmcr_id = 0;
 	model->pmceid[0] = 0;
@@ -350,6 +365,8 @@ static inline bool pmu_access_counts_freely(const struct pmu_access_model *model
 
 	if (!pmu_access_counter_enabled(model, counter))
 		return false;
+	if (model->type_unknown & BIT_ULL(counter))
+		return true;
 	filtered_out = !pmu_access_filter_counts(model, counter, false) &&
 		       !pmu_access_filter_counts(model, counter, true);
 	if (counter == PMU_ACCESS_CYCLE_COUNTER)
@@ -421,6 +438,12 @@ static inline unsigned int pmu_access_increment(struct pmu_access_model *model,
 	model->overflows |= BIT_ULL(counter);
 	if ((counter & 1) || odd >= model->config.counters)
 		return 0;
+	if (pmu_access_counter_enabled(model, odd) &&
+	    (model->type_unknown & BIT_ULL(odd))) {
+		model->count_unknown |= BIT_ULL(odd);
+		model->overflow_unknown |= BIT_ULL(odd);
+		return 0;
+	}
 	if (!pmu_access_counter_enabled(model, odd) ||
 	    pmu_access_event(model, odd) != PMU_ACCESS_EVENT_CHAIN ||
 	    !pmu_access_event_implemented(model, PMU_ACCESS_EVENT_CHAIN))
@@ -616,6 +639,10 @@ static inline void pmu_access_expect_type(const struct pmu_access_model *model,
 						  model->type[counter]);
 	expect->checked = fields;
 	expect->zero = ~fields & ~model->type[counter];
+	if (model->type_unknown & BIT_ULL(counter)) {
+		expect->checked = 0;	/* its UNKNOWN reset value's fields */
+		expect->zero = ~fields;
+	}
 }
 
 /*
@@ -627,9 +654,9 @@ static inline void pmu_access_expect_type(const struct pmu_access_model *model,
  * PMXEV* access with PMSELR_EL0.SEL out of range is CONSTRAINED
  * UNPREDICTABLE.
  */
-static inline void pmu_access_model_expect(const struct pmu_access_model *model,
-					   const struct pmu_access *access,
-					   struct pmu_access_expectation *expect)
+static inline void pmu_access_expect_architecture(const struct pmu_access_model *model,
+						  const struct pmu_access *access,
+						  struct pmu_access_expectation *expect)
 {
 	unsigned int reg = access->reg;
 	int counter = pmu_access_counter_of(model, access);
@@ -642,6 +669,7 @@ static inline void pmu_access_model_expect(const struct pmu_access_model *model,
 	expect->at_least_within = 0;
 	expect->width = 0;
 	expect->quirk = 0;
+	expect->quirk_if_undefined = 0;
 
 	if ((reg == PMU_ACCESS_PMCEID0 || reg == PMU_ACCESS_PMCEID1 ||
 	     reg == PMU_ACCESS_PMMIR) && access->write) {
@@ -826,8 +854,14 @@ static inline unsigned int pmu_access_software_increment(struct pmu_access_model
 
 	for (counter = 0; counter < model->config.counters; counter++) {
 		if (!(value & BIT_ULL(counter)) ||
-		    !pmu_access_counter_enabled(model, counter) ||
-		    pmu_access_event(model, counter) != PMU_ACCESS_EVENT_SW_INCR)
+		    !pmu_access_counter_enabled(model, counter))
+			continue;
+		if (model->type_unknown & BIT_ULL(counter)) {
+			model->count_unknown |= BIT_ULL(counter);
+			model->overflow_unknown |= BIT_ULL(counter);
+			continue;
+		}
+		if (pmu_access_event(model, counter) != PMU_ACCESS_EVENT_SW_INCR)
 			continue;
 		if (!pmu_access_filter_counts(model, counter, el0)) {
 			if (!unfiltered)
@@ -860,6 +894,55 @@ static inline void pmu_access_write_pmcr(struct pmu_access_model *model, u64 val
  * then whatever may count from now on becomes unknown. Returns the quirk
  * that changed the state, or 0.
  */
+/*
+ * Whether @access reaches an event counter that a CPU with the host's
+ * smallest N lacks, while the VM's N has it
+ * (PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU).
+ */
+static inline bool pmu_access_beyond_smallest_cpu(const struct pmu_access_model *model,
+						  const struct pmu_access *access)
+{
+	int counter = pmu_access_counter_of(model, access);
+
+	if (counter < 0 || counter == PMU_ACCESS_CYCLE_COUNTER ||
+	    model->config.hardware_counters >= model->config.counters)
+		return false;
+	if (access->reg != PMU_ACCESS_PMXEVCNTR &&
+	    access->reg != PMU_ACCESS_PMXEVTYPER &&
+	    access->reg < PMU_ACCESS_PMEVCNTR0)
+		return false;
+	return counter >= (int)model->config.hardware_counters &&
+	       counter < (int)model->config.counters;
+}
+
+/*
+ * What @access may do and, for a read that completes, what it must
+ * return: the architecture's rules, then the quirks of config.quirks that
+ * widen them.
+ */
+static inline void pmu_access_model_expect(const struct pmu_access_model *model,
+					   const struct pmu_access *access,
+					   struct pmu_access_expectation *expect)
+{
+	pmu_access_expect_architecture(model, access, expect);
+	if ((model->config.quirks & PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU) &&
+	    !(expect->outcomes & PMU_ACCESS_UNDEFINED) &&
+	    pmu_access_beyond_smallest_cpu(model, access)) {
+		expect->outcomes |= PMU_ACCESS_UNDEFINED;
+		expect->quirk_if_undefined = PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU;
+	}
+}
+
+/* A completed read of an unknown type: its fields are what it holds. */
+static inline void pmu_access_learn_type(struct pmu_access_model *model,
+					 int counter, u64 read)
+{
+	if (counter < 0 || !(model->type_unknown & BIT_ULL(counter)))
+		return;
+	model->type[counter] = read & pmu_access_type_read_back(model, counter, ~0ULL);
+	model->type_unknown &= ~BIT_ULL(counter);
+}
+
 static inline unsigned int pmu_access_model_commit(struct pmu_access_model *model,
 						   const struct pmu_access *access,
 						   enum pmu_access_outcome outcome, u64 read)
@@ -901,8 +984,14 @@ static inline unsigned int pmu_access_model_commit(struct pmu_access_model *mode
 		case PMU_ACCESS_PMXEVCNTR:
 			pmu_access_learn_count(model, counter, read);
 			break;
+		case PMU_ACCESS_PMCCFILTR:
+		case PMU_ACCESS_PMXEVTYPER:
+			pmu_access_learn_type(model, counter, read);
+			break;
 		default:
-			if (reg >= PMU_ACCESS_PMEVCNTR0 && reg < PMU_ACCESS_PMEVTYPER0)
+			if (reg >= PMU_ACCESS_PMEVTYPER0)
+				pmu_access_learn_type(model, counter, read);
+			else if (reg >= PMU_ACCESS_PMEVCNTR0)
 				pmu_access_learn_count(model, counter, read);
 			break;
 		}
@@ -948,12 +1037,15 @@ static inline unsigned int pmu_access_model_commit(struct pmu_access_model *mode
 	case PMU_ACCESS_PMCCFILTR:
 	case PMU_ACCESS_PMXEVTYPER:
 		model->type[counter] = value;
+		model->type_unknown &= ~BIT_ULL(counter);
 		break;
 	default:
-		if (reg >= PMU_ACCESS_PMEVTYPER0)
+		if (reg >= PMU_ACCESS_PMEVTYPER0) {
 			model->type[counter] = value;
-		else if (reg >= PMU_ACCESS_PMEVCNTR0)
+			model->type_unknown &= ~BIT_ULL(counter);
+		} else if (reg >= PMU_ACCESS_PMEVCNTR0) {
 			pmu_access_write_count(model, counter, value);
+		}
 		break;
 	}
 

@@ -329,6 +329,65 @@ static void quirks(void)
 	       outcome_of(&model, PMU_ACCESS_PMEVCNTR0 + 3, false, false, 0) == PMU_ACCESS_UNDEFINED &&
 	       outcome_of(&model, PMU_ACCESS_PMEVCNTR0 + 6, false, true, 0) == PMU_ACCESS_UNDEFINED,
 	       "partition_quirk_only_below_the_hosts_n");
+
+	/*
+	 * Stock on a host with PMUs of 6 and 4 counters, a VM of 6: counters
+	 * 4 and 5 may be UNDEFINED (on a 4-counter CPU), and that changes
+	 * nothing; counters below 4 and the cycle counter may not; without
+	 * the quirk none may.
+	 */
+	model_ready(&model, 6, PMU_MODEL_PMUVER_V3P5, false, true,
+		    PMU_ACCESS_QUIRKS_STOCK_KVM);
+	model.config.hardware_counters = 4;
+	write_register(&model, PMU_ACCESS_PMEVCNTR0 + 5, false, 1234);
+	access = (struct pmu_access){ .reg = PMU_ACCESS_PMEVCNTR0 + 5 };
+	pmu_access_model_expect(&model, &access, &expect);
+	{
+		bool ok = expect.outcomes == (PMU_ACCESS_DONE | PMU_ACCESS_UNDEFINED) &&
+			  expect.quirk_if_undefined ==
+			  PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU &&
+			  outcome_of(&model, PMU_ACCESS_PMEVTYPER0 + 4, true, false, 0) ==
+			  (PMU_ACCESS_DONE | PMU_ACCESS_UNDEFINED) &&
+			  outcome_of(&model, PMU_ACCESS_PMEVCNTR0 + 3, false, false, 0) ==
+			  PMU_ACCESS_DONE &&
+			  outcome_of(&model, PMU_ACCESS_PMCCNTR, false, false, 0) ==
+			  PMU_ACCESS_DONE;
+
+		access.write = true;
+		access.value = 99;
+		pmu_access_model_commit(&model, &access, PMU_ACCESS_UNDEFINED, 0);
+		access.write = false;
+		pmu_access_model_expect(&model, &access, &expect);
+		ok = ok && expect.value == 1234;
+		model.config.quirks = 0;
+		ok = ok && outcome_of(&model, PMU_ACCESS_PMEVCNTR0 + 5, false, false, 0) ==
+			   PMU_ACCESS_DONE;
+		result(ok, "stock_quirk_counter_beyond_a_smaller_cpu_only_there");
+	}
+
+	/*
+	 * A type whose every write was UNDEFINED keeps its UNKNOWN reset
+	 * value: any fields read back (RES0 bits still 0), the first read is
+	 * learned, and until then the counter may count anything.
+	 */
+	{
+		struct pmu_access_model_config config = model.config;
+		bool ok;
+
+		config.quirks = PMU_ACCESS_QUIRKS_STOCK_KVM;
+		pmu_access_model_init(&model, &config);
+		access = (struct pmu_access){ .reg = PMU_ACCESS_PMEVTYPER0 + 5 };
+		pmu_access_model_expect(&model, &access, &expect);
+		ok = expect.checked == 0 && (expect.zero & 0xffff) == 0 &&
+		     (expect.zero & (1ULL << 32));
+		write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
+		write_register(&model, PMU_ACCESS_PMCNTENSET, false, BIT_ULL(5));
+		ok = ok && pmu_access_counts_freely(&model, 5);
+		pmu_access_model_commit(&model, &access, PMU_ACCESS_DONE, 0x11);
+		pmu_access_model_expect(&model, &access, &expect);
+		ok = ok && expect.value == 0x11 && (expect.checked & 0xffff) == 0xffff;
+		result(ok, "an_unwritten_type_is_open_until_read");
+	}
 }
 
 int main(void)
