@@ -924,6 +924,8 @@ static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
 {
 	struct vcpu_runner runners[MAX_VCPUS] = {};
 	struct kvm_vcpu_init init;
+	cpu_set_t pinned, all;
+	bool pin = mode == MODE_STOCK && !move;
 	struct kvm_vm *vm;
 	vm_vaddr_t stubs;
 	uint64_t *pte, pmcr;
@@ -931,6 +933,18 @@ static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
 	bool ok = true;
 	int gic_fd;
 
+	/*
+	 * A stock VM without -m stays on the CPU it is created on (its vCPU
+	 * threads inherit the affinity), so its PMU is that CPU's: no counter
+	 * of it can be beyond the CPU's (PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU
+	 * stays off below).
+	 */
+	if (pin) {
+		sched_getaffinity(0, sizeof(all), &all);
+		CPU_ZERO(&pinned);
+		CPU_SET(sched_getcpu(), &pinned);
+		sched_setaffinity(0, sizeof(pinned), &pinned);
+	}
 	vm = vm_create(vcpus);
 	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
 	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
@@ -982,10 +996,11 @@ static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
 	/*
 	 * The host's PMU sizes, from the module's sysfs: the partitioned
 	 * modes need them (the module is loaded there); stock VMs only on a
-	 * host whose PMUs differ, which without the module they cannot know
-	 * (31: no counter is beyond the smallest CPU).
+	 * host whose PMUs differ and only when they move (-m), and without
+	 * the module they cannot know (31: no counter is beyond the smallest
+	 * CPU, the quirk is off).
 	 */
-	guest_hardware_counters = smallest_pmu_counters() >= 0 ?
+	guest_hardware_counters = smallest_pmu_counters() >= 0 && !pin ?
 				  smallest_pmu_counters() : 31;
 	guest_hardware_counters_most = max_t(long, host_pmu_counters(true), 0);
 	sync_global_to_guest(vm, guest_seed);
@@ -1027,6 +1042,8 @@ static bool run_vm(enum vm_mode mode, uint64_t seed, uint64_t accesses,
 	}
 	close(gic_fd);
 	kvm_vm_free(vm);
+	if (pin)
+		sched_setaffinity(0, sizeof(all), &all);
 	return ok;
 }
 

@@ -31,15 +31,19 @@
  * pinned ones leave one, and is rotated otherwise), a sample every
  * SAMPLE_PERIOD cycles into a ring buffer drained at every read. Its
  * overflow interrupts are the host's own while guests own the counters
- * below HPMN: none may be taken for a guest, none counted twice. A host
- * count error, too:
+ * below HPMN. A host count error, too:
  *
  * - more samples (with those perf reports lost) than the event's count
- *   allows: count / SAMPLE_PERIOD + 1 per throttling, plus 1;
- * - fewer than two thirds of count / SAMPLE_PERIOD, less one (overflows
- *   the host never saw). Loose, because without -icount QEMU finds a wrap
- *   up to milliseconds late (docs/rig.md, "Timing") and the event counts
- *   on meanwhile; under -icount each sample is exactly one period;
+ *   allows: count / SAMPLE_PERIOD, plus one per throttling and one per
+ *   instance of the event (each may end a period begun). The driver
+ *   ignores an interrupt that comes before its period has run out, so a
+ *   duplicated interrupt makes no sample: this catches samples without
+ *   counting (a count that went back, a period restarted short);
+ * - fewer than two thirds of count / SAMPLE_PERIOD, less one per instance
+ *   (overflows the host never saw: an interrupt a guest's hook took).
+ *   Loose, because without -icount QEMU finds a wrap up to milliseconds
+ *   late (docs/rig.md, "Timing") and the event counts on meanwhile; under
+ *   -icount each sample is exactly one period;
  * - on CPU 0, no sample at all.
  *
  * Ends with one line of figures: events, reads, errors, then one of the
@@ -123,19 +127,26 @@ static int open_sampler(struct sampler *sampler, int cpu)
 	};
 	void *map;
 
-	sampler->instances++;
 	sampler->reads = 0;
 	sampler->cpu = cpu;
+	sampler->page = NULL;
 	sampler->fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
 	if (sampler->fd < 0)
 		return -1;
 	sampler->size = RING_PAGES * page_size;
 	map = mmap(NULL, sampler->size + page_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, sampler->fd, 0);
-	if (map == MAP_FAILED)
+	if (map == MAP_FAILED) {
+		int saved = errno;
+
+		close(sampler->fd);
+		sampler->fd = -1;
+		errno = saved;
 		return -1;
+	}
 	sampler->page = map;
 	sampler->data = (unsigned char *)map + page_size;
+	sampler->instances++;
 	return 0;
 }
 
@@ -155,8 +166,12 @@ static void ring_copy(const struct sampler *sampler, uint64_t offset, void *to,
 /* Counts the records the kernel wrote since the last drain, and frees them. */
 static void drain(struct sampler *sampler)
 {
-	uint64_t head = __atomic_load_n(&sampler->page->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = sampler->page->data_tail;
+	uint64_t head, tail;
+
+	if (!sampler->page)
+		return;
+	head = __atomic_load_n(&sampler->page->data_head, __ATOMIC_ACQUIRE);
+	tail = sampler->page->data_tail;
 
 	while (tail < head) {
 		struct perf_event_header header;
@@ -196,17 +211,27 @@ static bool cpu_online(int cpu)
 
 static int read_event(int fd, struct reading *reading);
 
-/* Closes a sampler whose CPU went offline and opens it again. */
+/*
+ * Closes a sampler whose CPU went offline and opens it again. A CPU still
+ * on its way down (its online file says 1 until the end) refuses with
+ * ENODEV: the sampler is then left closed (fd -1) and retried.
+ */
 static int reopen_sampler(struct sampler *sampler)
 {
 	struct reading final;
 
-	drain(sampler);
-	if (read_event(sampler->fd, &final) == 1)
-		sampler->count_base += final.value;
-	munmap(sampler->page, sampler->size + sysconf(_SC_PAGESIZE));
-	close(sampler->fd);
-	return open_sampler(sampler, sampler->cpu);
+	if (sampler->fd >= 0) {
+		drain(sampler);
+		if (read_event(sampler->fd, &final) == 1)
+			sampler->count_base += final.value;
+		munmap(sampler->page, sampler->size + sysconf(_SC_PAGESIZE));
+		sampler->page = NULL;
+		close(sampler->fd);
+		sampler->fd = -1;
+	}
+	if (open_sampler(sampler, sampler->cpu))
+		return errno == ENODEV ? 0 : -1;
+	return 0;
 }
 
 /* 1: read, 0: the event is in error state, -1: read failed. */
@@ -224,7 +249,7 @@ int main(int argc, char **argv)
 	static struct host_event events[MAX_CPUS * MAX_EVENTS];
 	static struct sampler samplers[MAX_CPUS];
 	uint64_t samples = 0, lost = 0, throttles = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN), seconds, per_cpu;
+	long cpus = sysconf(_SC_NPROCESSORS_CONF), seconds, per_cpu;
 	unsigned long reads = 0, errors = 0, frozen = 0, reopened = 0;
 	struct timespec interval = { 0, READ_INTERVAL_NS };
 	int count = 0, i, cpu, rounds;
@@ -241,6 +266,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (cpu = 0; cpu < cpus; cpu++) {
+		if (!cpu_online(cpu)) {
+			fprintf(stderr, "soak_host_events: CPU %d is offline: start with every CPU online\n",
+				cpu);
+			return 2;
+		}
 		for (i = 0; i < per_cpu; i++) {
 			events[count].cpu = cpu;
 			events[count].index = i;
@@ -273,8 +303,21 @@ int main(int argc, char **argv)
 		for (i = 0; i < count; i++) {
 			struct host_event *event = &events[i];
 			struct reading now;
-			int status = read_event(event->fd, &now);
+			int status;
 
+			/* Left closed by a reopen its CPU refused (ENODEV). */
+			if (event->fd < 0) {
+				if (!cpu_online(event->cpu))
+					continue;
+				event->fd = open_event(event->cpu, event->index);
+				if (event->fd < 0 && errno != ENODEV) {
+					printf("host count error: CPU %d: opening an event again: %s\n",
+					       event->cpu, strerror(errno));
+					return 1;
+				}
+				continue;
+			}
+			status = read_event(event->fd, &now);
 			reads++;
 			if (status <= 0) {
 				printf("host count error: CPU %d: pinned event %s\n",
@@ -309,7 +352,8 @@ int main(int argc, char **argv)
 			    cpu_online(event->cpu)) {
 				close(event->fd);
 				event->fd = open_event(event->cpu, event->index);
-				if (event->fd < 0) {
+				/* ENODEV: the CPU is still going down; retried. */
+				if (event->fd < 0 && errno != ENODEV) {
 					printf("host count error: CPU %d: opening an event again: %s\n",
 					       event->cpu, strerror(errno));
 					return 1;
@@ -328,6 +372,14 @@ int main(int argc, char **argv)
 			struct reading now;
 
 			drain(sampler);
+			if (sampler->fd < 0) {
+				if (cpu_online(cpu) && reopen_sampler(sampler)) {
+					printf("host count error: CPU %d: opening the sampling event again: %s\n",
+					       cpu, strerror(errno));
+					return 1;
+				}
+				continue;
+			}
 			if (read_event(sampler->fd, &now) != 1)
 				continue;
 			if (sampler->reads && now.enabled == sampler->last.enabled &&
@@ -354,7 +406,7 @@ int main(int argc, char **argv)
 		samples += sampler->samples;
 		lost += sampler->lost;
 		throttles += sampler->throttles;
-		if (read_event(sampler->fd, &now) != 1)
+		if (sampler->fd < 0 || read_event(sampler->fd, &now) != 1)
 			memset(&now, 0, sizeof(now));
 		/* Each instance may end with one period begun. */
 		now.value += sampler->count_base;

@@ -260,11 +260,15 @@ static inline u64 pmu_access_pmcr_fixed(const struct pmu_access_model *model)
 }
 
 /*
- * Starting state: everything zero, counter values, overflow flags and
- * event types unknown (their reset values are UNKNOWN). The tester writes
- * every register once before it reads any; a type whose write did not
- * complete (PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU) stays unknown, may
- * count anything, and is learned from its first completed read.
+ * Starting state: everything zero, counter values and overflow flags
+ * unknown (their reset values are UNKNOWN). The tester writes every
+ * register once before it reads any. Only where
+ * PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU may make such a write
+ * UNDEFINED (counters in [hardware_counters, counters)) do event types
+ * start unknown too: one stays so until a write or read of it completes
+ * (the read is learned), and may count anything meanwhile. Everywhere
+ * else a type is what the tester wrote, and nothing is learned from the
+ * hardware.
  */
 static inline void pmu_access_model_init(struct pmu_access_model *model,
 					 const struct pmu_access_model_config *config)
@@ -290,7 +294,10 @@ static inline void pmu_access_model_init(struct pmu_access_model *model,
 	}
 	model->count_unknown = pmu_access_implemented(model);
 	model->overflow_unknown = pmu_access_implemented(model);
-	model->type_unknown = pmu_access_implemented(model);
+	model->type_unknown = 0;
+	if (config->quirks & PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU)
+		for (i = config->hardware_counters; i < config->counters; i++)
+			model->type_unknown |= BIT_ULL(i);
 	model->learned = 0;
 	model->pmcr_id = 0;
 	model->pmceid[0] = 0;
@@ -928,7 +935,16 @@ static inline void pmu_access_model_expect(const struct pmu_access_model *model,
 	if ((model->config.quirks & PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU) &&
 	    !(expect->outcomes & PMU_ACCESS_UNDEFINED) &&
 	    pmu_access_beyond_smallest_cpu(model, access)) {
+		/*
+		 * On that CPU the index is out of its range: UNDEFINED with
+		 * FEAT_FGT. Without it the choice is CONSTRAINED
+		 * UNPREDICTABLE; the model allows UNDEFINED alone (what QEMU
+		 * does), as a RAZ read could not be told from a completed
+		 * one: a PE that chooses RAZ/WI or NOP shows as a divergence
+		 * whose rule is this one.
+		 */
 		expect->outcomes |= PMU_ACCESS_UNDEFINED;
+		expect->rule = "stock KVM, PMUs of different N: UNDEFINED on a CPU with fewer counters";
 		expect->quirk_if_undefined = PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU;
 	}
 }

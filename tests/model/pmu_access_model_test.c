@@ -375,6 +375,7 @@ static void quirks(void)
 		bool ok;
 
 		config.quirks = PMU_ACCESS_QUIRKS_STOCK_KVM;
+		config.hardware_counters = 4;
 		pmu_access_model_init(&model, &config);
 		access = (struct pmu_access){ .reg = PMU_ACCESS_PMEVTYPER0 + 5 };
 		pmu_access_model_expect(&model, &access, &expect);
@@ -386,7 +387,11 @@ static void quirks(void)
 		pmu_access_model_commit(&model, &access, PMU_ACCESS_DONE, 0x11);
 		pmu_access_model_expect(&model, &access, &expect);
 		ok = ok && expect.value == 0x11 && (expect.checked & 0xffff) == 0xffff;
-		result(ok, "an_unwritten_type_is_open_until_read");
+		config.quirks = PMU_ACCESS_QUIRKS_PARTITIONED;
+		pmu_access_model_init(&model, &config);
+		pmu_access_model_expect(&model, &access, &expect);
+		ok = ok && (expect.checked & 0xffff) == 0xffff;
+		result(ok, "an_unwritten_type_is_open_until_read_only_under_the_quirk");
 	}
 }
 

@@ -3,15 +3,22 @@
  * pmu_exit_floor: a module for make bench alone, never packaged or shipped.
  *
  * It registers the shim's PMU hooks with nothing but the VHE early-exit
- * hook, which takes every trapped PMU register access as done at once: a
- * write is dropped, a read leaves the guest's register as it was, and KVM
- * skips the instruction. With it loaded, stock KVM's traps of a guest's
- * PMU accesses (MDCR_EL2.TPM) stop in the early-exit path, so pmu_ops
+ * hook, which takes every trap the shim hands it as done at once: a write
+ * is dropped, a read leaves the guest's register as it was, and KVM skips
+ * the instruction. The shim hands it every trapped system register of the
+ * PMU's encoding space (CRn 9 and 14, whatever Op1, CRm and Op2: SPE and
+ * TRBE registers too), of every vCPU, with a PMU or not, EL0 accesses
+ * included; so while it is loaded all of those are NOPs in every VM.
+ * Nothing of the host is exposed (a read returns the guest's own Xt).
+ *
+ * With it loaded, stock KVM's traps of a guest's PMU accesses
+ * (MDCR_EL2.TPM) stop in the early-exit path, so pmu_ops
  * exit-floor times the least a trapped access can cost there: the guest
  * exit and entry, fixup_guest_exit()'s dispatch on the exception class and
  * the shim's encoding test and hook call (the bench row exit_floor, against
- * which the partitioned PMU's fast path is measured). Guests see a PMU
- * that does nothing: load it only on a bench rig, with no other VM.
+ * which the partitioned PMU's fast path is measured). The hook decides
+ * nothing, so that the floor is the shim's path alone: load it only on a
+ * bench rig, with no other VM.
  */
 #include <linux/module.h>
 
@@ -37,8 +44,10 @@ static int __init exit_floor_init(void)
 {
 	int ret = kvm_pmu_hooks_register(&exit_floor_hooks);
 
-	if (ret)
-		pr_err("pmu_exit_floor: registering the PMU hooks failed (%d): unload kvm_pmu_partition first\n",
+	if (ret == -EBUSY)
+		pr_err("pmu_exit_floor: another module holds the PMU hooks: unload kvm_pmu_partition first\n");
+	else if (ret)
+		pr_err("pmu_exit_floor: registering the PMU hooks failed (%d): it needs a VHE host with the shim and a PMU\n",
 		       ret);
 	return ret;
 }
