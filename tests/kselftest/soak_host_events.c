@@ -6,7 +6,8 @@
  *   soak_host_events SECONDS EVENTS [READY_FILE]
  *
  * Opens, on every online CPU, EVENTS pinned CPU-wide counting events
- * (cycles, instructions, cycles, ...: the soak starts it once a
+ * (cycles, instructions, cycles, ...; cycles alone where the PMU counts
+ * no instructions, as QEMU's without -icount: the soak starts it once a
  * partitioned VM holds the claim, so they go on the reserved event
  * counters, a cycles event too, since the guest owns the cycle counter;
  * it asks for fewer events than counters are reserved), writes "ready" to
@@ -84,6 +85,11 @@ struct host_event {
 	unsigned long stalls;		/* reads with no new count while enabled */
 };
 
+/*
+ * Event @i of a CPU: cycles and instructions alternately; cycles where the
+ * PMU does not count instructions (QEMU counts INST_RETIRED only under
+ * -icount: perf then refuses the event with ENOENT).
+ */
 static int open_event(int cpu, int i)
 {
 	struct perf_event_attr attr = {
@@ -94,8 +100,13 @@ static int open_event(int cpu, int i)
 		.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
 			       PERF_FORMAT_TOTAL_TIME_RUNNING,
 	};
+	int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
 
-	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
+	if (fd < 0 && errno == ENOENT && attr.config == PERF_COUNT_HW_INSTRUCTIONS) {
+		attr.config = PERF_COUNT_HW_CPU_CYCLES;
+		fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
+	}
+	return fd;
 }
 
 /* A `perf record` event of one CPU and what its ring buffer held. */
