@@ -37,7 +37,8 @@
  *   and the flag and the request survive anything the hypervisor does in
  *   between (exits to user space, migration to another CPU).
  *
- * Cases, each for the cycle counter and event counter 0, 32-bit and 64-bit:
+ * Cases, each for the cycle counter and event counter 0 (counting
+ * CPU_CYCLES), 32-bit and 64-bit:
  * overflow_position (preloads 2^32 - D and 2^64 - D), 8_wraps (8 overflows
  * in one guest run with no exit in between, each D after a preload),
  * overflow_then_pmintenset, overflow_pending and counting across an exit
@@ -63,6 +64,13 @@
  * interrupt, so a PMCR_EL0.E change neither raises nor lowers it: the
  * PMCR_EL0.E cases of the fgt and trap set-ups fail on a rig QEMU without
  * that fix, whatever the module does.
+ *
+ * The swinc32 and swinc64 kinds, run only when FILTER asks for them
+ * ("swinc"), program event counter 0 with SW_INCR and have every loop
+ * iteration write PMSWINC_EL0: the same cases with counts known exactly
+ * and overflows the PMU finds at the increment, not by a timer, so they
+ * hold without -icount too (the MTTCG rig and make soak run them there).
+ * Stock KVM and fgt=off trap every increment, hence not by default.
  *
  * A lost interrupt cannot hang the test: every guest wait is bounded, the
  * guest's handler masks PMINTENSET after too many interrupts, and every
@@ -134,6 +142,7 @@ enum {
 struct guest_case {
 	enum scenario scenario;
 	uint64_t counter;		/* 0 or CYCLE_COUNTER */
+	bool software;			/* counter 0 counts SW_INCR, one per tick */
 	uint64_t pmcr;			/* LC/LP the guest writes, E clear */
 	uint64_t sync_request;		/* SYNC_STAY or SYNC_MIGRATE */
 };
@@ -211,10 +220,15 @@ static void pmcr_write(uint64_t value)
 	isb();
 }
 
-/* One loop iteration; an event counter is read every READ_EVERY. */
+/*
+ * One loop iteration; an event counter is read every READ_EVERY; a
+ * software-incremented one counts one here.
+ */
 static void tick(int i)
 {
-	if (gcase.counter != CYCLE_COUNTER && !(i % READ_EVERY))
+	if (gcase.software)
+		write_sysreg(BIT(0), pmswinc_el0);
+	else if (gcase.counter != CYCLE_COUNTER && !(i % READ_EVERY))
 		(void)read_sysreg(pmevcntr0_el0);
 	asm volatile("nop");
 }
@@ -290,7 +304,8 @@ static void guest_main(void)
 	gic_init(GIC_V3, 1);
 	gic_irq_enable(PMU_VM_IRQ);
 	local_irq_enable();
-	write_sysreg(ARMV8_PMUV3_PERFCTR_CPU_CYCLES, pmevtyper0_el0);
+	write_sysreg(gcase.software ? ARMV8_PMUV3_PERFCTR_SW_INCR :
+				      ARMV8_PMUV3_PERFCTR_CPU_CYCLES, pmevtyper0_el0);
 	write_sysreg(0, pmccfiltr_el0);
 	pmcr_write(gcase.pmcr);
 	gres.pmcr_readback = read_sysreg(pmcr_el0);
@@ -431,18 +446,24 @@ static const char *filter;
 static uint64_t vm_el0;		/* ID_AA64PFR0_EL1.EL0 of a default VM */
 static uint64_t vm_pmuver;	/* ID_AA64DFR0_EL1.PMUVer of a default VM */
 
-/* A counter kind: which counter, and whether the guest asks for 64 bits. */
+/*
+ * A counter kind: which counter, whether the guest asks for 64 bits, and
+ * whether it counts the guest's PMSWINC_EL0 writes (only when asked for).
+ */
 struct kind {
 	const char *name;
 	uint64_t counter;
 	bool long_counter;
+	bool software;
 };
 
 static const struct kind kinds[] = {
-	{ "cycle32", CYCLE_COUNTER, false },
-	{ "cycle64", CYCLE_COUNTER, true },
-	{ "event32", 0, false },
-	{ "event64", 0, true },
+	{ "cycle32", CYCLE_COUNTER, false, false },
+	{ "cycle64", CYCLE_COUNTER, true, false },
+	{ "event32", 0, false, false },
+	{ "event64", 0, true, false },
+	{ "swinc32", 0, false, true },
+	{ "swinc64", 0, true, true },
 };
 
 /* VM ID register changes of a case (0: leave the register as it is). */
@@ -756,6 +777,7 @@ static struct guest_case case_of(const struct kind *k, enum scenario s,
 	struct guest_case c = {
 		.scenario = s,
 		.counter = k->counter,
+		.software = k->software,
 		.pmcr = long_bit(k),
 		.sync_request = sync_request,
 	};
@@ -1036,6 +1058,8 @@ static void test_lp_res0(void)
 /* Whether the kind exists on a default VM of this host, else a skip. */
 static bool kind_available(const struct kind *k)
 {
+	if (k->software && (!filter || !strstr(k->name, filter)))
+		return false;	/* asked for only: a trap per count in stock */
 	if (k->counter == CYCLE_COUNTER && !k->long_counter &&
 	    vm_el0 == ID_AA64PFR0_EL1_EL0_IMP) {
 		if (!filter || strstr(k->name, filter))
