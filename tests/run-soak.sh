@@ -20,12 +20,14 @@
 # default is MTTCG (a host thread per vCPU: the rig's clock is about wall
 # time, and vCPUs really run in parallel, as races need). After the run,
 # the console is searched for kernel reports too (the rig's own log may
-# have lost them). Owns build/soak/ (rig-soak.log: the console).
+# have lost them). Owns build/soak/ (build/soak-debug/ for the debug
+# kernel; SOAK_OUT=DIR for another), rig-soak.log there: the console, so
+# that make soak and make soak-debug can run at once.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
-out=$build/soak
+out=${SOAK_OUT:-$build/soak$([ "${SOAK_KERNEL:-normal}" = debug ] && echo -debug)}
 seconds=${SOAK_SECONDS:-1800}
 mkdir -p "$out"
 
