@@ -9,7 +9,9 @@
  *          reserved_host_counters=2 (fine-grained traps, fast path)
  *   trap   the same with fgt=off (MDCR_EL2.TPM/TPMCR traps, fast path)
  *   slow   the same with fgt=off fast_path=0 (every trap a full exit)
- *   FILTER runs only the cases whose name contains it.
+ *   FILTER runs only the cases whose name contains it; a comma-separated
+ *          list selects those that contain one of its words and none of
+ *          its words marked with '-' ("swinc,-cpu1").
  *
  * It runs on the rig's -cpu max host (FEAT_FGT, PMUv3p5, 6 event counters,
  * docs/rig.md), where a partitioned VM is PMUv3p5 with 4 event counters,
@@ -65,8 +67,8 @@
  * PMCR_EL0.E cases of the fgt and trap set-ups fail on a rig QEMU without
  * that fix, whatever the module does.
  *
- * The swinc32 and swinc64 kinds, run only when FILTER asks for them
- * ("swinc"), program event counter 0 with SW_INCR and have every loop
+ * The swinc32 and swinc64 kinds, run only when a word of FILTER starts
+ * with "swinc", program event counter 0 with SW_INCR and have every loop
  * iteration write PMSWINC_EL0: the same cases with counts known exactly
  * and overflows the PMU finds at the increment, not by a timer, so they
  * hold without -icount too (the MTTCG rig and make soak run them there).
@@ -443,6 +445,57 @@ static void guest_main(void)
 enum mode { MODE_STOCK, MODE_FGT, MODE_TRAP, MODE_SLOW };
 static enum mode mode;
 static const char *filter;
+
+/*
+ * FILTER: comma-separated substrings; a name is selected when it contains
+ * one of the plain ones (or there is none) and none of those after a '-'
+ * ("swinc,-cpu1": the swinc cases but those that use CPU 1).
+ */
+static bool filter_selects(const char *name)
+{
+	bool positive = false, hit = false;
+	const char *p = filter;
+
+	if (!filter)
+		return true;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		bool negative = *p == '-';
+		char token[64];
+
+		if (negative) {
+			p++;
+			len--;
+		}
+		if (len && len < sizeof(token)) {
+			memcpy(token, p, len);
+			token[len] = '\0';
+			if (negative && strstr(name, token))
+				return false;
+			if (!negative) {
+				positive = true;
+				hit = hit || strstr(name, token);
+			}
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return !positive || hit;
+}
+
+/* Whether a plain FILTER token asks for the swinc kinds. */
+static bool filter_asks_for(const char *what)
+{
+	const char *p = filter;
+
+	while (p && (p = strstr(p, what))) {
+		if (p == filter || p[-1] == ',')
+			return true;
+		p++;
+	}
+	return false;
+}
 static uint64_t vm_el0;		/* ID_AA64PFR0_EL1.EL0 of a default VM */
 static uint64_t vm_pmuver;	/* ID_AA64DFR0_EL1.PMUVer of a default VM */
 
@@ -666,7 +719,7 @@ static void run_case(const char *name, const struct guest_case *c,
 	struct pmu_vm p;
 	int i;
 
-	if (filter && !strstr(name, filter))
+	if (!filter_selects(name))
 		return;
 	if (offline_case && access(CPU1_ONLINE, W_OK)) {
 		ksft_test_result_skip("%s (%s: %s)\n", name, CPU1_ONLINE, strerror(errno));
@@ -1023,7 +1076,7 @@ static void test_lc_res1(void)
 		.pmcr_set = ARMV8_PMU_PMCR_LC,
 	};
 
-	if (filter && !strstr("cycle_lc_res1_on_aarch64_only_el0_vm", filter))
+	if (!filter_selects("cycle_lc_res1_on_aarch64_only_el0_vm"))
 		return;
 	if (mode == MODE_STOCK) {
 		ksft_test_result_skip("cycle_lc_res1_on_aarch64_only_el0_vm: stock KVM keys LC on the host's AArch32 support\n");
@@ -1058,18 +1111,18 @@ static void test_lp_res0(void)
 /* Whether the kind exists on a default VM of this host, else a skip. */
 static bool kind_available(const struct kind *k)
 {
-	if (k->software && (!filter || !strstr(k->name, filter)))
+	if (k->software && !filter_asks_for("swinc"))
 		return false;	/* asked for only: a trap per count in stock */
 	if (k->counter == CYCLE_COUNTER && !k->long_counter &&
 	    vm_el0 == ID_AA64PFR0_EL1_EL0_IMP) {
-		if (!filter || strstr(k->name, filter))
+		if (filter_selects(k->name))
 			ksft_test_result_skip("%s: LC is RES1 (the VM's EL0 is AArch64-only)\n",
 					      k->name);
 		return false;
 	}
 	if (k->counter != CYCLE_COUNTER && k->long_counter &&
 	    vm_pmuver < ID_AA64DFR0_EL1_PMUVer_V3P5) {
-		if (!filter || strstr(k->name, filter))
+		if (filter_selects(k->name))
 			ksft_test_result_skip("%s: the VM's PMUVer %lu has no PMCR_EL0.LP\n",
 					      k->name, vm_pmuver);
 		return false;
