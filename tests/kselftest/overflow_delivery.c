@@ -426,6 +426,9 @@ static void guest_main(void)
 		before = gres.irqs;
 		counter_write(wrap_preload());
 		pmcr_write(gcase.pmcr | ARMV8_PMU_PMCR_E);
+		/* A software count made before the exit must be carried over. */
+		if (gcase.software)
+			spin(DISTANCE / 2);
 		GUEST_SYNC(gcase.sync_request);
 		gres.value_after_sync = counter_read();
 		wait_for_irqs(before + 1);
@@ -775,6 +778,32 @@ static void run_case(const char *name, const struct guest_case *c,
 	     !(r.pmcr_readback & e->pmcr_clear);
 	if (e->value_above_32)
 		ok = ok && r.round_value[0] >= TWO_32;
+	/*
+	 * Software-incremented: exact. The wrap is the DISTANCE-th increment
+	 * of the wait, and the count across an exit is the preload plus the
+	 * DISTANCE / 2 made before it.
+	 */
+	if (c->software && (c->scenario == SCENARIO_POSITION ||
+			    c->scenario == SCENARIO_WRAP)) {
+		for (i = 0; i < e->rounds; i++) {
+			if (e->irqs[i] && (r.round_wait[i] < DISTANCE ||
+					   r.round_wait[i] > DISTANCE + PROMPT_LIMIT)) {
+				ksft_print_msg("%s: round %d's interrupt came after %lu increments, not %d\n",
+					       name, i, r.round_wait[i], DISTANCE);
+				ok = false;
+			}
+		}
+	}
+	if (c->software && e->counting_across_sync) {
+		uint64_t want = (e->counting_across_sync == 64 ? -(uint64_t)DISTANCE :
+				 TWO_32 - DISTANCE) + DISTANCE / 2;
+
+		if (r.value_after_sync != want) {
+			ksft_print_msg("%s: 0x%lx after the exit, not 0x%lx\n",
+				       name, r.value_after_sync, want);
+			ok = false;
+		}
+	}
 	if (e->counting_across_sync) {
 		uint64_t left = e->counting_across_sync == 64 ? -r.value_after_sync :
 				TWO_32 - (uint32_t)r.value_after_sync;
