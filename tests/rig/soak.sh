@@ -175,8 +175,13 @@ phase() {
 			loop overflow-$kind "$RIG_TESTS/overflow_delivery ${kind#default-} wraps"
 		else
 			# Not the cases that move to or take down CPU 1: the
-			# soak's own hotplug would break them.
-			loop overflow-$kind "$RIG_TESTS/overflow_delivery ${kind#default-} swinc,-cpu1"
+			# soak's own hotplug would break them. With fast_path=0
+			# every increment is a full exit: the wraps alone.
+			case $kind in
+			default-slow) cases=swinc32_8_wraps,swinc64_8_wraps ;;
+			*) cases=swinc,-cpu1 ;;
+			esac
+			loop overflow-$kind "$RIG_TESTS/overflow_delivery ${kind#default-} $cases"
 		fi
 		loop conformance-partitioned3-$kind "$RIG_TESTS/pmu_conformance partitioned -m -v 2 -n 20000 -s SEED"
 		;;
