@@ -131,13 +131,20 @@ static void resync_guest_el0(struct kvm_vcpu *vcpu)
 static void cycle_counter_stop(struct kvm_vcpu *vcpu)
 {
 	struct kvm_pmc *pmc = cycle_pmc(vcpu);
+	struct perf_event *event = pmc->perf_event;
 
-	if (!pmc->perf_event)
+	if (!event)
 		return;
 	*pmu_reg(vcpu, PMCCNTR_EL0) = cycle_counter_read(vcpu);
-	perf_event_disable(pmc->perf_event);
-	perf_event_release_kernel(pmc->perf_event);
-	pmc->perf_event = NULL;
+	perf_event_disable(event);
+	/*
+	 * Unpublished before the release, which may be preempted: this
+	 * task's own vcpu_load (partition_fixed_vcpu_load(), from KVM's
+	 * preempt notifier) must not find an event perf is freeing (found by
+	 * make soak-debug: KASAN slab-use-after-free).
+	 */
+	WRITE_ONCE(pmc->perf_event, NULL);
+	perf_event_release_kernel(event);
 }
 
 /*
@@ -405,11 +412,15 @@ void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu)
 	cycle_counter_stop(vcpu);
 }
 
-/* Preemption disabled: only notes the move; the reload does the work. */
+/*
+ * Preemption disabled: only notes the move; the reload does the work. It
+ * may preempt this task's own cycle_counter_stop() or _sync(), which
+ * publish an event only while it lives.
+ */
 void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
-	struct perf_event *event = cycle_pmc(vcpu)->perf_event;
+	struct perf_event *event = READ_ONCE(cycle_pmc(vcpu)->perf_event);
 
 	state->loads++;
 	if (event && !cpumask_test_cpu(cpu, &to_arm_pmu(event->pmu)->supported_cpus)) {
