@@ -47,12 +47,17 @@ ROOTFS_KOUT := $(BUILD)/kernel-rootfs
 DEBUG_KOUT := $(BUILD)/kernel-debug
 DEBUG_TREE := $(BUILD)/debug-tree
 INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
+# make check's test build of the module (KVM_PMU_PARTITION_TEST_HOOKS,
+# module/fixed.c), from a copy of its sources like the debug module; never
+# packaged.
+TEST_HOOKS_TREE := $(BUILD)/test-hooks-tree
 
 .PHONY: all setup kernel module bench-module pmuctl selftests kselftests initramfs \
 	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
 	pmu-overflow-trace \
 	kernel-debug module-debug initramfs-debug check-debug rootfs deb \
-	kernel-rootfs kernel-debs user-path demo-initramfs soak soak-debug
+	kernel-rootfs kernel-debs user-path demo-initramfs soak soak-debug \
+	module-test-hooks
 
 all: initramfs
 
@@ -64,6 +69,16 @@ kernel: setup
 
 module: kernel
 	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/module -j$(JOBS) modules
+
+module-test-hooks: kernel
+	@mkdir -p $(TEST_HOOKS_TREE)/tests
+	@for d in module include tests/model; do \
+		rsync -a --delete --prune-empty-dirs --exclude='*.mod.c' \
+			--include='*/' --include='*.[ch]' --include=Kbuild \
+			--exclude='*' $(TOP)/$$d/ $(TEST_HOOKS_TREE)/$$d/ || exit 1; \
+	done
+	$(MAKE) -C $(KOUT) $(CROSS) M=$(TEST_HOOKS_TREE)/module -j$(JOBS) \
+		KVM_PMU_PARTITION_TEST_HOOKS=1 modules
 
 # make bench's floor of a trapped PMU access (tests/bench/exit-floor).
 bench-module: kernel
@@ -154,10 +169,11 @@ RIG_TEST_FILES = \
 	--add $(BUILD)/pmuctl-arm64/pmuctl:/rig/bin/ \
 	--plans $(TOP)/tests/rig/plans
 
-initramfs: module bench-module pmuctl kselftests
+initramfs: module module-test-hooks bench-module pmuctl kselftests
 	@tests/rig/build-initramfs.sh $(INITRAMFS) \
 		$(RIG_TEST_FILES) \
 		--add $(TOP)/module/kvm_pmu_partition.ko:/rig/modules/ \
+		--add $(TEST_HOOKS_TREE)/module/kvm_pmu_partition.ko:/rig/modules/test-hooks/ \
 		--add $(TOP)/tests/bench/exit-floor/pmu_exit_floor.ko:/rig/modules/ \
 		--add $(TOP)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
 		--add $(KOUT)/lib/kunit/kunit.ko:/rig/modules/

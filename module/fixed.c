@@ -46,6 +46,47 @@
 /* config1 bit 0 of the PMUv3 perf driver ("long"): a 64-bit counter */
 #define PMUV3_CONFIG1_LONG	BIT(0)
 
+#ifdef KVM_PMU_PARTITION_TEST_HOOKS
+/*
+ * Test builds only (make check builds one, never shipped; docs/rig.md):
+ * with sleep_after_cycle_counter_release set, cycle_counter_stop() sleeps
+ * after each release until RCU has freed the event. The sleep puts and
+ * loads this task's vCPU (KVM's preempt notifiers), as preemption may at
+ * any point of a preemptible kernel; the rig kernel is PREEMPT_NONE. With
+ * slub_debug poisoning, a vcpu_load that still found the freed event would
+ * fault. The two counters prove the window was exercised.
+ */
+static bool sleep_after_cycle_counter_release;
+module_param(sleep_after_cycle_counter_release, bool, 0444);
+static atomic_t sleeps_after_cycle_counter_release = ATOMIC_INIT(0);
+module_param_named(sleeps_after_cycle_counter_release,
+		   sleeps_after_cycle_counter_release.counter, int, 0444);
+static atomic_t loads_in_cycle_counter_release = ATOMIC_INIT(0);
+module_param_named(loads_in_cycle_counter_release,
+		   loads_in_cycle_counter_release.counter, int, 0444);
+
+static void test_sleep_after_release(struct kvm_vcpu *vcpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+
+	if (!sleep_after_cycle_counter_release)
+		return;
+	WRITE_ONCE(state->sleeping_after_release, true);
+	rcu_barrier();		/* the event's memory is freed when it returns */
+	WRITE_ONCE(state->sleeping_after_release, false);
+	atomic_inc(&sleeps_after_cycle_counter_release);
+}
+
+static void test_note_load(struct kvm_vcpu *vcpu)
+{
+	if (READ_ONCE(partition_vcpu(vcpu)->sleeping_after_release))
+		atomic_inc(&loads_in_cycle_counter_release);
+}
+#else
+static void test_sleep_after_release(struct kvm_vcpu *vcpu) {}
+static void test_note_load(struct kvm_vcpu *vcpu) {}
+#endif
+
 /* PMU registers, by index into vcpu->arch.ctxt.sys_regs[]. */
 static u64 *pmu_reg(struct kvm_vcpu *vcpu, int reg)
 {
@@ -145,6 +186,7 @@ static void cycle_counter_stop(struct kvm_vcpu *vcpu)
 	 */
 	WRITE_ONCE(pmc->perf_event, NULL);
 	perf_event_release_kernel(event);
+	test_sleep_after_release(vcpu);
 }
 
 /*
@@ -423,6 +465,7 @@ void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	struct perf_event *event = READ_ONCE(cycle_pmc(vcpu)->perf_event);
 
 	state->loads++;
+	test_note_load(vcpu);
 	if (event && !cpumask_test_cpu(cpu, &to_arm_pmu(event->pmu)->supported_cpus)) {
 		state->rebacking_pending = true;
 		kvm_make_request(KVM_REQ_RELOAD_PMU, vcpu);

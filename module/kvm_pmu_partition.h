@@ -103,6 +103,9 @@ struct partition_vcpu {
 	bool rebacking_pending;		/* loaded on a CPU of another PMU */
 	u64 loads;
 	u64 backing_switches;
+#ifdef KVM_PMU_PARTITION_TEST_HOOKS
+	bool sleeping_after_release;	/* fixed.c's test hook */
+#endif
 	/*
 	 * Partitioned PMU, see partition.c. Written only on the CPU the vCPU
 	 * is loaded on (hooks and guest-exit path), read by sysfs.
