@@ -205,6 +205,13 @@ struct partition_cpu {
 	int owner_vcpu_id;
 	u64 host_pmcr;			/* host PMCR_EL0 while guest-owned */
 	/*
+	 * While guest-owned, for the hooks of every entry and exit: the
+	 * owner's MDCR_EL2 partition fields (partition_update_owned_mdcr())
+	 * and partition_guest_counters().
+	 */
+	u64 owned_mdcr;
+	u64 owner_counters;
+	/*
 	 * HDFGRTR/HDFGWTR_EL2 as KVM left them at vcpu_load (for a VM without
 	 * nested virtualisation, the host's), while guest-owned.
 	 */
@@ -221,6 +228,11 @@ struct partition_cpu {
 };
 
 DECLARE_PER_CPU(struct partition_cpu, partition_cpus);
+
+/* The MDCR_EL2 fields the partition decides; KVM's value keeps the rest. */
+#define MDCR_PARTITION	(MDCR_EL2_HPMN_MASK | MDCR_EL2_HPME | MDCR_EL2_HPMD | \
+			 MDCR_EL2_HCCD | MDCR_EL2_HLP | MDCR_EL2_TPM | \
+			 MDCR_EL2_TPMCR)
 
 static __always_inline bool partition_vcpu_partitioned(struct partition_vcpu *state)
 {
@@ -276,8 +288,8 @@ bool partition_host_pmu_irq(void);
 void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
 void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
 void partition_park_overflows(struct kvm_vcpu *vcpu);
-u64 partition_owned_mdcr(struct kvm_vcpu *vcpu, struct partition_cpu *cpu,
-			 u64 mdcr);
+u64 partition_update_owned_mdcr(struct kvm_vcpu *vcpu,
+				struct partition_cpu *cpu, u64 mdcr);
 enum kvm_pmu_hook_result partition_emulate(struct kvm_vcpu *vcpu, u32 encoding,
 					   bool is_write, u64 *value);
 enum kvm_pmu_hook_result partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr);

@@ -678,54 +678,41 @@ void partition_vcpu_put(struct kvm_vcpu *vcpu)
 	trace_kvm_pmu_partition_swap(vcpu, false, "put");
 }
 
-/* Every entry, IRQs off, the vCPU owns this CPU's PMU: keep its MDCR_EL2. */
-void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
+/*
+ * The on_setup_mdcr hook: every entry of every vCPU, IRQs off. While the
+ * vCPU owns this CPU's PMU, its MDCR_EL2 keeps the partition's fields.
+ * Registered directly (no vm.c wrapper): it is on the path of every exit,
+ * PMU or not (issue 14: cost of exits that do not touch the PMU).
+ */
+notrace void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
 {
-	*mdcr_el2 = partition_owned_mdcr(vcpu, this_cpu_ptr(&partition_cpus),
-					 *mdcr_el2);
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+
+	if (cpu->owner != vcpu)
+		return;
+	partition_count_hook_atomic(PARTITION_HOOK_SETUP_MDCR);
+	*mdcr_el2 = (*mdcr_el2 & ~(u64)MDCR_PARTITION) | cpu->owned_mdcr;
 }
 
 /*
- * Preemption disabled, every entry and exit: the guest's PMU interrupt
- * level while its PMU is guest-owned on this CPU (otherwise memory holds
- * it all and KVM computes it). Overflow flags are the ones in memory
- * (taken by the IRQ hook) plus the hardware's; PMCR_EL0 and PMINTENSET_EL1
- * are the hardware's. Flags in memory that cannot request the interrupt go
- * back to the hardware first (partition_park_overflows()). Hardware first:
- * an IRQ moving bits to memory in between is then still seen. While
- * deliveries are traced, follow_deliveries() then notes them with IRQs
- * masked (docs/tracing.md); a flag the interrupt took since the reads is
- * already noted there, so none is counted twice.
+ * The guest's PMU interrupt level while its PMU is guest-owned on this CPU,
+ * when it may have changed (partition_overflow_status()). Overflow flags
+ * are the ones in memory (taken by the IRQ hook) plus the hardware's;
+ * PMCR_EL0 and PMINTENSET_EL1 are the hardware's. Flags in memory that
+ * cannot request the interrupt go back to the hardware first
+ * (partition_park_overflows()). Hardware first: an IRQ moving bits to
+ * memory in between is then still seen. While deliveries are traced,
+ * follow_deliveries() then notes them with IRQs masked (docs/tracing.md);
+ * a flag the interrupt took since the reads is already noted there, so
+ * none is counted twice.
  */
-bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
+static noinline bool overflow_status_read(struct kvm_vcpu *vcpu, u64 *status_out)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	u64 pmcr, enabled, overflow, status;
 	unsigned long flags;
 
 	trace_fast_path(vcpu, state);
-	/*
-	 * No flag taken or pending and the line low: the interrupt cannot be
-	 * due. Before an entry (IRQs on), a flag in hardware that can request
-	 * it asserts the host's PMU interrupt (Arm ARM: PMCR_EL0.E,
-	 * PMOVSSET<n> and PMINTENSET<n>, n < HPMN), whose hook takes it into
-	 * memory and makes KVM loop (KVM_REQ_IRQ_PENDING) before the entry,
-	 * or the guest exits for it at once: the hardware need not be read.
-	 * After an exit (IRQs off) it must be: the exit may be a WFI that
-	 * KVM blocks on before the interrupt is taken, or the host's PMU may
-	 * have no interrupt, and the line must be up before that. Traced
-	 * deliveries take the full path, which notes them at the exit.
-	 */
-	if (!vcpu->arch.pmu.irq_level && !deliveries_traced()) {
-		u64 pending = READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
-
-		if (irqs_disabled())
-			pending |= read_sysreg_s(SYS_PMOVSSET_EL0);
-		if (!(pending & partition_guest_counters(vcpu))) {
-			*status_out = 0;
-			return true;
-		}
-	}
 	local_irq_save(flags);
 	partition_park_overflows(vcpu);
 	local_irq_restore(flags);
@@ -748,6 +735,47 @@ bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status_out)
 }
 
 /*
+ * The on_overflow_status hook: every entry and exit of every vCPU,
+ * preemption disabled. Registered directly (no vm.c wrapper), like
+ * partition_setup_mdcr(). A vCPU that does not own this CPU's PMU (fixed
+ * VMs, and partitioned ones whose PMU is not guest-owned) keeps its state
+ * in memory, and KVM's own computation serves it.
+ *
+ * No flag taken or pending and the line low: the interrupt cannot be due.
+ * Before an entry (IRQs on), a flag in hardware that can request it
+ * asserts the host's PMU interrupt (Arm ARM: PMCR_EL0.E, PMOVSSET<n> and
+ * PMINTENSET<n>, n < HPMN), whose hook takes it into memory and makes KVM
+ * loop (KVM_REQ_IRQ_PENDING) before the entry, or the guest exits for it
+ * at once: the hardware need not be read. After an exit (IRQs off) it
+ * must be: the exit may be a WFI that KVM blocks on before the interrupt
+ * is taken, or the host's PMU may have no interrupt, and the line must be
+ * up before that. Traced deliveries and fast-path traces take the full
+ * path, which notes them (a swap-in not yet traced is noted there or at
+ * the put).
+ */
+notrace bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
+{
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+	u64 pending;
+
+	if (cpu->owner != vcpu)
+		return false;
+	partition_count_hook_atomic(PARTITION_HOOK_OVERFLOW_STATUS);
+	if (vcpu->arch.pmu.irq_level || deliveries_traced() ||
+	    trace_kvm_pmu_partition_fast_traps_enabled() ||
+	    (trace_kvm_pmu_partition_swap_enabled() &&
+	     partition_vcpu(vcpu)->swap_in_untraced))
+		return overflow_status_read(vcpu, status);
+	pending = READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
+	if (irqs_disabled())
+		pending |= read_sysreg_s(SYS_PMOVSSET_EL0);
+	if (pending & cpu->owner_counters)
+		return overflow_status_read(vcpu, status);
+	*status = 0;
+	return true;
+}
+
+/*
  * The host driver enables or disables its counters (IRQs off or hardirq).
  * While a guest owns this CPU's PMU, PMCR_EL0.E is the guest's: the
  * host's counters follow MDCR_EL2.HPME instead, and the host's PMCR_EL0.E
@@ -765,7 +793,7 @@ bool partition_host_pmu_ctrl(bool enable)
 		cpu->host_pmcr |= ARMV8_PMU_PMCR_E;
 	else
 		cpu->host_pmcr &= ~(u64)ARMV8_PMU_PMCR_E;
-	mdcr = partition_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
+	mdcr = partition_update_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
 	vcpu->arch.mdcr_el2 = mdcr;
 	write_sysreg(mdcr, mdcr_el2);
 	isb();

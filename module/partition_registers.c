@@ -36,9 +36,6 @@
 
 #define CYCLE_COUNTER	ARMV8_PMU_CYCLE_IDX
 #define SELECT_MASK	PMSELR_EL0_SEL_MASK
-#define MDCR_PARTITION	(MDCR_EL2_HPMN_MASK | MDCR_EL2_HPME | MDCR_EL2_HPMD | \
-			 MDCR_EL2_HCCD | MDCR_EL2_HLP | MDCR_EL2_TPM | \
-			 MDCR_EL2_TPMCR)
 
 /*
  * HDFGRTR_EL2/HDFGWTR_EL2 bits named with a lower-case n in the kernel's
@@ -190,23 +187,29 @@ static __always_inline void write_counter(unsigned int counter, u64 value)
 	write_sysreg_s(selected, SYS_PMSELR_EL0);
 }
 
-/* MDCR_EL2 while the guest owns the PMU; @mdcr is KVM's value. */
-noinstr u64 partition_owned_mdcr(struct kvm_vcpu *vcpu,
-				 struct partition_cpu *cpu, u64 mdcr)
+/*
+ * MDCR_EL2 while the guest owns the PMU, from KVM's value @mdcr. Its
+ * partition fields are kept in cpu->owned_mdcr, which the per-entry hook
+ * (partition_setup_mdcr()) applies: called again whenever an input here
+ * changes (swap-in, cpu->host_pmcr).
+ */
+noinstr u64 partition_update_owned_mdcr(struct kvm_vcpu *vcpu,
+					struct partition_cpu *cpu, u64 mdcr)
 {
-	mdcr &= ~(u64)MDCR_PARTITION;
-	mdcr |= guest_counters(vcpu);
+	u64 owned = guest_counters(vcpu);
+
 	if (cpu->host_pmcr & ARMV8_PMU_PMCR_E)
-		mdcr |= MDCR_EL2_HPME;
+		owned |= MDCR_EL2_HPME;
 	if (!cpu->fine_grained)
-		mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR;
+		owned |= MDCR_EL2_TPM | MDCR_EL2_TPMCR;
 	if (cpu->long_counters) {
 		/* Scoped to the guest's range from PMUv3p5 on. */
-		mdcr |= MDCR_EL2_HPMD | MDCR_EL2_HCCD;
+		owned |= MDCR_EL2_HPMD | MDCR_EL2_HCCD;
 		if (cpu->host_pmcr & ARMV8_PMU_PMCR_LP)
-			mdcr |= MDCR_EL2_HLP;
+			owned |= MDCR_EL2_HLP;
 	}
-	return mdcr;
+	cpu->owned_mdcr = owned;
+	return (mdcr & ~(u64)MDCR_PARTITION) | owned;
 }
 
 /* MDCR_EL2 while the host owns the PMU: KVM's, trapping every access. */
@@ -282,7 +285,8 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 		state->deliveries_stale = false;
 	}
 	cpu->host_pmcr = read_sysreg_s(SYS_PMCR_EL0);
-	mdcr = partition_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
+	cpu->owner_counters = valid;
+	mdcr = partition_update_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
 	write_sysreg(mdcr, mdcr_el2);
 	vcpu->arch.mdcr_el2 = mdcr;
 	isb();

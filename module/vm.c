@@ -680,29 +680,6 @@ static notrace void hook_vcpu_put(struct kvm_vcpu *vcpu)
 	}
 }
 
-/* Preemption disabled; IRQs off on the entry path. */
-static notrace void hook_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
-{
-	if (owns_this_cpu(vcpu)) {
-		partition_count_hook_atomic(PARTITION_HOOK_SETUP_MDCR);
-		partition_setup_mdcr(vcpu, mdcr_el2);
-	}
-}
-
-/*
- * Preemption disabled, every entry and exit. Fixed VMs keep PMOVSSET,
- * PMINTENSET and PMCR in the vCPU's registers, so KVM's own computation
- * serves them, as it serves a partitioned guest whose PMU is not
- * guest-owned; a guest-owned PMU's live in hardware.
- */
-static notrace bool hook_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
-{
-	if (!owns_this_cpu(vcpu))
-		return false;
-	partition_count_hook_atomic(PARTITION_HOOK_OVERFLOW_STATUS);
-	return partition_overflow_status(vcpu, status);
-}
-
 /* Host PMUv3 driver: IRQs off or hardirq (NMI with pseudo-NMI). */
 static bool hook_host_pmu_ctrl(struct arm_pmu *pmu, bool enable)
 {
@@ -731,8 +708,8 @@ const struct kvm_pmu_hooks partition_hooks = {
 	.on_vcpu_reset = hook_vcpu_reset,
 	.on_vcpu_load = hook_vcpu_load,
 	.on_vcpu_put = hook_vcpu_put,
-	.on_setup_mdcr = hook_setup_mdcr,
-	.on_overflow_status = hook_overflow_status,
+	.on_setup_mdcr = partition_setup_mdcr,
+	.on_overflow_status = partition_overflow_status,
 	.on_hyp_sysreg = partition_hyp_sysreg,
 	.on_host_pmu_ctrl = hook_host_pmu_ctrl,
 	.on_host_pmu_irq = hook_host_pmu_irq,
