@@ -20,6 +20,8 @@
  *  - a nested-virtualisation vCPU is refused;
  *  - HAS says what SET can do; the module parameter follows pmuctl's
  *    writes; the per-VM sysfs files are root's;
+ *  - cpus/cpu<n>/owner, and pmuctl cpu show, name the partitioned vCPU
+ *    running on CPU n, and last_owner the one that ran there last;
  *  - on a host whose PMUs differ in size, HPMN is the smallest PMU's N
  *    minus the reservation on every PMU, and host perf keeps [HPMN, N)
  *    of each (issue 11 defect 12).
@@ -1000,6 +1002,128 @@ static void test_sysfs_state(void)
 	ksft_test_result(ok, "cpu_last_owner_names_the_vcpu_after_it_was_put\n");
 }
 
+/* Set by the host, in guest memory, once it has looked: the guest stops. */
+static volatile uint64_t owner_looked_at;
+
+/*
+ * Guest: counts cycles, so that every vcpu_load puts its PMU state on the
+ * CPU again, and spins (no exit of its own) until the host has looked.
+ */
+static void guest_counts_until_looked_at(void)
+{
+	write_sysreg(0, pmccfiltr_el0);
+	write_sysreg(BIT(31), pmcntenset_el0);
+	write_sysreg(ARMV8_PMU_PMCR_LC | ARMV8_PMU_PMCR_E, pmcr_el0);
+	isb();
+	while (!owner_looked_at)
+		;
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+struct owner_run {
+	struct kvm_vcpu *vcpu;
+	int cpu;
+	uint64_t ucall;		/* what KVM_RUN returned with */
+};
+
+static void *owner_run_thread(void *arg)
+{
+	struct owner_run *run = arg;
+	struct ucall uc;
+
+	pin_to_cpu(run->cpu);
+	run->ucall = run_to_ucall(run->vcpu, &uc);
+	return NULL;
+}
+
+/* `pmuctl cpu show -j` succeeds and its output holds @needle. */
+static bool pmuctl_cpu_show_has(const char *needle)
+{
+	char out[8192];
+	size_t length;
+	FILE *pipe;
+
+	pipe = popen("pmuctl cpu show -j 2>&1", "r");
+	if (!pipe)
+		return false;
+	length = fread(out, 1, sizeof(out) - 1, pipe);
+	out[length] = '\0';
+	if (pclose(pipe))
+		return false;
+	return strstr(out, needle);
+}
+
+/*
+ * Rule: while a partitioned vCPU is inside KVM_RUN with its PMU counting,
+ * cpus/cpu<n>/owner of the CPU it runs on names it, and pmuctl cpu show
+ * says so (issue 16: the demo, which looks after KVM_RUN returned, showed
+ * every CPU free). The vCPU's thread runs on CPU 1; this process stays on
+ * CPU 0 (pmuctl too, which inherits that), so it does not push the vCPU
+ * off. The vCPU is put whenever its thread is scheduled out, so the check
+ * looks again, every 10 ms for at most 10 s, until it sees the owner.
+ * Where it can fail: every rig with a CPU 1.
+ */
+static void test_cpu_owner_while_running(void)
+{
+	bool seen = false, seen_by_pmuctl = false, pmuctl;
+	char path[256], expected[64], needle[96], owner[64] = "";
+	struct owner_run run = { .cpu = 1 };
+	volatile uint64_t *looked_at;
+	pthread_t thread;
+	struct tvm t;
+	glob_t g;
+	int i;
+
+	if (!cpu_online(1)) {
+		ksft_test_result_skip("cpu_owner_names_the_vcpu_while_it_runs (no CPU 1)\n");
+		ksft_test_result_skip("pmuctl_cpu_show_names_the_vcpu_while_it_runs (no CPU 1)\n");
+		return;
+	}
+	pmuctl = !system("command -v pmuctl >/dev/null 2>&1");
+	run.vcpu = tvm_add(&t, guest_counts_until_looked_at, true);
+	pmu_vcpu_init(run.vcpu);
+	snprintf(path, sizeof(path), SYSFS "/vm/%d.*", getpid());
+	if (glob(path, 0, NULL, &g) || g.gl_pathc != 1) {
+		globfree(&g);
+		tvm_destroy(&t);
+		ksft_test_result_fail("cpu_owner_names_the_vcpu_while_it_runs (no vm/%d.*)\n",
+				      getpid());
+		ksft_test_result_fail("pmuctl_cpu_show_names_the_vcpu_while_it_runs\n");
+		return;
+	}
+	snprintf(expected, sizeof(expected), "%s/vcpu0", strrchr(g.gl_pathv[0], '/') + 1);
+	globfree(&g);
+	snprintf(needle, sizeof(needle), "\"owner\":\"%s\"", expected);
+	looked_at = addr_gva2hva(t.vm, (vm_vaddr_t)&owner_looked_at);
+	*looked_at = 0;
+	TEST_ASSERT(!pthread_create(&thread, NULL, owner_run_thread, &run),
+		    "pthread_create");
+	for (i = 0; i < 1000 && !(seen && (seen_by_pmuctl || !pmuctl)); i++) {
+		usleep(10000);
+		if (!read_line(SYSFS "/cpus/cpu1/owner", owner, sizeof(owner)) ||
+		    strcmp(owner, expected))
+			continue;
+		seen = true;
+		if (pmuctl)
+			seen_by_pmuctl = pmuctl_cpu_show_has(needle);
+	}
+	*looked_at = 1;
+	pthread_join(thread, NULL);
+	ksft_print_msg("while vcpu0 ran on CPU 1: owner %s after %d looks (expected %s), pmuctl %s; KVM_RUN returned ucall %lu\n",
+		       owner, i, expected,
+		       !pmuctl ? "not found" : seen_by_pmuctl ? "showed it" : "did not show it",
+		       run.ucall);
+	tvm_destroy(&t);
+	ksft_test_result(seen && run.ucall == UCALL_SYNC,
+			 "cpu_owner_names_the_vcpu_while_it_runs\n");
+	if (!pmuctl)
+		ksft_test_result_skip("pmuctl_cpu_show_names_the_vcpu_while_it_runs (no pmuctl in PATH)\n");
+	else
+		ksft_test_result(seen_by_pmuctl && run.ucall == UCALL_SYNC,
+				 "pmuctl_cpu_show_names_the_vcpu_while_it_runs\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *icount_env = getenv("RIG_ICOUNT");
@@ -1020,7 +1144,8 @@ int main(int argc, char **argv)
 		ksft_finished();
 	}
 	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1 + 3 + 1 +
-		      1 /* retried_kvm_run_of_that_vm_fails_and_claims_nothing */);
+		      1 /* retried_kvm_run_of_that_vm_fails_and_claims_nothing */ +
+		      2 /* cpu_owner_..., pmuctl_cpu_show_names_the_vcpu_while_it_runs */);
 	pin_to_cpu(0);
 
 	test_el_filters(false);
@@ -1036,6 +1161,7 @@ int main(int argc, char **argv)
 	test_has_matches_set();
 	test_explicit_partition_needs_perfmon();
 	test_sysfs_state();
+	test_cpu_owner_while_running();
 	test_heterogeneous_host_keeps_hpmn_to_n();
 	ksft_finished();
 }
