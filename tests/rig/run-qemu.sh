@@ -334,7 +334,10 @@ wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 done_line=$(grep -a '^RIG-DONE ' "$log" | tail -n1 || true)
 panic=$(grep -a -m1 'Kernel panic - not syncing' "$log" || true)
-splats=$(grep -a -c -E 'Internal error: Oops|BUG: |WARNING: CPU' "$log" || true)
+# Kernel reports of any kind: oopses, BUG and WARNING, slub_debug's object
+# checks ("BUG <cache> (...): Poison overwritten"), hung tasks, RCU stalls,
+# and what the debug kernel's checkers print.
+splats=$(grep -a -c -E 'Internal error: Oops|BUG: |WARNING: CPU|^BUG [^ ]+ \(|Poison overwritten|Redzone overwritten|blocked for more than [0-9]+ seconds|rcu_[a-z_]* detected stall|UBSAN:|KASAN:|list_[a-z_]* corruption|scheduling while atomic|sleeping function called from invalid context|suspicious RCU usage' "$log" || true)
 
 if [ -n "$panic" ]; then
 	rc=3 why="kernel panic: $panic"
@@ -349,6 +352,17 @@ elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 else
 	rc=3 why="QEMU exited ($qrc) without RIG-DONE"
 fi
-[ "${splats:-0}" -gt 0 ] && why="$why; kernel splats (Oops/BUG/WARNING) in log: $splats"
+if [ "${splats:-0}" -gt 0 ]; then
+	why="$why; kernel reports (Oops/BUG/WARNING/stall/...) in log: $splats"
+	[ "$rc" = 0 ] && rc=1
+fi
 say "# rig: result=$rc qemu-exit=$qrc wall=${wall}s: $why"
+# A boot that did not finish its plan cleanly is a failed test of its own
+# for tap-summary.sh: a kernel report with every test passed, or a rig
+# that died before it printed its plan (whose missing results nothing
+# else would count).
+if [ "$rc" != 0 ]; then
+	printf 'TAP version 13\n1..1\nnot ok 1 - rig_%s_finished_cleanly # %s\n' \
+		"$plan" "$why" >> "$log"
+fi
 exit "$rc"
