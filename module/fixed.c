@@ -54,7 +54,10 @@
  * loads this task's vCPU (KVM's preempt notifiers), as preemption may at
  * any point of a preemptible kernel; the rig kernel is PREEMPT_NONE. With
  * slub_debug poisoning, a vcpu_load that still found the freed event would
- * fault. The two counters prove the window was exercised.
+ * fault. The two counters prove the window was exercised. Preemption can
+ * also come inside the release, after the free, which no sleep here
+ * reaches: so each release also counts whether the event was still
+ * published when it began (releases_of_published_events, must stay 0).
  */
 static bool sleep_after_cycle_counter_release;
 module_param(sleep_after_cycle_counter_release, bool, 0444);
@@ -64,6 +67,16 @@ module_param_named(sleeps_after_cycle_counter_release,
 static atomic_t loads_in_cycle_counter_release = ATOMIC_INIT(0);
 module_param_named(loads_in_cycle_counter_release,
 		   loads_in_cycle_counter_release.counter, int, 0444);
+static atomic_t releases_of_published_events = ATOMIC_INIT(0);
+module_param_named(releases_of_published_events,
+		   releases_of_published_events.counter, int, 0444);
+MODULE_INFO(test_hooks, "Y");
+
+static void test_before_release(struct kvm_vcpu *vcpu, struct perf_event *event)
+{
+	if (READ_ONCE(vcpu->arch.pmu.pmc[ARMV8_PMU_CYCLE_IDX].perf_event) == event)
+		atomic_inc(&releases_of_published_events);
+}
 
 static void test_sleep_after_release(struct kvm_vcpu *vcpu)
 {
@@ -83,6 +96,7 @@ static void test_note_load(struct kvm_vcpu *vcpu)
 		atomic_inc(&loads_in_cycle_counter_release);
 }
 #else
+static void test_before_release(struct kvm_vcpu *vcpu, struct perf_event *event) {}
 static void test_sleep_after_release(struct kvm_vcpu *vcpu) {}
 static void test_note_load(struct kvm_vcpu *vcpu) {}
 #endif
@@ -185,6 +199,7 @@ static void cycle_counter_stop(struct kvm_vcpu *vcpu)
 	 * make soak-debug: KASAN slab-use-after-free).
 	 */
 	WRITE_ONCE(pmc->perf_event, NULL);
+	test_before_release(vcpu, event);
 	perf_event_release_kernel(event);
 	test_sleep_after_release(vcpu);
 }
@@ -254,7 +269,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 				   vcpu->vcpu_id, host_pmu->name, PTR_ERR(event));
 		return;
 	}
-	pmc->perf_event = event;
+	WRITE_ONCE(pmc->perf_event, event);
 	resync_guest_el0(vcpu);
 
 	if (previous && previous != host_pmu->pmu) {
@@ -363,9 +378,58 @@ access_event_ids(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
 }
 
 /*
+ * The guest's PMUSERENR_EL0 and PMSELR_EL0 go into the hardware while the
+ * vCPU is loaded (KVM keeps all-ones and 0 there), because the PE checks
+ * them before MDCR_EL2.TPM brings an access here: a refused EL0 access
+ * traps to the guest's EL1 (EC 0x18), and PMXEV* with PMSELR_EL0.SEL out
+ * of range is UNDEFINED (with FEAT_FGT), as the architecture orders them.
+ * KVM puts the host's PMUSERENR_EL0 back at vcpu_put, and
+ * partition_fixed_vcpu_put() clears PMSELR_EL0, so that host user space
+ * never reads the guest's. Preemption disabled, vCPU loaded on this CPU.
+ */
+static void load_el0_state(struct kvm_vcpu *vcpu)
+{
+	if (!vcpu_get_flag(vcpu, PMUSERENR_ON_CPU))
+		return;
+	write_sysreg(*pmu_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK,
+		     pmselr_el0);
+	write_sysreg(*pmu_reg(vcpu, PMUSERENR_EL0) & ARMV8_PMU_USERENR_MASK,
+		     pmuserenr_el0);
+}
+
+/*
+ * PMUSERENR_EL0 (read-only at EL0) and PMSELR_EL0, or their AArch32
+ * views: kept as KVM keeps them, then loaded. A refused EL0 access never
+ * gets here (the PE trapped it to EL1), but is refused as KVM would.
+ */
+static enum kvm_pmu_hook_result
+access_el0_state(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
+		 bool user_enable)
+{
+	int reg = user_enable ? PMUSERENR_EL0 : PMSELR_EL0;
+
+	if (user_enable ? access->is_write && !vcpu_mode_priv(vcpu) :
+			  !el0_allows(vcpu, ARMV8_PMU_USERENR_ER))
+		return KVM_PMU_HOOK_UNDEF;
+	if (!access->is_write) {
+		access->value = *pmu_reg(vcpu, reg);
+		return KVM_PMU_HOOK_DONE;
+	}
+	*pmu_reg(vcpu, reg) = access->value & (user_enable ?
+					       ARMV8_PMU_USERENR_MASK :
+					       PMSELR_EL0_SEL_MASK);
+	/* Preempted before this, the vCPU's next load wrote the new value. */
+	preempt_disable();
+	load_el0_state(vcpu);
+	preempt_enable();
+	return KVM_PMU_HOOK_DONE;
+}
+
+/*
  * AArch32 accesses (a guest's AArch32 EL0) keep KVM's emulation, except
- * PMCEID0-3, where KVM would show the events of a host PMU: PMCEID0 and 1
- * are the low halves of PMCEID0/1_EL0, PMCEID2 and 3 their high halves.
+ * PMUSERENR and PMSELR, which go into the hardware, and PMCEID0-3, where KVM would
+ * show the events of a host PMU: PMCEID0 and 1 are the low halves of
+ * PMCEID0/1_EL0, PMCEID2 and 3 their high halves.
  */
 static enum kvm_pmu_hook_result
 aarch32_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
@@ -374,6 +438,8 @@ aarch32_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 	u32 crm = sys_reg_CRm(access->encoding);
 	u32 op2 = sys_reg_Op2(access->encoding);
 
+	if (crn == 9 && ((crm == 14 && op2 == 0) || (crm == 12 && op2 == 5)))
+		return access_el0_state(vcpu, access, crm == 14);
 	if (crn != 9 || !((crm == 12 && (op2 == 6 || op2 == 7)) ||
 			  (crm == 14 && (op2 == 4 || op2 == 5))))
 		return KVM_PMU_HOOK_STOCK;
@@ -398,6 +464,10 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 		return aarch32_access(vcpu, access);
 
 	switch (access->encoding) {
+	case SYS_PMUSERENR_EL0:
+	case SYS_PMSELR_EL0:
+		return access_el0_state(vcpu, access,
+					access->encoding == SYS_PMUSERENR_EL0);
 	case SYS_PMCCNTR_EL0:
 		return access_cycle_counter(vcpu, access);
 	case SYS_PMCCFILTR_EL0:
@@ -466,10 +536,21 @@ void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 
 	state->loads++;
 	test_note_load(vcpu);
+	load_el0_state(vcpu);
 	if (event && !cpumask_test_cpu(cpu, &to_arm_pmu(event->pmu)->supported_cpus)) {
 		state->rebacking_pending = true;
 		kvm_make_request(KVM_REQ_RELOAD_PMU, vcpu);
 	}
+}
+
+/*
+ * Preemption disabled, before KVM restores the host's PMUSERENR_EL0: the
+ * guest's PMSELR_EL0 (load_el0_state()) leaves the hardware.
+ */
+void partition_fixed_vcpu_put(struct kvm_vcpu *vcpu)
+{
+	if (vcpu_get_flag(vcpu, PMUSERENR_ON_CPU))
+		write_sysreg(0, pmselr_el0);
 }
 
 /*

@@ -186,6 +186,7 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 			      struct kvm_pmu_sysreg_access *access);
 void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value);
 void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void partition_fixed_vcpu_put(struct kvm_vcpu *vcpu);
 void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
 
 /*

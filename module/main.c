@@ -144,6 +144,10 @@ static int __init partition_init(void)
 		partition_config.fast_path ? "" : ", no fast path",
 		partition_config.reserved_host_counters,
 		partition_host_pmu_count());
+#ifdef KVM_PMU_PARTITION_TEST_HOOKS
+	pr_warn("test build (KVM_PMU_PARTITION_TEST_HOOKS): for make check only, never for a production host\n");
+	add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
+#endif
 	return 0;
 
 out_sysfs:

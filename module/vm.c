@@ -677,6 +677,9 @@ static notrace void hook_vcpu_put(struct kvm_vcpu *vcpu)
 	if (owns_this_cpu(vcpu)) {
 		partition_count_hook_atomic(PARTITION_HOOK_VCPU_PUT);
 		partition_vcpu_put(vcpu);
+	} else if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED) {
+		partition_count_hook_atomic(PARTITION_HOOK_VCPU_PUT);
+		partition_fixed_vcpu_put(vcpu);
 	}
 }
 

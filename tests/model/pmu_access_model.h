@@ -117,8 +117,10 @@ enum pmu_access_quirk {
 	 * kvm_pmu_software_increment(), kvm_pmu_counter_increment(). */
 	PMU_ACCESS_QUIRK_SOFTWARE_INCREMENT_UNFILTERED = 4,
 	/*
-	 * Not KVM's: partitioning's. The guest's N is MDCR_EL2.HPMN, the
-	 * hardware's is larger (config.hardware_counters). For an index in
+	 * Not KVM's: the module's, in both modes, which keep the guest's
+	 * PMUSERENR_EL0 in the hardware. The guest's N (MDCR_EL2.HPMN when
+	 * partitioned, 0 in the fixed mode) is below the N the PE checks
+	 * (config.hardware_counters). For an index in
 	 * [N, hardware N) the PE checks PMUSERENR_EL0 first, so a refused
 	 * EL0 access traps to EL1 where a PE with N counters has it
 	 * UNDEFINED (with FEAT_FGT). No EL2 trap comes before the EL0 one.
@@ -140,8 +142,11 @@ enum pmu_access_quirk {
 #define PMU_ACCESS_QUIRK_COUNT		5
 #define PMU_ACCESS_QUIRKS_STOCK_KVM	23
 #define PMU_ACCESS_QUIRKS_PARTITIONED	8
-/* The fixed-counters-only PMU keeps KVM's trap handling for refusals. */
-#define PMU_ACCESS_QUIRKS_FIXED		PMU_ACCESS_QUIRK_EL0_REFUSAL_UNDEFINED
+/*
+ * The fixed-counters-only PMU loads the guest's PMUSERENR_EL0 as the
+ * partitioned one does (module/fixed.c), with N = 0.
+ */
+#define PMU_ACCESS_QUIRKS_FIXED		PMU_ACCESS_QUIRK_PARTITION_EL0_REFUSAL_BEFORE_RANGE
 
 struct pmu_access_model_config {
 	unsigned int counters;		/* PMCR_EL0.N */
@@ -201,6 +206,12 @@ struct pmu_access_model {
 	u64 count[32];			/* PMEVCNTR<n>_EL0, [31] PMCCNTR_EL0 */
 	u64 count_written[32];		/* the counters as last written */
 	u64 count_unknown;		/* counters that may have counted */
+	/*
+	 * Counters whose last value is no base to tell a wrap from: their
+	 * overflow width (PMCR_EL0.LP/LC) changed, or their flag was
+	 * cleared, while they may have counted.
+	 */
+	u64 wrap_base_stale;
 	u64 overflow_unknown;		/* overflow flags that may have been set */
 	unsigned int learned;		/* enum pmu_access_learned bits */
 	u64 pmcr_id;			/* PMCR_EL0.IDCODE and IMP */
@@ -293,6 +304,7 @@ static inline void pmu_access_model_init(struct pmu_access_model *model,
 		model->count_written[i] = 0;
 	}
 	model->count_unknown = pmu_access_implemented(model);
+	model->wrap_base_stale = pmu_access_implemented(model);
 	model->overflow_unknown = pmu_access_implemented(model);
 	model->type_unknown = 0;
 	if (config->quirks & PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU)
@@ -656,10 +668,14 @@ static inline void pmu_access_expect_type(const struct pmu_access_model *model,
  * What the architecture allows for @access in @model's state. Order of the
  * checks, as in the accessibility pseudocode: an encoding with no register
  * (a write of a read-only one, a read of PMSWINC_EL0, an EL1 register at
- * EL0, PMMIR_EL1 before PMUv3p4, PMEV*<n>_EL0 with n >= N) is UNDEFINED
- * first; then EL0 is trapped to EL1 unless PMUSERENR_EL0 permits; then a
- * PMXEV* access with PMSELR_EL0.SEL out of range is CONSTRAINED
- * UNPREDICTABLE.
+ * EL0, PMMIR_EL1 before PMUv3p4) is UNDEFINED first; then an index out of
+ * range, PMEV*<n>_EL0 with n >= N or PMXEV* with PMSELR_EL0.SEL >= N (the
+ * pages of PMXEVCNTR_EL0 and PMXEVTYPER_EL0, DDI0487 D24.5.27/28, check
+ * m >= GetNumEventCountersSelfHosted() at every Exception level before
+ * PMUSERENR_EL0; tests/rig/qemu-patches/0002 reads them the same way):
+ * UNDEFINED with FEAT_FGT, else CONSTRAINED UNPREDICTABLE
+ * (pmu_access_expect_out_of_range()); then EL0 is trapped to EL1 unless
+ * PMUSERENR_EL0 permits.
  */
 static inline void pmu_access_expect_architecture(const struct pmu_access_model *model,
 						  const struct pmu_access *access,
@@ -810,16 +826,32 @@ static inline void pmu_access_expect_architecture(const struct pmu_access_model 
 
 /*
  * A read of a counter that can no longer be counting teaches its value; of
- * one still counting, the least it can read next.
+ * one still counting, the least it can read next. A value that passed a
+ * multiple of the overflow width since the last one (the counter counts
+ * far less than that between two accesses: PMU_ACCESS_COUNT_MARGIN_32)
+ * means the counter overflowed meanwhile: its PMOVSSET_EL0 flag is set,
+ * and stays set until the guest clears it, so later reads must show it.
  */
 static inline void pmu_access_learn_count(struct pmu_access_model *model,
 					  unsigned int counter, u64 value)
 {
-	if (!(model->count_unknown & BIT_ULL(counter)))
+	u64 mask = pmu_access_counter_width_mask(model, counter);
+	u64 width = pmu_access_overflows_at_64(model, counter) ? ~0ULL :
+		    0xffffffffULL;
+	u64 bit = BIT_ULL(counter);
+	u64 before, counted;
+
+	if (!(model->count_unknown & bit))
 		return;
-	model->count[counter] = value & pmu_access_counter_width_mask(model, counter);
+	before = model->count[counter];
+	model->count[counter] = value & mask;
+	counted = (model->count[counter] - before) & mask;
+	if (!(model->wrap_base_stale & bit) &&
+	    counted > width - (before & width))
+		model->overflows |= bit;
+	model->wrap_base_stale &= ~bit;
 	if (!pmu_access_counts_freely(model, counter))
-		model->count_unknown &= ~BIT_ULL(counter);
+		model->count_unknown &= ~bit;
 }
 
 static inline void pmu_access_learn_flags(struct pmu_access_model *model,
@@ -845,6 +877,7 @@ static inline void pmu_access_write_count(struct pmu_access_model *model,
 	model->count[counter] = value & pmu_access_counter_width_mask(model, counter);
 	model->count_written[counter] = value;
 	model->count_unknown &= ~BIT_ULL(counter);
+	model->wrap_base_stale &= ~BIT_ULL(counter);
 }
 
 /*
@@ -883,10 +916,18 @@ static inline unsigned int pmu_access_software_increment(struct pmu_access_model
 /* PMCR_EL0 write: the RW bits, then P (event counters) and C (PMCCNTR_EL0). */
 static inline void pmu_access_write_pmcr(struct pmu_access_model *model, u64 value)
 {
+	u64 width_before = 0;
 	unsigned int counter;
 
+	for (counter = 0; counter < 32; counter++)
+		if (pmu_access_overflows_at_64(model, counter))
+			width_before |= BIT_ULL(counter);
 	model->pmcr = (value & pmu_access_pmcr_rw(model)) |
 		      pmu_access_pmcr_fixed(model);
+	for (counter = 0; counter < 32; counter++)
+		if (!!(width_before & BIT_ULL(counter)) !=
+		    pmu_access_overflows_at_64(model, counter))
+			model->wrap_base_stale |= BIT_ULL(counter);
 	model->pmcr_written = value;
 	if (value & PMU_MODEL_PMCR_P)
 		for (counter = 0; counter < model->config.counters; counter++)
@@ -1036,6 +1077,11 @@ static inline unsigned int pmu_access_model_commit(struct pmu_access_model *mode
 	case PMU_ACCESS_PMOVSCLR:
 		model->overflows &= ~value;
 		model->overflow_unknown &= ~(value & implemented);
+		/*
+		 * A counter that may have wrapped since its last value may
+		 * have wrapped before this clear: that value is no base.
+		 */
+		model->wrap_base_stale |= value & model->count_unknown;
 		break;
 	case PMU_ACCESS_PMSWINC:
 		quirk = pmu_access_software_increment(model, value, access->el0);
