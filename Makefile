@@ -207,12 +207,17 @@ module-debug: kernel-debug
 			--exclude='*' $(TOP)/$$d/ $(DEBUG_TREE)/$$d/ || exit 1; \
 	done
 	$(MAKE) -C $(DEBUG_KOUT) $(CROSS) M=$(DEBUG_TREE)/module -j$(JOBS) modules
+	@mkdir -p $(DEBUG_TREE)-test-hooks
+	@rsync -a --delete $(DEBUG_TREE)/ $(DEBUG_TREE)-test-hooks/
+	$(MAKE) -C $(DEBUG_KOUT) $(CROSS) M=$(DEBUG_TREE)-test-hooks/module \
+		-j$(JOBS) KVM_PMU_PARTITION_TEST_HOOKS=1 modules
 
 # The initramfs target's files, with the debug kernel's modules.
 initramfs-debug: module-debug pmuctl kselftests
 	@tests/rig/build-initramfs.sh $(INITRAMFS_DEBUG) \
 		$(RIG_TEST_FILES) \
 		--add $(DEBUG_TREE)/module/kvm_pmu_partition.ko:/rig/modules/ \
+		--add $(DEBUG_TREE)-test-hooks/module/kvm_pmu_partition.ko:/rig/modules/test-hooks/ \
 		--add $(DEBUG_TREE)/module/kvm_pmu_partition_kunit.ko:/rig/modules/ \
 		--add $(DEBUG_KOUT)/lib/kunit/kunit.ko:/rig/modules/
 
