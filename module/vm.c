@@ -699,7 +699,6 @@ static bool hook_host_pmu_irq(struct arm_pmu *pmu)
 
 const struct kvm_pmu_hooks partition_hooks = {
 	.abi_version = KVM_PMU_HOOKS_ABI_VERSION,
-	.owner = THIS_MODULE,
 	.on_vcpu_init = hook_vcpu_init,
 	.on_vcpu_destroy = hook_vcpu_destroy,
 	.on_vcpu_first_run = hook_vcpu_first_run,

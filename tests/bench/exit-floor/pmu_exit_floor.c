@@ -36,7 +36,6 @@ exit_floor_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 
 static const struct kvm_pmu_hooks exit_floor_hooks = {
 	.abi_version = KVM_PMU_HOOKS_ABI_VERSION,
-	.owner = THIS_MODULE,
 	.on_hyp_sysreg = exit_floor_hyp_sysreg,
 };
 
