@@ -302,6 +302,7 @@ phase() {
 	kill "$holder" 2> /dev/null
 	wait "$holder"
 	holder_status=$?
+	holder=		# reaped: stop_phase must not signal a reused PID
 	if [ $holder_status != 143 ] && [ -z "$holder_failed" ]; then
 		fail "phase $phases: the holder VM exited $holder_status before the phase's end: $(grep -E 'divergence|allows|saw|Assertion' "$out/holder-$phases.log" | head -4 | tr '\n' ' ')"
 		grep -E '^# +[0-9]+ EL' "$out/holder-$phases.log" | tail -8 | sed 's/^/#     /'
