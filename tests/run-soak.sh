@@ -45,10 +45,13 @@ case "${SOAK_KERNEL:-normal}" in
 debug)
 	kernel=$build/kernel-debug/arch/arm64/boot/Image
 	initrd=${SOAK_INITRD:-$build/initramfs-debug.cpio.gz}
+	# Its accesses per sub-mode are reported, not required (soak.sh).
+	accesses=warn
 	;;
 *)
 	kernel=$build/kernel/arch/arm64/boot/Image
 	initrd=${SOAK_INITRD:-$build/initramfs.cpio.gz}
+	accesses=fail
 	;;
 esac
 for f in "$kernel" "$initrd" "$build/qemu/qemu-system-aarch64"; do
@@ -84,7 +87,8 @@ echo "# soak: $seconds s on $(basename "$(dirname "$(dirname "$(dirname "$(dirna
 QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" \
 	--kernel "$kernel" --initrd "$initrd" --plan soak --smp 4 --memory 2048 \
 	--timeout "$timeout" --log "$log" "${rig[@]}" \
-	--append "rig.soak_seconds=$seconds rig.timeout=$rig_timeout loglevel=5" "${icount[@]}"
+	--append "rig.soak_seconds=$seconds rig.soak_accesses=$accesses rig.timeout=$rig_timeout loglevel=5" \
+	"${icount[@]}"
 rig_status=$?
 echo "# soak rig exit status $rig_status"
 grep -a '^# # soak' "$log" | sed 's/^# //'

@@ -51,7 +51,9 @@ module=$RIG_MODULES/kvm_pmu_partition.ko
 sysfs=/sys/kernel/kvm_pmu_partition
 RUN_TIMEOUT=900
 # Accesses checked per sub-mode the issue asks of make soak; enforced from
-# the default duration (1800 s) up, a warning below it.
+# the default duration (1800 s) up, a warning below it, and a warning only
+# with rig.soak_accesses=warn (make soak-debug: the debug kernel checks a
+# fraction of the accesses in the same time; its point is its reports).
 MIN_ACCESSES=1000000
 MIN_ACCESSES_FROM_SECONDS=1800
 # The slab caches judged for growth (slab_check): KVM's, perf's and the
@@ -75,6 +77,8 @@ rm -rf "$out" && mkdir -p "$out"
 : > "$out/dmesg.txt"
 duration=$(sed -n 's/.*rig\.soak_seconds=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
 duration=${duration:-1800}
+accesses_policy=fail
+grep -q 'rig\.soak_accesses=warn' /proc/cmdline && accesses_policy=warn
 # A fifth of the time a phase: the four kinds (one round) fit in the
 # default 1800 s with each phase's start and stop (about a minute and a
 # half on a loaded 2-CPU host) in the fifth left; every sub-mode then gets
@@ -400,10 +404,12 @@ accesses_check() {
 	for m in stock partitioned-fgt partitioned-trap partitioned-slow fixed; do
 		n=$(per_mode "$m")
 		[ "$n" -ge $MIN_ACCESSES ] && continue
-		if [ "$duration" -ge $MIN_ACCESSES_FROM_SECONDS ]; then
-			fail "$m: $n accesses checked, below $MIN_ACCESSES"
-		else
+		if [ "$duration" -lt $MIN_ACCESSES_FROM_SECONDS ]; then
 			echo "# soak: warning: $m: $n accesses checked, below the $MIN_ACCESSES of a soak of $MIN_ACCESSES_FROM_SECONDS s or more (this one: $duration s)"
+		elif [ $accesses_policy = warn ]; then
+			echo "# soak: warning: $m: $n accesses checked, below $MIN_ACCESSES (rig.soak_accesses=warn)"
+		else
+			fail "$m: $n accesses checked, below $MIN_ACCESSES"
 		fi
 	done
 }
