@@ -389,6 +389,9 @@ slab_check() {
 			}
 		}' "$out/slab-series.txt" | sort > "$out/slab-growth.txt"
 	echo "# soak: slab caches from phase 2 to phase $last ($vms_between VMs created; bound $((bound / 1024)) kB):"
+	awk '{ n++; a += $2; b += $3 } END {
+		printf "#   %d caches tracked: %d kB at phase 2, %d kB at the last\n", n, a / 1024, b / 1024 }' \
+		"$out/slab-growth.txt"
 	# Every kvm and perf cache; others when they moved by 16 kB or more.
 	awk '$1 ~ /^(kvm|perf)/ || $3 - $2 >= 16384 || $2 - $3 >= 16384 {
 		printf "#   %s %d -> %d kB (%d -> %d objects)\n", $1, $2 / 1024, $3 / 1024, $5, $6 }' \
