@@ -53,9 +53,12 @@ boot_debug_rig() {
 		--kernel "$kernel" --initrd "$initrd" --plan debug --smp 2 \
 		--memory 2048 --timeout "${RIG_DEBUG_TIMEOUT:-3600}" --log "$log" \
 		--append loglevel=5 "$@"
-	echo "# $name exit status $?"
+	local status=$?
+	echo "# $name exit status $status"
+	rig_status+=("$status")
 }
 
+rig_status=()
 echo "# debug rig without -icount (MTTCG: a host thread per vCPU), -smp 2"
 boot_debug_rig "debug rig" "$rig_log"
 echo "# debug rig with -icount, -smp 2"
@@ -70,17 +73,33 @@ reports+='|sleeping function called from invalid context|suspicious RCU usage'
 reports+='|circular locking dependency|recursive locking|inconsistent lock state'
 reports+='|lock held when returning|bad unlock balance|held lock freed|non-static key'
 reports+='|list_[a-z_]* corruption|detected stall|scheduling while atomic'
+reports+='|INFO: task .* blocked for more than|rcu_.*kthread starved|rcu: INFO:'
+reports+='|stall on CPU|soft lockup|hard LOCKUP'
 grep -a -n -E "$reports" "$rig_log" "$icount_log" |
 	grep -a -v -E '^[^:]*:[0-9]+:(# |ok |not ok )' > "$out/console-reports.txt"
+# rig_completed NUMBER NAME LOG STATUS: the boot got to RIG-DONE. run-qemu.sh
+# exits 0 (all passed) or 1 (failures, counted from the rig's TAP) then;
+# otherwise (timeout, panic, QEMU gone) the rig may have died before its
+# plan line, and no missing result would be counted.
+rig_completed() {
+	if { [ "$4" = 0 ] || [ "$4" = 1 ]; } && grep -aq '^RIG-DONE ' "$3"; then
+		echo "ok $1 - $2"
+	else
+		echo "# run-qemu.sh exit status $4: $(grep -a '^# rig: result=' "$3" | tail -n1)"
+		echo "not ok $1 - $2 # exit=$4"
+	fi
+}
 {
 	echo "TAP version 13"
-	echo "1..1"
+	echo "1..3"
 	sed 's/^/# /' "$out/console-reports.txt"
 	if [ -s "$out/console-reports.txt" ]; then
 		echo "not ok 1 - debug_rig_console_has_no_kernel_report"
 	else
 		echo "ok 1 - debug_rig_console_has_no_kernel_report"
 	fi
+	rig_completed 2 debug_rig_completed "$rig_log" "${rig_status[0]}"
+	rig_completed 3 debug_rig_icount_completed "$icount_log" "${rig_status[1]}"
 } | tee "$host_tap"
 
 "$top/tests/rig/tap-summary.sh" "$rig_log" "$icount_log" "$host_tap"

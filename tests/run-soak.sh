@@ -22,11 +22,21 @@
 # the console is searched for kernel reports too (the rig's own log may
 # have lost them). Owns build/soak/ (build/soak-debug/ for the debug
 # kernel; SOAK_OUT=DIR for another), rig-soak.log there: the console, so
-# that make soak and make soak-debug can run at once.
+# that make soak and make soak-debug can run at once. SOAK_BUILD=DIR takes
+# the kernel, QEMU and device tree from another build directory (default
+# build/), SOAK_INITRD=FILE another initramfs (a worktree's own).
+#
+# The soak entry of soak.plan has no timeout of its own: it gets the rig's
+# default, rig.timeout=, which this script sets from SOAK_SECONDS (plus
+# RIG_SLACK for the last phase's workers and the final checks), below
+# run-qemu.sh's --timeout, so that a hung soak still ends with the rig's
+# TAP. The host TAP's rig_completed fails when the rig did not get to
+# RIG-DONE (timeout, panic, QEMU gone): its plan may not have been printed,
+# and nothing else would count the results it never gave.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$top/build
+build=${SOAK_BUILD:-$top/build}
 out=${SOAK_OUT:-$build/soak$([ "${SOAK_KERNEL:-normal}" = debug ] && echo -debug)}
 seconds=${SOAK_SECONDS:-1800}
 mkdir -p "$out"
@@ -34,17 +44,26 @@ mkdir -p "$out"
 case "${SOAK_KERNEL:-normal}" in
 debug)
 	kernel=$build/kernel-debug/arch/arm64/boot/Image
-	initrd=$build/initramfs-debug.cpio.gz
+	initrd=${SOAK_INITRD:-$build/initramfs-debug.cpio.gz}
+	# Its accesses per sub-mode are reported, not required (soak.sh).
+	accesses=warn
 	;;
 *)
 	kernel=$build/kernel/arch/arm64/boot/Image
-	initrd=$build/initramfs.cpio.gz
+	initrd=${SOAK_INITRD:-$build/initramfs.cpio.gz}
+	accesses=fail
 	;;
 esac
 for f in "$kernel" "$initrd" "$build/qemu/qemu-system-aarch64"; do
 	[ -r "$f" ] || { echo "run-soak: no $f (make soak builds it)" >&2; exit 2; }
 done
 icount=()
+# The rig's clock: the soak, the last phase's workers (up to soak.sh's
+# RUN_TIMEOUT, 900 s) and the final checks.
+RIG_SLACK=2400
+rig_timeout=$((seconds + RIG_SLACK))
+# Wall clock, for QEMU: above rig_timeout (under -icount a rig second is
+# many wall seconds).
 timeout=$((seconds + 3600))
 if [ "${SOAK_ICOUNT:-0}" = 1 ]; then
 	icount=(--icount)
@@ -68,8 +87,10 @@ echo "# soak: $seconds s on $(basename "$(dirname "$(dirname "$(dirname "$(dirna
 QEMU=$build/qemu/qemu-system-aarch64 "$top/tests/rig/run-qemu.sh" \
 	--kernel "$kernel" --initrd "$initrd" --plan soak --smp 4 --memory 2048 \
 	--timeout "$timeout" --log "$log" "${rig[@]}" \
-	--append "rig.soak_seconds=$seconds loglevel=5" "${icount[@]}"
-echo "# soak rig exit status $?"
+	--append "rig.soak_seconds=$seconds rig.soak_accesses=$accesses rig.timeout=$rig_timeout loglevel=5" \
+	"${icount[@]}"
+rig_status=$?
+echo "# soak rig exit status $rig_status"
 grep -a '^# # soak' "$log" | sed 's/^# //'
 
 # Kernel reports on the console (not test output, which init prefixes "# ").
@@ -78,15 +99,26 @@ reports+='|sleeping function called from invalid context|suspicious RCU usage'
 reports+='|circular locking dependency|recursive locking|inconsistent lock state'
 reports+='|lock held when returning|bad unlock balance|held lock freed|non-static key'
 reports+='|list_[a-z_]* corruption|detected stall|scheduling while atomic'
+reports+='|INFO: task .* blocked for more than|rcu_.*kthread starved|rcu: INFO:'
+reports+='|stall on CPU|soft lockup|hard LOCKUP'
 grep -a -n -E "$reports" "$log" | grep -a -v -E '^[0-9]+:(# |ok |not ok )' > "$out/console-reports.txt"
 {
 	echo "TAP version 13"
-	echo "1..1"
+	echo "1..2"
 	sed 's/^/# /' "$out/console-reports.txt"
 	if [ -s "$out/console-reports.txt" ]; then
 		echo "not ok 1 - soak_console_has_no_kernel_report"
 	else
 		echo "ok 1 - soak_console_has_no_kernel_report"
+	fi
+	# run-qemu.sh: 0 every result passed, 1 some failed (counted from
+	# the rig's TAP); anything else, or no RIG-DONE, the rig never ended
+	# its plan.
+	if { [ $rig_status = 0 ] || [ $rig_status = 1 ]; } && grep -aq '^RIG-DONE ' "$log"; then
+		echo "ok 2 - soak_rig_completed"
+	else
+		echo "# run-qemu.sh exit status $rig_status: $(grep -a '^# rig: result=' "$log" | tail -n1)"
+		echo "not ok 2 - soak_rig_completed # exit=$rig_status"
 	fi
 } > "$out/host.tap"
 cat "$out/host.tap"

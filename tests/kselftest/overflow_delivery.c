@@ -74,6 +74,10 @@
  * hold without -icount too (the MTTCG rig and make soak run them there).
  * Stock KVM and fgt=off trap every increment, hence not by default.
  *
+ * Every case also prints "overflow count: CASE: taken T, delivered D": the
+ * overflows its guest caused that must each interrupt it once, and the
+ * interrupts it took (make soak adds them up and fails on a difference).
+ *
  * A lost interrupt cannot hang the test: every guest wait is bounded, the
  * guest's handler masks PMINTENSET after too many interrupts, and every
  * KVM_RUN is bounded by an alarm. A case then fails and prints its counts.
@@ -836,6 +840,15 @@ static void run_case(const char *name, const struct guest_case *c,
 		       name, r.irqs, expected_total, r.final_irqs, r.wrong_bits,
 		       r.last_wrong_bits, r.stray, r.storm, r.pmcr_readback, injections,
 		       waits);
+	/*
+	 * The figures make soak adds up (tests/rig/soak.sh): the overflows
+	 * the case's guest caused that must each interrupt it once (its
+	 * rounds' expected interrupts, exact: preloads D below a wrap,
+	 * software increments, PMOVSSET_EL0 writes), against the PMU
+	 * interrupts its handler took, the quiet period included.
+	 */
+	ksft_print_msg("overflow count: %s: taken %lu, delivered %lu\n",
+		       name, expected_total, r.irqs);
 	for (i = 0; !ok && i < (int)r.rounds && i < MAX_ROUNDS; i++)
 		ksft_print_msg("%s: round %d: %lu interrupts (expected %lu) after %lu iterations%s, PMOVSSET 0x%lx (expected 0x%lx), counter 0x%lx\n",
 			       name, i, r.round_irqs[i], i < e->rounds ? e->irqs[i] : 0,

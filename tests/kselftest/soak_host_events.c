@@ -3,7 +3,7 @@
  * soak_host_events: the host's perf load of make soak, and its check that
  * host counting survives everything the soak does to the PMU.
  *
- *   soak_host_events SECONDS EVENTS [READY_FILE]
+ *   soak_host_events SECONDS EVENTS [READY_FILE [HOTPLUG_FILE]]
  *
  * Opens, on every online CPU, EVENTS pinned CPU-wide counting events
  * (cycles, instructions, cycles, ...; cycles alone where the PMU counts
@@ -25,7 +25,14 @@
  * context for good (their enabled time stops growing, and enabling them
  * again does not bring them back). Once the CPU is online again, its
  * events are closed and opened anew, and each must then run: a pinned one
- * whose next read shows no running time is a host count error.
+ * whose next read shows no running time is a host count error. Only after
+ * the CPU was seen to go offline, though: HOTPLUG_FILE (make soak's
+ * soak.sh) gets a line with the CPU's number before each offline, and
+ * every read pass also looks at the CPUs' online files. An event whose
+ * enabled time stops on a CPU with no offline since the event was opened
+ * is a host count error once it stays stopped STALL_READS reads in a row
+ * (a stall the module caused; the grace covers an offline the poll saw
+ * late, with no HOTPLUG_FILE).
  *
  * It also records, as `perf record -a -c PERIOD` does: on every CPU one
  * sampling cycles event (not pinned: it takes a reserved counter when the
@@ -40,11 +47,14 @@
  *   ignores an interrupt that comes before its period has run out, so a
  *   duplicated interrupt makes no sample: this catches samples without
  *   counting (a count that went back, a period restarted short);
- * - fewer than two thirds of count / SAMPLE_PERIOD, less one per instance
- *   (overflows the host never saw: an interrupt a guest's hook took).
- *   Loose, because without -icount QEMU finds a wrap up to milliseconds
- *   late (docs/rig.md, "Timing") and the event counts on meanwhile; under
- *   -icount each sample is exactly one period;
+ * - fewer than count / SAMPLE_PERIOD allows (overflows the host never saw:
+ *   an interrupt a guest's hook took). Under -icount (RIG_ICOUNT=1, as the
+ *   rig's init exports it) each sample is exactly one period, so at least
+ *   count / SAMPLE_PERIOD less two per instance (its last period begun,
+ *   and an overflow its last read counted before the interrupt was taken)
+ *   and one per throttling; without it, at least two
+ *   thirds of that, because QEMU finds a wrap up to milliseconds late
+ *   (docs/rig.md, "Timing") and the event counts on meanwhile;
  * - on CPU 0, no sample at all.
  *
  * Ends with one line of figures: events, reads, errors, then one of the
@@ -68,6 +78,7 @@
 #define MAX_EVENTS		8
 #define SAMPLE_PERIOD		10000000ULL	/* cycles: 100 a second at 1 GHz */
 #define RING_PAGES		32		/* data pages, a power of two */
+#define STALL_READS		10		/* 2 s: an offline seen late */
 
 struct reading {
 	uint64_t value;
@@ -83,6 +94,8 @@ struct host_event {
 	unsigned long reads;		/* since it was (re)opened */
 	bool reopened;
 	unsigned long stalls;		/* reads with no new count while enabled */
+	unsigned long offlines;		/* of its CPU when it was (re)opened */
+	unsigned int stopped;		/* reads in a row with enabled time stopped */
 };
 
 /*
@@ -121,6 +134,8 @@ struct sampler {
 	unsigned int instances;
 	struct reading last;
 	unsigned long reads;		/* since it was (re)opened */
+	unsigned long offlines;		/* of its CPU when it was (re)opened */
+	unsigned int stopped;		/* reads in a row with enabled time stopped */
 };
 
 static int open_sampler(struct sampler *sampler, int cpu)
@@ -220,6 +235,40 @@ static bool cpu_online(int cpu)
 	return online == 1;
 }
 
+/*
+ * Offlines seen per CPU: the lines naming it in HOTPLUG_FILE (written
+ * before each offline), or the times a read pass found its online file 0
+ * after finding it 1, whichever is more.
+ */
+static unsigned long offlines[MAX_CPUS];
+static unsigned long offlines_polled[MAX_CPUS];
+static bool was_offline[MAX_CPUS];
+
+static void update_offlines(const char *hotplug_file, long cpus)
+{
+	unsigned long listed[MAX_CPUS] = { 0 };
+	int cpu;
+
+	if (hotplug_file) {
+		FILE *f = fopen(hotplug_file, "r");
+
+		while (f && fscanf(f, "%d", &cpu) == 1)
+			if (cpu >= 0 && cpu < cpus)
+				listed[cpu]++;
+		if (f)
+			fclose(f);
+	}
+	for (cpu = 0; cpu < cpus; cpu++) {
+		bool online = cpu_online(cpu);
+
+		if (!online && !was_offline[cpu])
+			offlines_polled[cpu]++;
+		was_offline[cpu] = !online;
+		offlines[cpu] = listed[cpu] > offlines_polled[cpu] ?
+				listed[cpu] : offlines_polled[cpu];
+	}
+}
+
 static int read_event(int fd, struct reading *reading);
 
 /*
@@ -240,6 +289,8 @@ static int reopen_sampler(struct sampler *sampler)
 		close(sampler->fd);
 		sampler->fd = -1;
 	}
+	sampler->offlines = offlines[sampler->cpu];
+	sampler->stopped = 0;
 	if (open_sampler(sampler, sampler->cpu))
 		return errno == ENODEV ? 0 : -1;
 	return 0;
@@ -263,12 +314,17 @@ int main(int argc, char **argv)
 	long cpus = sysconf(_SC_NPROCESSORS_CONF), seconds, per_cpu;
 	unsigned long reads = 0, errors = 0, frozen = 0, reopened = 0;
 	struct timespec interval = { 0, READ_INTERVAL_NS };
+	const char *icount = getenv("RIG_ICOUNT");
+	bool exact = icount && !strcmp(icount, "1");
+	const char *hotplug_file = NULL;
 	int count = 0, i, cpu, rounds;
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: %s SECONDS EVENTS [READY_FILE]\n", argv[0]);
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: %s SECONDS EVENTS [READY_FILE [HOTPLUG_FILE]]\n", argv[0]);
 		return 2;
 	}
+	if (argc == 5)
+		hotplug_file = argv[4];
 	seconds = strtol(argv[1], NULL, 0);
 	per_cpu = strtol(argv[2], NULL, 0);
 	if (seconds <= 0 || per_cpu <= 0 || per_cpu > MAX_EVENTS || cpus > MAX_CPUS) {
@@ -300,7 +356,12 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (argc == 4) {
+	update_offlines(hotplug_file, cpus);
+	for (i = 0; i < count; i++)
+		events[i].offlines = offlines[events[i].cpu];
+	for (cpu = 0; cpu < cpus; cpu++)
+		samplers[cpu].offlines = offlines[cpu];
+	if (argc >= 4) {
 		FILE *ready = fopen(argv[3], "w");
 
 		if (ready) {
@@ -311,6 +372,7 @@ int main(int argc, char **argv)
 	rounds = seconds * (1000000000L / READ_INTERVAL_NS);
 	while (rounds-- > 0) {
 		nanosleep(&interval, NULL);
+		update_offlines(hotplug_file, cpus);
 		for (i = 0; i < count; i++) {
 			struct host_event *event = &events[i];
 			struct reading now;
@@ -320,6 +382,8 @@ int main(int argc, char **argv)
 			if (event->fd < 0) {
 				if (!cpu_online(event->cpu))
 					continue;
+				event->offlines = offlines[event->cpu];
+				event->stopped = 0;
 				event->fd = open_event(event->cpu, event->index);
 				if (event->fd < 0 && errno != ENODEV) {
 					printf("host count error: CPU %d: opening an event again: %s\n",
@@ -358,10 +422,27 @@ int main(int argc, char **argv)
 				       event->cpu);
 				errors++;
 			}
-			/* Taken out of perf while its CPU was offline: open it anew. */
-			if (event->cpu && event->reads && now.enabled == event->last.enabled &&
+			/*
+			 * Enabled time stopped: taken out of perf while its CPU
+			 * was offline (open it anew), or, with no offline since
+			 * it was opened, a stall.
+			 */
+			if (event->reads && now.enabled == event->last.enabled &&
+			    offlines[event->cpu] == event->offlines) {
+				if (++event->stopped == STALL_READS) {
+					printf("host count error: CPU %d: pinned event's enabled time stopped for %d reads, with no offline of the CPU\n",
+					       event->cpu, STALL_READS);
+					errors++;
+				}
+			} else {
+				event->stopped = 0;
+			}
+			if (event->reads && now.enabled == event->last.enabled &&
+			    offlines[event->cpu] != event->offlines &&
 			    cpu_online(event->cpu)) {
 				close(event->fd);
+				event->offlines = offlines[event->cpu];
+				event->stopped = 0;
 				event->fd = open_event(event->cpu, event->index);
 				/* ENODEV: the CPU is still going down; retried. */
 				if (event->fd < 0 && errno != ENODEV) {
@@ -393,8 +474,22 @@ int main(int argc, char **argv)
 			}
 			if (read_event(sampler->fd, &now) != 1)
 				continue;
+			/*
+			 * Not pinned: rotated out, its enabled time still runs;
+			 * stopped with no offline since it was opened, a stall.
+			 */
 			if (sampler->reads && now.enabled == sampler->last.enabled &&
-			    cpu_online(cpu)) {
+			    offlines[cpu] == sampler->offlines) {
+				if (++sampler->stopped == STALL_READS) {
+					printf("host count error: CPU %d: sampling event's enabled time stopped for %d reads, with no offline of the CPU\n",
+					       cpu, STALL_READS);
+					errors++;
+				}
+			} else {
+				sampler->stopped = 0;
+			}
+			if (sampler->reads && now.enabled == sampler->last.enabled &&
+			    offlines[cpu] != sampler->offlines && cpu_online(cpu)) {
 				if (reopen_sampler(sampler)) {
 					printf("host count error: CPU %d: opening the sampling event again: %s\n",
 					       cpu, strerror(errno));
@@ -429,10 +524,12 @@ int main(int argc, char **argv)
 			       (unsigned long long)now.value, SAMPLE_PERIOD);
 			errors++;
 		}
-		if (seen + sampler->instances < expected * 2 / 3) {
-			printf("host count error: CPU %d: %llu samples for a count of %llu (period %llu): overflows lost\n",
+		if (exact ? seen + 2 * sampler->instances + sampler->throttles < expected :
+			    seen + sampler->instances < expected * 2 / 3) {
+			printf("host count error: CPU %d: %llu samples for a count of %llu (period %llu%s): overflows lost\n",
 			       cpu, (unsigned long long)seen,
-			       (unsigned long long)now.value, SAMPLE_PERIOD);
+			       (unsigned long long)now.value, SAMPLE_PERIOD,
+			       exact ? ", exact under -icount" : "");
 			errors++;
 		}
 		if (cpu == 0 && !sampler->samples) {
