@@ -57,7 +57,8 @@
  * fault. The two counters prove the window was exercised. Preemption can
  * also come inside the release, after the free, which no sleep here
  * reaches: so each release also counts whether the event was still
- * published when it began (releases_of_published_events, must stay 0).
+ * published when it began (releases_of_published_events, must stay 0),
+ * which catches the clear moved back after the release.
  */
 static bool sleep_after_cycle_counter_release;
 module_param(sleep_after_cycle_counter_release, bool, 0444);
@@ -381,8 +382,9 @@ access_event_ids(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
  * The guest's PMUSERENR_EL0 and PMSELR_EL0 go into the hardware while the
  * vCPU is loaded (KVM keeps all-ones and 0 there), because the PE checks
  * them before MDCR_EL2.TPM brings an access here: a refused EL0 access
- * traps to the guest's EL1 (EC 0x18), and PMXEV* with PMSELR_EL0.SEL out
- * of range is UNDEFINED (with FEAT_FGT), as the architecture orders them.
+ * traps to the guest's EL1 (EC 0x18, or 0x03 from AArch32), and PMXEV*
+ * with PMSELR_EL0.SEL out of range is UNDEFINED (with FEAT_FGT), as the
+ * architecture orders them.
  * KVM puts the host's PMUSERENR_EL0 back at vcpu_put, and
  * partition_fixed_vcpu_put() clears PMSELR_EL0, so that host user space
  * never reads the guest's. Preemption disabled, vCPU loaded on this CPU.
@@ -391,8 +393,14 @@ static void load_el0_state(struct kvm_vcpu *vcpu)
 {
 	if (!vcpu_get_flag(vcpu, PMUSERENR_ON_CPU))
 		return;
-	write_sysreg(*pmu_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK,
-		     pmselr_el0);
+	/*
+	 * Without FEAT_FGT a SEL the PE lacks is CONSTRAINED UNPREDICTABLE
+	 * there: keep KVM's 0, and KVM's emulation decides (UNDEFINED for
+	 * N = 0, PMCCFILTR for PMXEVTYPER with SEL = 31).
+	 */
+	if (partition_fgt_present())
+		write_sysreg(*pmu_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK,
+			     pmselr_el0);
 	write_sysreg(*pmu_reg(vcpu, PMUSERENR_EL0) & ARMV8_PMU_USERENR_MASK,
 		     pmuserenr_el0);
 }
@@ -500,6 +508,9 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
  */
 void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
+	/* The event's sample period is a wrap at the old width (LC) away. */
+	bool width_changed = (*pmu_reg(vcpu, PMCR_EL0) ^ value) & ARMV8_PMU_PMCR_LC;
+
 	/* PMCR.LP only exists from PMUv3p5; C and P are actions, not state. */
 	if (partition_vm_pmu_version(vcpu->kvm) < PMU_VERSION_V3P5)
 		value &= ~ARMV8_PMU_PMCR_LP;
@@ -511,7 +522,7 @@ void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 		cycle_counter_sync(vcpu, true);
 		return;
 	}
-	cycle_counter_sync(vcpu, false);
+	cycle_counter_sync(vcpu, width_changed);
 }
 
 /*

@@ -750,8 +750,9 @@ static noinline bool overflow_status_read(struct kvm_vcpu *vcpu, u64 *status_out
  * must be: the exit may be a WFI that KVM blocks on before the interrupt
  * is taken, or the host's PMU may have no interrupt, and the line must be
  * up before that. Traced deliveries and fast-path traces take the full
- * path, which notes them (a swap-in not yet traced is noted there or at
- * the put).
+ * path, which notes them. A swap-in made while the swap tracepoint was
+ * off is noted at the next full path or the put: enabled in between, its
+ * "first access" event comes late.
  */
 notrace bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
 {
