@@ -425,6 +425,19 @@ static void test_host_perf_unchanged(void)
 	else
 		ksft_test_result(fast + full >= 3 * hammering,
 				 "trap_mode_traps_pmcr_reads_and_writes\n");
+	/*
+	 * Rule: with fast_path=1 the guest-exit path emulates every trapped
+	 * PMCR_EL0 access but the odd first one after a load; with
+	 * fast_path=0 it emulates none, and each takes a full exit.
+	 */
+	if (read_sysfs_long("fast_path") == 1)
+		ksft_test_result(fast >= 2 * hammering,
+				 "fast_path_emulates_the_pmcr_traps (%ld fast, %ld full)\n",
+				 fast, full);
+	else
+		ksft_test_result(fast == 0 && full >= 2 * hammering,
+				 "no_fast_path_emulation_with_fast_path_0 (%ld fast, %ld full)\n",
+				 fast, full);
 }
 
 /* ------------------------------------------- two VMs sharing one CPU */
@@ -1417,7 +1430,7 @@ int main(int argc, char **argv)
 	ksft_print_msg("mode %s; host PMU %s (type %d, %u event counters, INST_RETIRED %s); icount %d\n",
 		       argv[1], pmu.name, pmu.type, host_counters,
 		       pmu.inst_retired ? "yes" : "no", icount);
-	ksft_set_plan(module_mode ? 38 : 20);
+	ksft_set_plan(module_mode ? 39 : 20);
 	pin_to_cpu(0);
 
 	if (module_mode)
