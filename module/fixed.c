@@ -102,12 +102,6 @@ static void test_sleep_after_release(struct kvm_vcpu *vcpu) {}
 static void test_note_load(struct kvm_vcpu *vcpu) {}
 #endif
 
-/* PMU registers, by index into vcpu->arch.ctxt.sys_regs[]. */
-static u64 *pmu_reg(struct kvm_vcpu *vcpu, int reg)
-{
-	return &vcpu->arch.ctxt.sys_regs[reg];
-}
-
 static struct kvm_pmc *cycle_pmc(struct kvm_vcpu *vcpu)
 {
 	return &vcpu->arch.pmu.pmc[CYCLE_COUNTER];
@@ -115,15 +109,15 @@ static struct kvm_pmc *cycle_pmc(struct kvm_vcpu *vcpu)
 
 static bool cycle_counter_enabled(struct kvm_vcpu *vcpu)
 {
-	return (*pmu_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_E) &&
-	       (*pmu_reg(vcpu, PMCNTENSET_EL0) & CYCLE_COUNTER_BIT);
+	return (__vcpu_sys_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_E) &&
+	       (__vcpu_sys_reg(vcpu, PMCNTENSET_EL0) & CYCLE_COUNTER_BIT);
 }
 
 /* The guest's count: the saved value plus what the event counted since. */
 static u64 cycle_counter_read(struct kvm_vcpu *vcpu)
 {
 	struct perf_event *event = cycle_pmc(vcpu)->perf_event;
-	u64 enabled, running, count = *pmu_reg(vcpu, PMCCNTR_EL0);
+	u64 enabled, running, count = __vcpu_sys_reg(vcpu, PMCCNTR_EL0);
 
 	if (event)
 		count += perf_event_read_value(event, &enabled, &running);
@@ -133,7 +127,7 @@ static u64 cycle_counter_read(struct kvm_vcpu *vcpu)
 /* Events to go before the counter wraps: at bit 64 with PMCR.LC, else 32. */
 static u64 cycle_counter_period(struct kvm_vcpu *vcpu, u64 count)
 {
-	if (*pmu_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_LC)
+	if (__vcpu_sys_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_LC)
 		return -count;
 	return (-count) & GENMASK_ULL(31, 0) ?: BIT_ULL(32);
 }
@@ -150,15 +144,15 @@ static void cycle_counter_overflow(struct perf_event *event,
 	pmu->pmu.stop(event, PERF_EF_UPDATE);
 
 	/* The next overflow is a full wrap of the guest's counter away. */
-	period = cycle_counter_period(vcpu, *pmu_reg(vcpu, PMCCNTR_EL0) +
+	period = cycle_counter_period(vcpu, __vcpu_sys_reg(vcpu, PMCCNTR_EL0) +
 					    local64_read(&event->count));
 	local64_set(&event->hw.period_left, 0);
 	event->attr.sample_period = period;
 	event->hw.sample_period = period;
 
-	*pmu_reg(vcpu, PMOVSSET_EL0) |= CYCLE_COUNTER_BIT;
-	if ((*pmu_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_E) &&
-	    (*pmu_reg(vcpu, PMINTENSET_EL1) & CYCLE_COUNTER_BIT)) {
+	__vcpu_sys_reg(vcpu, PMOVSSET_EL0) |= CYCLE_COUNTER_BIT;
+	if ((__vcpu_sys_reg(vcpu, PMCR_EL0) & ARMV8_PMU_PMCR_E) &&
+	    (__vcpu_sys_reg(vcpu, PMINTENSET_EL1) & CYCLE_COUNTER_BIT)) {
 		kvm_make_request(KVM_REQ_IRQ_PENDING, vcpu);
 		if (in_nmi())
 			irq_work_queue(&vcpu->arch.pmu.overflow_work);
@@ -191,7 +185,7 @@ static void cycle_counter_stop(struct kvm_vcpu *vcpu)
 
 	if (!event)
 		return;
-	*pmu_reg(vcpu, PMCCNTR_EL0) = cycle_counter_read(vcpu);
+	__vcpu_sys_reg(vcpu, PMCCNTR_EL0) = cycle_counter_read(vcpu);
 	perf_event_disable(event);
 	/*
 	 * Unpublished before the release, which may be preempted: this
@@ -248,7 +242,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 	if (!host_pmu)
 		return;
 
-	filter = *pmu_reg(vcpu, PMCCFILTR_EL0);
+	filter = __vcpu_sys_reg(vcpu, PMCCFILTR_EL0);
 	attr.type = host_pmu->pmu->pmu.type;
 	attr.size = sizeof(attr);
 	attr.config = ARMV8_PMUV3_PERFCTR_CPU_CYCLES;
@@ -261,7 +255,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 			    !(filter & ARMV8_PMU_EXCLUDE_NS_EL0);
 	attr.exclude_hv = 1;	/* the guest never counts at EL2 */
 	attr.exclude_host = 1;
-	attr.sample_period = cycle_counter_period(vcpu, *pmu_reg(vcpu, PMCCNTR_EL0));
+	attr.sample_period = cycle_counter_period(vcpu, __vcpu_sys_reg(vcpu, PMCCNTR_EL0));
 
 	event = perf_event_create_kernel_counter(&attr, -1, current,
 						 cycle_counter_overflow, vcpu);
@@ -278,7 +272,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 		trace_kvm_pmu_partition_backing_change(vcpu,
 						       previous->name,
 						       host_pmu->name,
-						       *pmu_reg(vcpu, PMCCNTR_EL0));
+						       __vcpu_sys_reg(vcpu, PMCCNTR_EL0));
 	}
 	WRITE_ONCE(state->backing_pmu, host_pmu->pmu);
 }
@@ -287,7 +281,7 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 static bool el0_allows(struct kvm_vcpu *vcpu, u64 enable_bits)
 {
 	return vcpu_mode_priv(vcpu) ||
-	       (*pmu_reg(vcpu, PMUSERENR_EL0) & (ARMV8_PMU_USERENR_EN | enable_bits));
+	       (__vcpu_sys_reg(vcpu, PMUSERENR_EL0) & (ARMV8_PMU_USERENR_EN | enable_bits));
 }
 
 static enum kvm_pmu_hook_result
@@ -300,7 +294,7 @@ access_cycle_counter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access
 		return KVM_PMU_HOOK_DONE;
 	}
 	cycle_counter_stop(vcpu);
-	*pmu_reg(vcpu, PMCCNTR_EL0) = access->value;
+	__vcpu_sys_reg(vcpu, PMCCNTR_EL0) = access->value;
 	cycle_counter_sync(vcpu, true);
 	return KVM_PMU_HOOK_DONE;
 }
@@ -330,10 +324,10 @@ access_cycle_filter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 	if (!el0_allows(vcpu, 0))
 		return KVM_PMU_HOOK_UNDEF;
 	if (!access->is_write) {
-		access->value = *pmu_reg(vcpu, PMCCFILTR_EL0);
+		access->value = __vcpu_sys_reg(vcpu, PMCCFILTR_EL0);
 		return KVM_PMU_HOOK_DONE;
 	}
-	*pmu_reg(vcpu, PMCCFILTR_EL0) = access->value &
+	__vcpu_sys_reg(vcpu, PMCCFILTR_EL0) = access->value &
 					cycle_filter_fields(vcpu->kvm);
 	cycle_counter_sync(vcpu, true);
 	return KVM_PMU_HOOK_DONE;
@@ -343,7 +337,7 @@ static enum kvm_pmu_hook_result
 access_counter_enables(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
 		       bool set)
 {
-	u64 *enables = pmu_reg(vcpu, PMCNTENSET_EL0);
+	u64 *enables = &__vcpu_sys_reg(vcpu, PMCNTENSET_EL0);
 
 	if (!el0_allows(vcpu, 0))
 		return KVM_PMU_HOOK_UNDEF;
@@ -399,9 +393,9 @@ static void load_el0_state(struct kvm_vcpu *vcpu)
 	 * N = 0, PMCCFILTR for PMXEVTYPER with SEL = 31).
 	 */
 	if (partition_fgt_present())
-		write_sysreg(*pmu_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK,
+		write_sysreg(__vcpu_sys_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK,
 			     pmselr_el0);
-	write_sysreg(*pmu_reg(vcpu, PMUSERENR_EL0) & ARMV8_PMU_USERENR_MASK,
+	write_sysreg(__vcpu_sys_reg(vcpu, PMUSERENR_EL0) & ARMV8_PMU_USERENR_MASK,
 		     pmuserenr_el0);
 }
 
@@ -420,10 +414,10 @@ access_el0_state(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
 			  !el0_allows(vcpu, ARMV8_PMU_USERENR_ER))
 		return KVM_PMU_HOOK_UNDEF;
 	if (!access->is_write) {
-		access->value = *pmu_reg(vcpu, reg);
+		access->value = __vcpu_sys_reg(vcpu, reg);
 		return KVM_PMU_HOOK_DONE;
 	}
-	*pmu_reg(vcpu, reg) = access->value & (user_enable ?
+	__vcpu_sys_reg(vcpu, reg) = access->value & (user_enable ?
 					       ARMV8_PMU_USERENR_MASK :
 					       PMSELR_EL0_SEL_MASK);
 	/* Preempted before this, the vCPU's next load wrote the new value. */
@@ -466,7 +460,7 @@ enum kvm_pmu_hook_result
 partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 			      struct kvm_pmu_sysreg_access *access)
 {
-	u64 select = *pmu_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK;
+	u64 select = __vcpu_sys_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK;
 
 	if (access->is_aarch32)
 		return aarch32_access(vcpu, access);
@@ -509,16 +503,16 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
 void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
 	/* The event's sample period is a wrap at the old width (LC) away. */
-	bool width_changed = (*pmu_reg(vcpu, PMCR_EL0) ^ value) & ARMV8_PMU_PMCR_LC;
+	bool width_changed = (__vcpu_sys_reg(vcpu, PMCR_EL0) ^ value) & ARMV8_PMU_PMCR_LC;
 
 	/* PMCR.LP only exists from PMUv3p5; C and P are actions, not state. */
 	if (partition_vm_pmu_version(vcpu->kvm) < PMU_VERSION_V3P5)
 		value &= ~ARMV8_PMU_PMCR_LP;
-	*pmu_reg(vcpu, PMCR_EL0) = value & ~(ARMV8_PMU_PMCR_C | ARMV8_PMU_PMCR_P);
+	__vcpu_sys_reg(vcpu, PMCR_EL0) = value & ~(ARMV8_PMU_PMCR_C | ARMV8_PMU_PMCR_P);
 
 	if (value & ARMV8_PMU_PMCR_C) {
 		cycle_counter_stop(vcpu);
-		*pmu_reg(vcpu, PMCCNTR_EL0) = 0;
+		__vcpu_sys_reg(vcpu, PMCCNTR_EL0) = 0;
 		cycle_counter_sync(vcpu, true);
 		return;
 	}

@@ -82,6 +82,13 @@ const char *const partition_register_names[PARTITION_REGISTER_COUNT] = {
 	[PARTITION_REGISTER_PMMIR] = "pmmir",
 };
 
+/*
+ * A PMU register in the vCPU's context. Not KVM's __vcpu_sys_reg(): that
+ * may call kvm_vcpu_sanitise_vncr_reg() (out of line, not exported) for a
+ * non-constant index, and its __ctxt_sys_reg() is not __always_inline,
+ * so neither belongs in this noinstr file. The PMU registers are below
+ * __VNCR_START__, so the plain array is what __vcpu_sys_reg() reads too.
+ */
 static __always_inline u64 *guest_reg(struct kvm_vcpu *vcpu, int reg)
 {
 	return &vcpu->arch.ctxt.sys_regs[reg];
