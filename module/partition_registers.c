@@ -38,34 +38,26 @@
 #define SELECT_MASK	PMSELR_EL0_SEL_MASK
 
 /*
- * HDFGRTR_EL2/HDFGWTR_EL2 bits named with a lower-case n in the kernel's
- * generated sysreg header (the same bit in both registers).
- */
-#define FGT_PMCEID	BIT_ULL(58)
-#define FGT_PMEVTYPER	BIT_ULL(13)
-#define FGT_PMEVCNTR	BIT_ULL(12)
-
-/*
  * Fine-grained traps a guest-owned PMU keeps (1 = trap). PMCR_EL0 writes
  * stay trapped: the hardware register has bits the guest may not set
  * (X, which exports events beyond the guest's counters; LP, FZO, FZS
  * where the CPU is newer than the VM), so they go through
  * event_filter.h; its reads are untrapped.
  */
-#define FGT_READ_TRAPPED	(HDFGRTR_EL2_PMOVS | FGT_PMEVTYPER | \
+#define FGT_READ_TRAPPED	(HDFGRTR_EL2_PMOVS | HDFGRTR_EL2_PMEVTYPERn_EL0 | \
 				 HDFGRTR_EL2_PMCCFILTR_EL0 | \
-				 FGT_PMCEID | HDFGRTR_EL2_PMMIR_EL1)
+				 HDFGRTR_EL2_PMCEIDn_EL0 | HDFGRTR_EL2_PMMIR_EL1)
 #define FGT_READ_UNTRAPPED	(HDFGRTR_EL2_PMUSERENR_EL0 | \
 				 HDFGRTR_EL2_PMSELR_EL0 | HDFGRTR_EL2_PMINTEN | \
 				 HDFGRTR_EL2_PMCNTEN | HDFGRTR_EL2_PMCCNTR_EL0 | \
-				 FGT_PMEVCNTR)
-#define FGT_WRITE_TRAPPED	(HDFGWTR_EL2_PMOVS | FGT_PMEVTYPER | \
+				 HDFGRTR_EL2_PMEVCNTRn_EL0)
+#define FGT_WRITE_TRAPPED	(HDFGWTR_EL2_PMOVS | HDFGWTR_EL2_PMEVTYPERn_EL0 | \
 				 HDFGWTR_EL2_PMCCFILTR_EL0 | HDFGWTR_EL2_PMCR_EL0)
 #define FGT_WRITE_UNTRAPPED	(HDFGWTR_EL2_PMUSERENR_EL0 | \
 				 HDFGWTR_EL2_PMSWINC_EL0 | \
 				 HDFGWTR_EL2_PMSELR_EL0 | HDFGWTR_EL2_PMINTEN | \
 				 HDFGWTR_EL2_PMCNTEN | HDFGWTR_EL2_PMCCNTR_EL0 | \
-				 FGT_PMEVCNTR)
+				 HDFGWTR_EL2_PMEVCNTRn_EL0)
 
 const char *const partition_register_names[PARTITION_REGISTER_COUNT] = {
 	[PARTITION_REGISTER_PMCR] = "pmcr",
