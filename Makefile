@@ -52,6 +52,18 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio.gz
 # packaged.
 TEST_HOOKS_TREE := $(BUILD)/test-hooks-tree
 
+# $(call mirror_module_sources,DIR): copies the module's sources, with the
+# include/ and tests/model/ its Kbuild wants beside it, under DIR, so that a
+# second build (the debug kernel's, the test build) leaves module/ alone.
+define mirror_module_sources
+	@mkdir -p $(1)/tests
+	@for d in module include tests/model; do \
+		rsync -a --delete --prune-empty-dirs --exclude='*.mod.c' \
+			--include='*/' --include='*.[ch]' --include=Kbuild \
+			--exclude='*' $(TOP)/$$d/ $(1)/$$d/ || exit 1; \
+	done
+endef
+
 .PHONY: all setup kernel module bench-module pmuctl selftests kselftests initramfs \
 	qemu split-dtb probe el3-firmware el3 check bench demo shell clean distclean \
 	pmu-overflow-trace \
@@ -71,12 +83,7 @@ module: kernel
 	$(MAKE) -C $(KOUT) $(CROSS) M=$(TOP)/module -j$(JOBS) modules
 
 module-test-hooks: kernel
-	@mkdir -p $(TEST_HOOKS_TREE)/tests
-	@for d in module include tests/model; do \
-		rsync -a --delete --prune-empty-dirs --exclude='*.mod.c' \
-			--include='*/' --include='*.[ch]' --include=Kbuild \
-			--exclude='*' $(TOP)/$$d/ $(TEST_HOOKS_TREE)/$$d/ || exit 1; \
-	done
+	$(call mirror_module_sources,$(TEST_HOOKS_TREE))
 	$(MAKE) -C $(KOUT) $(CROSS) M=$(TEST_HOOKS_TREE)/module -j$(JOBS) \
 		KVM_PMU_PARTITION_TEST_HOOKS=1 modules
 
@@ -200,12 +207,7 @@ kernel-debug: setup
 		--fragment $(TOP)/tests/rig/kernel-debug.config
 
 module-debug: kernel-debug
-	@mkdir -p $(DEBUG_TREE)/tests
-	@for d in module include tests/model; do \
-		rsync -a --delete --prune-empty-dirs --exclude='*.mod.c' \
-			--include='*/' --include='*.[ch]' --include=Kbuild \
-			--exclude='*' $(TOP)/$$d/ $(DEBUG_TREE)/$$d/ || exit 1; \
-	done
+	$(call mirror_module_sources,$(DEBUG_TREE))
 	$(MAKE) -C $(DEBUG_KOUT) $(CROSS) M=$(DEBUG_TREE)/module -j$(JOBS) modules
 	@mkdir -p $(DEBUG_TREE)-test-hooks
 	@rsync -a --delete $(DEBUG_TREE)/ $(DEBUG_TREE)-test-hooks/

@@ -68,15 +68,8 @@ boot_debug_rig "debug rig (icount)" "$icount_log" --icount
 # after it, and everything when a kernel died mid-plan. Kernel lines only:
 # the runner prefixes test output with "# " (a test's copy of a kernel
 # record is not a second report).
-reports='BUG:|WARNING:|Internal error|Oops|kernel BUG|UBSAN:|KASAN:'
-reports+='|sleeping function called from invalid context|suspicious RCU usage'
-reports+='|circular locking dependency|recursive locking|inconsistent lock state'
-reports+='|lock held when returning|bad unlock balance|held lock freed|non-static key'
-reports+='|list_[a-z_]* corruption|detected stall|scheduling while atomic'
-reports+='|INFO: task .* blocked for more than|rcu_.*kthread starved|rcu: INFO:'
-reports+='|stall on CPU|soft lockup|hard LOCKUP'
-grep -a -n -E "$reports" "$rig_log" "$icount_log" |
-	grep -a -v -E '^[^:]*:[0-9]+:(# |ok |not ok )' > "$out/console-reports.txt"
+. "$top/tests/rig/kernel-reports.sh"
+kernel_report_lines "$rig_log" "$icount_log" > "$out/console-reports.txt"
 # rig_completed NUMBER NAME LOG STATUS: the boot got to RIG-DONE. run-qemu.sh
 # exits 0 (all passed) or 1 (failures, counted from the rig's TAP) then;
 # otherwise (timeout, panic, QEMU gone) the rig may have died before its

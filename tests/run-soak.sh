@@ -93,15 +93,9 @@ rig_status=$?
 echo "# soak rig exit status $rig_status"
 grep -a '^# # soak' "$log" | sed 's/^# //'
 
-# Kernel reports on the console (not test output, which init prefixes "# ").
-reports='BUG:|WARNING:|Internal error|Oops|kernel BUG|UBSAN:|KASAN:'
-reports+='|sleeping function called from invalid context|suspicious RCU usage'
-reports+='|circular locking dependency|recursive locking|inconsistent lock state'
-reports+='|lock held when returning|bad unlock balance|held lock freed|non-static key'
-reports+='|list_[a-z_]* corruption|detected stall|scheduling while atomic'
-reports+='|INFO: task .* blocked for more than|rcu_.*kthread starved|rcu: INFO:'
-reports+='|stall on CPU|soft lockup|hard LOCKUP'
-grep -a -n -E "$reports" "$log" | grep -a -v -E '^[0-9]+:(# |ok |not ok )' > "$out/console-reports.txt"
+# Kernel reports on the console (tests/rig/kernel-reports.sh).
+. "$top/tests/rig/kernel-reports.sh"
+kernel_report_lines "$log" > "$out/console-reports.txt"
 {
 	echo "TAP version 13"
 	echo "1..2"

@@ -404,6 +404,15 @@ static void read_count(struct pmu_access_model *model, unsigned int counter,
 	pmu_access_model_commit(model, &access, PMU_ACCESS_DONE, value);
 }
 
+/* A PMUv3p5 model whose counter 0 counts CPU_CYCLES from @value, once enabled. */
+static void counter_0_counting_cycles(struct pmu_access_model *model, u64 value)
+{
+	model_ready(model, 4, PMU_MODEL_PMUVER_V3P5, false, true, 0);
+	write_register(model, PMU_ACCESS_PMEVTYPER0, false, 0x11);
+	write_register(model, PMU_ACCESS_PMEVCNTR0, false, value);
+	write_register(model, PMU_ACCESS_PMCNTENSET, false, BIT_ULL(0));
+}
+
 /*
  * A counting counter read past a multiple of its overflow width overflowed
  * meanwhile (D24.5: PMOVSSET_EL0 records an unsigned overflow of the
@@ -417,10 +426,7 @@ static void wraps(void)
 	struct pmu_access_expectation expect;
 	bool ok;
 
-	model_ready(&model, 4, PMU_MODEL_PMUVER_V3P5, false, true, 0);
-	write_register(&model, PMU_ACCESS_PMEVTYPER0, false, 0x11);
-	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, 0xfffffff0ULL);
-	write_register(&model, PMU_ACCESS_PMCNTENSET, false, BIT_ULL(0));
+	counter_0_counting_cycles(&model, 0xfffffff0ULL);
 	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
 	read_count(&model, 0, 0xfffffff8ULL);
 	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
@@ -430,10 +436,7 @@ static void wraps(void)
 	ok = ok && (expect.ones & BIT_ULL(0));
 	result(ok, "a_counter_read_past_its_32_bit_wrap_shows_its_overflow_flag");
 
-	model_ready(&model, 4, PMU_MODEL_PMUVER_V3P5, false, true, 0);
-	write_register(&model, PMU_ACCESS_PMEVTYPER0, false, 0x11);
-	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, 0xfffffff0ULL);
-	write_register(&model, PMU_ACCESS_PMCNTENSET, false, BIT_ULL(0));
+	counter_0_counting_cycles(&model, 0xfffffff0ULL);
 	write_register(&model, PMU_ACCESS_PMCR, false,
 		       PMU_MODEL_PMCR_E | PMU_MODEL_PMCR_LP);
 	read_count(&model, 0, 0x100000003ULL);
@@ -445,10 +448,7 @@ static void wraps(void)
 	ok = ok && (expect.ones & BIT_ULL(0));
 	result(ok, "with_lp_only_a_64_bit_wrap_sets_the_flag");
 
-	model_ready(&model, 4, PMU_MODEL_PMUVER_V3P5, false, true, 0);
-	write_register(&model, PMU_ACCESS_PMEVTYPER0, false, 0x11);
-	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, 0xfffffff0ULL);
-	write_register(&model, PMU_ACCESS_PMCNTENSET, false, BIT_ULL(0));
+	counter_0_counting_cycles(&model, 0xfffffff0ULL);
 	write_register(&model, PMU_ACCESS_PMCR, false,
 		       PMU_MODEL_PMCR_E | PMU_MODEL_PMCR_LP);
 	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
@@ -460,10 +460,7 @@ static void wraps(void)
 	ok = ok && (expect.ones & BIT_ULL(0));
 	result(ok, "after_lp_changed_while_counting_the_next_read_is_the_base");
 
-	model_ready(&model, 4, PMU_MODEL_PMUVER_V3P5, false, true, 0);
-	write_register(&model, PMU_ACCESS_PMEVTYPER0, false, 0x11);
-	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, 0xffffffffULL);
-	write_register(&model, PMU_ACCESS_PMCNTENSET, false, BIT_ULL(0));
+	counter_0_counting_cycles(&model, 0xffffffffULL);
 	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
 	write_register(&model, PMU_ACCESS_PMOVSCLR, false, ~0ULL);
 	read_count(&model, 0, 0x100000003ULL);

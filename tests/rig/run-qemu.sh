@@ -334,19 +334,9 @@ wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 done_line=$(grep -a '^RIG-DONE ' "$log" | tail -n1 || true)
 panic=$(grep -a -m1 'Kernel panic - not syncing' "$log" || true)
-# Kernel reports of any kind: oopses, BUG and WARNING (lockdep's too),
-# slub_debug's object checks ("BUG <cache> (...): Poison overwritten"),
-# hung tasks, RCU stalls and lockups, the debug kernel's checkers (the list
-# run-check-debug.sh uses); not lines a test printed ("# ", TAP results).
-reports='BUG:|WARNING:|Internal error|Oops|kernel BUG|UBSAN:|KASAN:'
-reports+='|sleeping function called from invalid context|suspicious RCU usage'
-reports+='|circular locking dependency|recursive locking|inconsistent lock state'
-reports+='|lock held when returning|bad unlock balance|held lock freed|non-static key'
-reports+='|list_[a-z_]* corruption|detected stall|scheduling while atomic'
-reports+='|INFO: task .* blocked for more than|rcu_.*kthread starved|rcu: INFO:'
-reports+='|stall on CPU|soft lockup|hard LOCKUP'
-reports+='|BUG [^ :]+ \(|Poison overwritten|Redzone overwritten|Object padding overwritten'
-splats=$(grep -a -E "$reports" "$log" | grep -a -c -v -E '^(# |ok |not ok )' || true)
+# Kernel reports (tests/rig/kernel-reports.sh): any one fails the boot.
+. "$(dirname "$0")/kernel-reports.sh"
+splats=$(kernel_report_lines "$log" | wc -l)
 
 if [ -n "$panic" ]; then
 	rc=3 why="kernel panic: $panic"
