@@ -414,6 +414,16 @@ static void counter_0_counting_cycles(struct pmu_access_model *model, u64 value)
 }
 
 /*
+ * Reads counter 0 as @value, then whether the model requires its overflow
+ * flag to read set.
+ */
+static bool flag_required_after_read(struct pmu_access_model *model, u64 value)
+{
+	read_count(model, 0, value);
+	return read_register(model, PMU_ACCESS_PMOVSSET).ones & BIT_ULL(0);
+}
+
+/*
  * A counting counter read past a multiple of its overflow width overflowed
  * meanwhile (D24.5: PMOVSSET_EL0 records an unsigned overflow of the
  * counter at 32 bits, or at 64 with PMCR_EL0.LP): its flag must read set.
@@ -431,44 +441,30 @@ static void wraps(void)
 	read_count(&model, 0, 0xfffffff8ULL);
 	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
 	ok = !(expect.ones & BIT_ULL(0)) && !(expect.checked & BIT_ULL(0));
-	read_count(&model, 0, 0x100000003ULL);
-	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
-	ok = ok && (expect.ones & BIT_ULL(0));
+	ok = ok && flag_required_after_read(&model, 0x100000003ULL);
 	result(ok, "a_counter_read_past_its_32_bit_wrap_shows_its_overflow_flag");
 
 	counter_0_counting_cycles(&model, 0xfffffff0ULL);
 	write_register(&model, PMU_ACCESS_PMCR, false,
 		       PMU_MODEL_PMCR_E | PMU_MODEL_PMCR_LP);
-	read_count(&model, 0, 0x100000003ULL);
-	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
-	ok = !(expect.ones & BIT_ULL(0));
+	ok = !flag_required_after_read(&model, 0x100000003ULL);
 	write_register(&model, PMU_ACCESS_PMEVCNTR0, false, ~0ULL - 8);
-	read_count(&model, 0, 5);
-	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
-	ok = ok && (expect.ones & BIT_ULL(0));
+	ok = ok && flag_required_after_read(&model, 5);
 	result(ok, "with_lp_only_a_64_bit_wrap_sets_the_flag");
 
 	counter_0_counting_cycles(&model, 0xfffffff0ULL);
 	write_register(&model, PMU_ACCESS_PMCR, false,
 		       PMU_MODEL_PMCR_E | PMU_MODEL_PMCR_LP);
 	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
-	read_count(&model, 0, 0x100000003ULL);
-	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
-	ok = !(expect.ones & BIT_ULL(0));
-	read_count(&model, 0, 0x200000001ULL);
-	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
-	ok = ok && (expect.ones & BIT_ULL(0));
+	ok = !flag_required_after_read(&model, 0x100000003ULL);
+	ok = ok && flag_required_after_read(&model, 0x200000001ULL);
 	result(ok, "after_lp_changed_while_counting_the_next_read_is_the_base");
 
 	counter_0_counting_cycles(&model, 0xffffffffULL);
 	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
 	write_register(&model, PMU_ACCESS_PMOVSCLR, false, ~0ULL);
-	read_count(&model, 0, 0x100000003ULL);
-	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
-	ok = !(expect.ones & BIT_ULL(0));
-	read_count(&model, 0, 0x200000001ULL);
-	expect = read_register(&model, PMU_ACCESS_PMOVSSET);
-	ok = ok && (expect.ones & BIT_ULL(0));
+	ok = !flag_required_after_read(&model, 0x100000003ULL);
+	ok = ok && flag_required_after_read(&model, 0x200000001ULL);
 	result(ok, "a_wrap_that_may_precede_a_flag_clear_is_not_required_to_show");
 }
 
