@@ -482,7 +482,7 @@ static bool check(struct pmu_access_model *model, uint64_t index,
 	if (outcome == PMU_ACCESS_DONE && !access->write &&
 	    (value & expect.ones) != expect.ones)
 		return diverge(index, access, &expect, outcome, esr, value,
-			       "an overflow flag cleared that only the guest clears");
+			       "an overflow flag clear that must read set (the guest set it, or the counter's reads show a wrap)");
 	if (outcome == PMU_ACCESS_DONE && !access->write && expect.at_least_within &&
 	    ((value - expect.value) & expect.width) > expect.at_least_within)
 		return diverge(index, access, &expect, outcome, esr, value,
@@ -772,13 +772,14 @@ static void print_divergence(uint64_t seed, const struct conformance_report *rep
 	uint64_t i;
 
 	if (rep->index)
-		ksft_print_msg("divergence at access %lu of seed %lu (rerun: pmu_conformance %s -s %lu -v 1 -n %lu%s%s%s%s)\n",
+		ksft_print_msg("divergence at access %lu of seed %lu (rerun: pmu_conformance %s -s %lu -v 1 -n %lu%s%s%s, -H N for N accesses before it%s)\n",
 			       rep->index, seed, mode_name, seed, rep->index,
 			       choose_mode ? " -a" : "", move_vcpu ? " -m" : "",
 			       lower ? " -l" : "",
 			       vcpus_per_vm > 1 ? "; its sibling vCPUs ran at once" : "");
 	else
-		ksft_print_msg("divergence in the initial and directed accesses (guest_initialise(), guest_directed())\n");
+		ksft_print_msg("divergence at the %lu-th of the initial and directed accesses (guest_initialise(), then guest_directed())\n",
+			       rep->checked + 1);
 	random_init(&r, seed);
 	if (rep->index > history)
 		ksft_print_msg("  (after initialisation and %lu earlier accesses)\n",
