@@ -12,9 +12,10 @@
  * module, or module VMs in stock mode), partitioned (default_mode=
  * partitioned: fgt, fgt=off or fast_path=0, as loaded), fixed
  * (default_mode=fixed). Stock VMs may show the stock KVM quirks the model
- * knows (pmu_access_quirk), partitioned and fixed VMs only the module's one
- * (PARTITION_EL0_REFUSAL_BEFORE_RANGE); each one seen is reported, with how
- * often. Any other departure from the architecture fails.
+ * knows (pmu_access_quirk), partitioned VMs only the module's one
+ * (PARTITION_EL0_REFUSAL_BEFORE_RANGE), fixed VMs that and the late flag of
+ * a perf-backed counter (OVERFLOW_FLAG_LATE); each one seen is reported,
+ * with how often. Any other departure from the architecture fails.
  *
  * Each of VMS VMs (default 4) runs ACCESSES / VMS accesses (default
  * 100,000 in all) from seed SEED + i. With -c, each VM has VCPUS vCPUs
@@ -718,6 +719,7 @@ static const char *const quirk_names[PMU_ACCESS_QUIRK_COUNT] = {
 	"PMSWINC_EL0 and CHAIN count where the counter's filter excludes the EL",
 	"an EL0 access PMUSERENR_EL0 refuses, to a counter in [N, host N), traps to EL1 before the range check (UNDEFINED)",
 	"on a host whose PMUs differ in N, an event counter the VM has but the CPU lacks is UNDEFINED there",
+	"an overflow flag reads clear after the counter was read past its wrap (set by the host's perf interrupt, later)",
 };
 
 static void register_name(unsigned int reg, char *name, size_t size)
@@ -1204,6 +1206,7 @@ int main(int argc, char **argv)
 			ksft_print_msg("%s departs from the architecture: %s (%lu accesses)\n",
 				       q < 3 ? "KVM's trap emulation" :
 				       q == 3 ? "the module's guest PMUSERENR_EL0" :
+				       q == 5 ? "a perf-backed counter (stock KVM, the fixed mode)" :
 				       "stock KVM's PMU",
 				       quirk_names[q], quirks[q]);
 	ksft_test_result(ok && checked >= per_vcpu * vms * vcpus,

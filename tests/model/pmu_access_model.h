@@ -137,16 +137,26 @@ enum pmu_access_quirk {
 	 * nothing changes.
 	 */
 	PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU = 16,
+	/*
+	 * Counters backed by host perf events (stock KVM's, and the fixed
+	 * mode's cycle counter): the overflow flag is set when the host
+	 * takes the event's overflow interrupt, which may come after the
+	 * guest read the counter past its wrap (on the rig without -icount
+	 * QEMU notices a wrap late, docs/rig.md "Timing"). A flag whose wrap
+	 * a read showed stays open, cleared or not, until it is seen set.
+	 */
+	PMU_ACCESS_QUIRK_OVERFLOW_FLAG_LATE = 32,
 };
 
-#define PMU_ACCESS_QUIRK_COUNT		5
-#define PMU_ACCESS_QUIRKS_STOCK_KVM	23
+#define PMU_ACCESS_QUIRK_COUNT		6
+#define PMU_ACCESS_QUIRKS_STOCK_KVM	55
 #define PMU_ACCESS_QUIRKS_PARTITIONED	8
 /*
  * The fixed-counters-only PMU loads the guest's PMUSERENR_EL0 as the
  * partitioned one does (module/fixed.c), with N = 0.
  */
-#define PMU_ACCESS_QUIRKS_FIXED		PMU_ACCESS_QUIRK_PARTITION_EL0_REFUSAL_BEFORE_RANGE
+#define PMU_ACCESS_QUIRKS_FIXED		(PMU_ACCESS_QUIRK_PARTITION_EL0_REFUSAL_BEFORE_RANGE | \
+					 PMU_ACCESS_QUIRK_OVERFLOW_FLAG_LATE)
 
 struct pmu_access_model_config {
 	unsigned int counters;		/* PMCR_EL0.N */
@@ -212,6 +222,8 @@ struct pmu_access_model {
 	 * cleared, while they may have counted.
 	 */
 	u64 wrap_base_stale;
+	/* PMU_ACCESS_QUIRK_OVERFLOW_FLAG_LATE: wraps seen, flags not yet. */
+	u64 late_flags;
 	u64 overflow_unknown;		/* overflow flags that may have been set */
 	unsigned int learned;		/* enum pmu_access_learned bits */
 	u64 pmcr_id;			/* PMCR_EL0.IDCODE and IMP */
@@ -305,6 +317,7 @@ static inline void pmu_access_model_init(struct pmu_access_model *model,
 	}
 	model->count_unknown = pmu_access_implemented(model);
 	model->wrap_base_stale = pmu_access_implemented(model);
+	model->late_flags = 0;
 	model->overflow_unknown = pmu_access_implemented(model);
 	model->type_unknown = 0;
 	if (config->quirks & PMU_ACCESS_QUIRK_STOCK_COUNTER_BEYOND_CPU)
@@ -847,8 +860,12 @@ static inline void pmu_access_learn_count(struct pmu_access_model *model,
 	model->count[counter] = value & mask;
 	counted = (model->count[counter] - before) & mask;
 	if (!(model->wrap_base_stale & bit) &&
-	    counted > width - (before & width))
-		model->overflows |= bit;
+	    counted > width - (before & width)) {
+		if (model->config.quirks & PMU_ACCESS_QUIRK_OVERFLOW_FLAG_LATE)
+			model->late_flags |= bit;
+		else
+			model->overflows |= bit;
+	}
 	model->wrap_base_stale &= ~bit;
 	if (!pmu_access_counts_freely(model, counter))
 		model->count_unknown &= ~bit;
@@ -866,7 +883,10 @@ static inline void pmu_access_learn_flags(struct pmu_access_model *model,
 		    !(pmu_access_implemented(model) & bit))
 			continue;
 		model->overflows = (model->overflows & ~bit) | (value & bit);
-		if (!pmu_access_counts_freely(model, counter))
+		if (value & bit)
+			model->late_flags &= ~bit;
+		if (!pmu_access_counts_freely(model, counter) &&
+		    !(model->late_flags & bit))
 			model->overflow_unknown &= ~bit;
 	}
 }
@@ -1035,6 +1055,8 @@ static inline unsigned int pmu_access_model_commit(struct pmu_access_model *mode
 			break;
 		case PMU_ACCESS_PMOVSSET:
 		case PMU_ACCESS_PMOVSCLR:
+			if (model->late_flags & implemented & ~read)
+				quirk = PMU_ACCESS_QUIRK_OVERFLOW_FLAG_LATE;
 			pmu_access_learn_flags(model, read);
 			break;
 		case PMU_ACCESS_PMCCNTR:
@@ -1082,6 +1104,8 @@ static inline unsigned int pmu_access_model_commit(struct pmu_access_model *mode
 		 * have wrapped before this clear: that value is no base.
 		 */
 		model->wrap_base_stale |= value & model->count_unknown;
+		/* A late flag may still come after the clear. */
+		model->overflow_unknown |= model->late_flags;
 		break;
 	case PMU_ACCESS_PMSWINC:
 		quirk = pmu_access_software_increment(model, value, access->el0);

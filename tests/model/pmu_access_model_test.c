@@ -466,6 +466,22 @@ static void wraps(void)
 	ok = !flag_required_after_read(&model, 0x100000003ULL);
 	ok = ok && flag_required_after_read(&model, 0x200000001ULL);
 	result(ok, "a_wrap_that_may_precede_a_flag_clear_is_not_required_to_show");
+
+	/* Under the late-flag quirk: open, a clear read is the quirk, a set one ends it. */
+	counter_0_counting_cycles(&model, 0xfffffff0ULL);
+	model.config.quirks = PMU_ACCESS_QUIRK_OVERFLOW_FLAG_LATE;
+	write_register(&model, PMU_ACCESS_PMCR, false, PMU_MODEL_PMCR_E);
+	ok = !flag_required_after_read(&model, 0x100000003ULL);
+	{
+		struct pmu_access access = { .reg = PMU_ACCESS_PMOVSSET };
+
+		ok = ok && pmu_access_model_commit(&model, &access, PMU_ACCESS_DONE, 0) ==
+			   PMU_ACCESS_QUIRK_OVERFLOW_FLAG_LATE;
+		ok = ok && pmu_access_model_commit(&model, &access, PMU_ACCESS_DONE,
+						   BIT_ULL(0)) == 0 &&
+		     !(model.late_flags & BIT_ULL(0));
+	}
+	result(ok, "a_late_flag_is_open_until_seen_set_under_its_quirk");
 }
 
 /*
