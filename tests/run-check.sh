@@ -145,7 +145,15 @@ boot_rig() {
 		--kernel "$build/kernel/arch/arm64/boot/Image" \
 		--initrd "$build/initramfs.cpio.gz" --plan "$plan" --memory 1024 \
 		$icount --log "$log" "$@"
-	echo "# $name exit status $?"
+	status=$?
+	echo "# $name exit status $status"
+	# run-qemu.sh's verdict line is its last word: without it the script
+	# died after QEMU (a boot whose TAP passed would otherwise count as
+	# passed; it happened once, 2026-12-07).
+	if ! grep -aq '^# rig: result=' "$log"; then
+		printf 'TAP version 13\n1..1\nnot ok 1 - rig_%s_reached_its_verdict # run-qemu.sh exit %s without its result line\n' \
+			"$plan" "$status" >> "$log"
+	fi
 }
 
 # slub_debug=FZPU: freed objects are poisoned and checked, so a use after
@@ -209,7 +217,8 @@ status=$?
 echo "# user-path rig exit status $status"
 # A run that never booted, or never got through its plan, is one failure.
 if [ ! -s "$user_path_log" ] || ! grep -q '^1\.\.[0-9]' "$user_path_log" ||
-	! grep -q '^RIG-DONE ' "$user_path_log"; then
+	! grep -q '^RIG-DONE ' "$user_path_log" ||
+	! grep -aq '^# rig: result=' "$user_path_log"; then
 	mkdir -p "$(dirname "$user_path_log")"
 	printf 'TAP version 13\n1..1\nnot ok 1 - user-path # run-user-path.sh exit %s without a finished plan\n' \
 		"$status" >> "$user_path_log"
