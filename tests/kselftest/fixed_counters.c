@@ -401,8 +401,14 @@ static void test_fixed_guest_view(void)
 	kvm_vm_free(vm);
 }
 
-/* Guest: OVERFLOWS 32-bit wraps of PMCCNTR, each to raise one PPI. */
+/*
+ * Guest: OVERFLOWS 32-bit wraps of PMCCNTR, each to raise one PPI. With
+ * width_change, each round first runs the counter with PMCR_EL0.LC = 1
+ * and then clears LC alone (no C): the wrap moves to 32 bits, where the
+ * module once kept the perf event's 64-bit period (no interrupt).
+ */
 static volatile int overflow_irqs, stray_irqs;
+static bool width_change;
 
 static void guest_irq_handler(struct ex_regs *regs)
 {
@@ -435,6 +441,10 @@ static void guest_count_overflows(void)
 		write_sysreg(0, pmcr_el0);
 		isb();
 		write_sysreg((1UL << 32) - OVERFLOW_DISTANCE, pmccntr_el0);
+		if (width_change) {
+			write_sysreg(ARMV8_PMU_PMCR_E | ARMV8_PMU_PMCR_LC, pmcr_el0);
+			isb();
+		}
 		write_sysreg(ARMV8_PMU_PMCR_E, pmcr_el0);	/* LC = 0 */
 		isb();
 		/* Well past the wrap, but far from the next one. */
@@ -451,7 +461,7 @@ static void guest_count_overflows(void)
 	GUEST_DONE();
 }
 
-static void test_fixed_overflow_interrupts(void)
+static void test_fixed_overflow_interrupts(bool lc_change)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -461,6 +471,8 @@ static void test_fixed_overflow_interrupts(void)
 
 	vcpu = create_vcpu(&vm, guest_count_overflows, true, true, &gic_fd);
 	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, guest_irq_handler);
+	width_change = lc_change;
+	sync_global_to_guest(vm, width_change);
 	for (;;) {
 		vcpu_run(vcpu);
 		switch (get_ucall(vcpu, &uc)) {
@@ -482,7 +494,8 @@ static void test_fixed_overflow_interrupts(void)
 		break;
 	}
 	ksft_test_result(exact && expected == OVERFLOWS,
-			 "fixed_one_interrupt_per_cycle_counter_overflow (%d overflows)\n",
+			 "fixed_one_interrupt_per_cycle_counter_overflow%s (%d overflows)\n",
+			 lc_change ? "_after_lc_cleared_while_counting" : "",
 			 OVERFLOWS);
 	close(gic_fd);
 	kvm_vm_free(vm);
@@ -708,12 +721,13 @@ int main(int argc, char **argv)
 		ksft_finished();
 	}
 
-	ksft_set_plan(19);
+	ksft_set_plan(20);
 	test_stock_cycle_counter_stops_on_the_other_pmu();
 	test_fixed_cycle_counter_counts_across_migrations();
 	test_fixed_guest_view();
 	test_fixed_live_save_restore();
-	test_fixed_overflow_interrupts();
+	test_fixed_overflow_interrupts(false);
+	test_fixed_overflow_interrupts(true);
 	test_attribute_errors();
 	ksft_finished();
 }
