@@ -554,7 +554,8 @@ void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
  */
 void partition_fixed_vcpu_put(struct kvm_vcpu *vcpu)
 {
-	if (vcpu_get_flag(vcpu, PMUSERENR_ON_CPU))
+	/* Loaded only where FEAT_FGT is (load_el0_state()). */
+	if (vcpu_get_flag(vcpu, PMUSERENR_ON_CPU) && partition_fgt_present())
 		write_sysreg(0, pmselr_el0);
 }
 
