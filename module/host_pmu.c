@@ -105,23 +105,21 @@ unsigned int partition_host_pmus_min_pmuver(void)
 	return pmuver;
 }
 
-#define DFR0_PMU_VERSION	GENMASK_ULL(11, 8)
-
 unsigned int partition_vm_pmu_version(struct kvm *kvm)
 {
-	return FIELD_GET(DFR0_PMU_VERSION,
-			 kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)]);
+	return SYS_FIELD_GET(ID_AA64DFR0_EL1, PMUVer,
+			     kvm_read_vm_id_reg(kvm, SYS_ID_AA64DFR0_EL1));
 }
 
 void partition_lower_pmu_version(struct kvm *kvm, unsigned int pmuver)
 {
-	u64 *dfr0 = &kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)];
+	u64 *dfr0 = __vm_id_reg(&kvm->arch, SYS_ID_AA64DFR0_EL1);
 
 	lockdep_assert_held(&kvm->arch.config_lock);
 	if (pmuver >= partition_vm_pmu_version(kvm))
 		return;
-	*dfr0 &= ~DFR0_PMU_VERSION;
-	*dfr0 |= FIELD_PREP(DFR0_PMU_VERSION, pmuver);
+	*dfr0 &= ~ID_AA64DFR0_EL1_PMUVer_MASK;
+	*dfr0 |= SYS_FIELD_PREP(ID_AA64DFR0_EL1, PMUVer, pmuver);
 }
 
 /*
@@ -131,8 +129,8 @@ void partition_lower_pmu_version(struct kvm *kvm, unsigned int pmuver)
  */
 unsigned int partition_filter_size(void)
 {
-	unsigned int pmuver = FIELD_GET(DFR0_PMU_VERSION,
-					read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1));
+	unsigned int pmuver = SYS_FIELD_GET(ID_AA64DFR0_EL1, PMUVer,
+					    read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1));
 
 	if (pmuver == ID_AA64DFR0_EL1_PMUVer_IMP_DEF)
 		pmuver = 0;

@@ -15,6 +15,7 @@
 #ifndef KVM_PMU_PARTITION_PMU_REGISTERS_H
 #define KVM_PMU_PARTITION_PMU_REGISTERS_H
 
+#include <linux/perf/arm_pmuv3.h>
 #include <linux/types.h>
 
 #include <asm/sysreg.h>
@@ -93,6 +94,35 @@ partition_counter_of(u32 encoding, u64 selected)
 	if (encoding == SYS_PMXEVCNTR_EL0 || encoding == SYS_PMXEVTYPER_EL0)
 		return selected & PMSELR_EL0_SEL_MASK;
 	return (sys_reg_CRm(encoding) & 3) << 3 | sys_reg_Op2(encoding);
+}
+
+/*
+ * Whether guest EL0 may make this access to a register of @group under its
+ * PMUSERENR_EL0 @userenr (Arm ARM, PMUSERENR_EL0: EN enables every access,
+ * SW writes of PMSWINC_EL0, CR reads of PMCCNTR_EL0, ER reads of the event
+ * counters and PMSELR_EL0 reads and writes; PMUSERENR_EL0 itself is
+ * read-only at EL0). EL1 may always: partition_el0_access_allowed().
+ */
+static __always_inline bool
+partition_el0_may_access(enum partition_register group, u64 userenr,
+			 bool is_write)
+{
+	if (group == PARTITION_REGISTER_PMUSERENR)
+		return !is_write;
+	if (userenr & ARMV8_PMU_USERENR_EN)
+		return true;
+	switch (group) {
+	case PARTITION_REGISTER_PMSWINC:
+		return userenr & ARMV8_PMU_USERENR_SW;
+	case PARTITION_REGISTER_PMCCNTR:
+		return !is_write && (userenr & ARMV8_PMU_USERENR_CR);
+	case PARTITION_REGISTER_PMEVCNTR:
+		return !is_write && (userenr & ARMV8_PMU_USERENR_ER);
+	case PARTITION_REGISTER_PMSELR:
+		return userenr & ARMV8_PMU_USERENR_ER;
+	default:
+		return false;
+	}
 }
 
 /*

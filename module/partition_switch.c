@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The partitioned PMU's register work: loading a vCPU's PMU state into the
- * CPU and saving it back (swap in and out), the MDCR_EL2 and fine-grained
- * trap values of a guest-owned PMU, and the emulation of trapped PMU
- * register accesses against the guest-owned hardware.
+ * The switch side of the partitioned PMU: every access to the PMU's
+ * system registers, MDCR_EL2 and HDFGRTR/HDFGWTR_EL2 made for a
+ * guest-owned PMU. Loading a vCPU's PMU state into the CPU and saving it
+ * back (swap in and out), the MDCR_EL2 and fine-grained trap values of a
+ * guest-owned PMU, the emulation of trapped accesses against the
+ * guest-owned hardware, and the hooks that run on every guest entry and
+ * exit or in the host PMU driver while a guest owns the PMU.
  *
- * Context: everything here is noinstr and runs with IRQs masked on the CPU
- * the vCPU is loaded on: in the VHE guest-exit path (DAIF masked, RCU not
- * watching, the hyp vectors live: no tracing, no WARN or BUG, nothing that
- * can fault), and from vcpu_load/put and the slow path under
- * local_irq_save(). It touches only PMU system registers, MDCR_EL2,
- * HDFGRTR/HDFGWTR_EL2, CNTPCT_EL0 (read), the vCPU, its partition_vcpu
- * and this CPU's partition_cpu; statistics are plain increments by the
- * vCPU's one writer.
+ * Contexts, all on the CPU the vCPU is loaded on:
+ *  - noinstr, IRQs masked: the VHE guest-exit path (partition_hyp_sysreg():
+ *    DAIF masked, RCU not watching, the hyp vectors live: no tracing, no
+ *    WARN or BUG, nothing that can fault), and swap in/out and emulation
+ *    from vcpu_load/put and the slow path under local_irq_save().
+ *  - notrace, preemption disabled: the hooks of every guest entry and exit
+ *    (partition_setup_mdcr(), IRQs off; partition_overflow_status()).
+ *  - IRQs off or hardirq: the host PMU driver's start/stop and overflow
+ *    interrupt (partition_host_pmu_ctrl(), partition_take_overflows()).
+ * Nothing here traces; what is to be traced waits in the vCPU's
+ * partition_vcpu for partition.c, which traces at the next traceable
+ * point. It touches only the registers above, CNTPCT_EL0 (read), the
+ * vCPU, its partition_vcpu and this CPU's partition_cpu; statistics are
+ * plain increments by the vCPU's one writer. The owner test is
+ * partition_cpu_owner_is().
  *
  * Counter n is reached through PMSELR_EL0.SEL = n and PMXEVCNTR_EL0 /
  * PMXEVTYPER_EL0 (at EL2 every counter is accessible), with the guest's
@@ -33,6 +43,7 @@
 #include <asm/sysreg.h>
 
 #include "kvm_pmu_partition.h"
+#include "trace.h"
 
 #define CYCLE_COUNTER	ARMV8_PMU_CYCLE_IDX
 #define SELECT_MASK	PMSELR_EL0_SEL_MASK
@@ -441,11 +452,6 @@ static __always_inline u64 read_guest_pmcr(struct kvm_vcpu *vcpu)
 	return pmcr | FIELD_PREP(ARMV8_PMU_PMCR_N, guest_counters(vcpu));
 }
 
-static __always_inline bool guest_at_el0(struct kvm_vcpu *vcpu)
-{
-	return (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t;
-}
-
 /*
  * CHAIN (0x1e) on the odd neighbour of @counter, whose software increment
  * just overflowed at 32 bits: the hardware counts CHAIN only for overflows
@@ -485,7 +491,7 @@ static __always_inline void chain_increment(struct kvm_vcpu *vcpu,
 static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 {
 	u64 pmcr = read_sysreg_s(SYS_PMCR_EL0);
-	bool kernel = !guest_at_el0(vcpu);
+	bool kernel = !partition_guest_at_el0(vcpu);
 	unsigned int counter;
 
 	if (!(pmcr & ARMV8_PMU_PMCR_E) ||
@@ -641,7 +647,7 @@ partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 	u64 value;
 
 	/* Owned implies partitioned: the common case first. */
-	if (unlikely(cpu->owner != vcpu)) {
+	if (unlikely(!partition_cpu_owner_is(cpu, vcpu))) {
 		if (group == PARTITION_REGISTER_NONE ||
 		    !partition_vcpu_partitioned(state) ||
 		    !partition_config.fast_path) {
@@ -650,7 +656,7 @@ partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 		}
 		partition_swap_in(vcpu, cpu);
 		state->swap_in_untraced = true;
-		if (guest_at_el0(vcpu))
+		if (partition_guest_at_el0(vcpu))
 			return KVM_PMU_HOOK_RETRY;
 	} else if (unlikely(!partition_config.fast_path ||
 			    group == PARTITION_REGISTER_NONE)) {
@@ -666,4 +672,142 @@ partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 		vcpu_set_reg(vcpu, rt, value);
 	state->traps_fast[group]++;
 	return KVM_PMU_HOOK_DONE;
+}
+
+/*
+ * Whether the guest may make this access now, under its PMUSERENR_EL0 in
+ * the hardware (EL1 always may). The slow path, IRQs masked, the vCPU
+ * owning this CPU's PMU.
+ */
+bool partition_access_allowed_now(struct kvm_vcpu *vcpu,
+				  enum partition_register group, bool is_write)
+{
+	return partition_el0_access_allowed(vcpu, group,
+					    read_sysreg_s(SYS_PMUSERENR_EL0),
+					    is_write);
+}
+
+/*
+ * The on_setup_mdcr hook: every entry of every vCPU, IRQs off. While the
+ * vCPU owns this CPU's PMU, its MDCR_EL2 keeps the partition's fields.
+ * Registered directly (no hooks.c wrapper): it is on the path of every
+ * exit, PMU or not (issue 14: cost of exits that do not touch the PMU).
+ */
+notrace void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
+{
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+
+	if (!partition_cpu_owner_is(cpu, vcpu))
+		return;
+	partition_count_hook_atomic(PARTITION_HOOK_SETUP_MDCR);
+	*mdcr_el2 = (*mdcr_el2 & ~(u64)MDCR_PARTITION) | cpu->owned_mdcr;
+}
+
+/*
+ * The guest's overflow flags, in memory (taken by the host's interrupt)
+ * and in the hardware, and in *@requesting those that request its
+ * interrupt (Arm ARM: PMCR_EL0.E, PMOVSSET<n> and PMINTENSET<n>).
+ * Hardware first: an interrupt moving flags to memory in between is then
+ * still seen. Preemption disabled, the vCPU owning this CPU's PMU.
+ */
+notrace u64 partition_owned_overflows(struct kvm_vcpu *vcpu, u64 *requesting)
+{
+	u64 valid = partition_guest_counters(vcpu);
+	u64 overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
+	u64 pmcr = read_sysreg_s(SYS_PMCR_EL0);
+	u64 enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
+
+	overflow = (overflow | READ_ONCE(*guest_reg(vcpu, PMOVSSET_EL0))) & valid;
+	*requesting = pmcr & ARMV8_PMU_PMCR_E ? overflow & enabled : 0;
+	return overflow;
+}
+
+/*
+ * The on_overflow_status hook: every entry and exit of every vCPU,
+ * preemption disabled. Registered directly, like partition_setup_mdcr().
+ * A vCPU that does not own this CPU's PMU (fixed VMs, and partitioned ones
+ * whose PMU is not guest-owned) keeps its state in memory, and KVM's own
+ * computation serves it.
+ *
+ * No flag taken or pending and the line low: the interrupt cannot be due.
+ * Before an entry (IRQs on), a flag in hardware that can request it
+ * asserts the host's PMU interrupt (Arm ARM: PMCR_EL0.E, PMOVSSET<n> and
+ * PMINTENSET<n>, n < HPMN), whose hook takes it into memory and makes KVM
+ * loop (KVM_REQ_IRQ_PENDING) before the entry, or the guest exits for it
+ * at once: the hardware need not be read. After an exit (IRQs off) it
+ * must be: the exit may be a WFI that KVM blocks on before the interrupt
+ * is taken, or the host's PMU may have no interrupt, and the line must be
+ * up before that. Traced deliveries and fast-path traces take partition.c's
+ * full path, which notes them. A swap-in made while the swap tracepoint
+ * was off is noted at the next full path or the put: enabled in between,
+ * its "first access" event comes late.
+ */
+notrace bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
+{
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+	u64 pending;
+
+	if (!partition_cpu_owner_is(cpu, vcpu))
+		return false;
+	partition_count_hook_atomic(PARTITION_HOOK_OVERFLOW_STATUS);
+	if (vcpu->arch.pmu.irq_level ||
+	    trace_kvm_pmu_partition_overflow_enabled() ||
+	    trace_kvm_pmu_partition_fast_traps_enabled() ||
+	    (trace_kvm_pmu_partition_swap_enabled() &&
+	     partition_vcpu(vcpu)->swap_in_untraced))
+		return partition_overflow_status_full(vcpu, status);
+	pending = READ_ONCE(*guest_reg(vcpu, PMOVSSET_EL0));
+	if (irqs_disabled())
+		pending |= read_sysreg_s(SYS_PMOVSSET_EL0);
+	if (pending & cpu->owner_counters)
+		return partition_overflow_status_full(vcpu, status);
+	*status = 0;
+	return true;
+}
+
+/*
+ * The host driver enables or disables its counters (IRQs off or hardirq).
+ * While a guest owns this CPU's PMU, PMCR_EL0.E is the guest's: the
+ * host's counters follow MDCR_EL2.HPME instead, and the host's PMCR_EL0.E
+ * is restored at put.
+ */
+bool partition_host_pmu_ctrl(bool enable)
+{
+	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
+	struct kvm_vcpu *vcpu = cpu->owner;
+	u64 mdcr;
+
+	if (!vcpu)
+		return false;
+	if (enable)
+		cpu->host_pmcr |= ARMV8_PMU_PMCR_E;
+	else
+		cpu->host_pmcr &= ~(u64)ARMV8_PMU_PMCR_E;
+	mdcr = partition_update_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
+	vcpu->arch.mdcr_el2 = mdcr;
+	write_sysreg(mdcr, mdcr_el2);
+	isb();
+	return true;
+}
+
+/*
+ * The host PMU interrupt (hardirq), @vcpu owning this CPU's PMU: takes
+ * the guest's overflow flags out of the hardware (which lowers the
+ * interrupt) into the vCPU's PMOVSSET, and returns them; *@coalesced:
+ * those already in memory, which overflowed again before the guest
+ * cleared them.
+ */
+u64 partition_take_overflows(struct kvm_vcpu *vcpu, u64 *coalesced)
+{
+	u64 *memory = guest_reg(vcpu, PMOVSSET_EL0);
+	u64 overflow = read_sysreg_s(SYS_PMOVSSET_EL0) &
+		       partition_guest_counters(vcpu);
+
+	if (!overflow)
+		return 0;
+	write_sysreg_s(overflow, SYS_PMOVSCLR_EL0);
+	isb();
+	*coalesced = *memory & overflow;
+	*memory |= overflow;
+	return overflow;
 }
