@@ -277,6 +277,8 @@ unsigned int partition_vm_pmu_version(struct kvm *kvm);
 /* What one CPU's PMU holds and implements; partition.c owns it. */
 struct partition_cpu {
 	struct kvm_vcpu *owner;		/* guest-owned by this vCPU, or NULL */
+	/* The owner while fast_path=1 (the guest-exit path emulates), or NULL. */
+	struct kvm_vcpu *fast_owner;
 	/*
 	 * Names the owner for sysfs, which must not follow the pointer; kept
 	 * after swap-out: the last owner (cpus/cpu<n>/last_owner).
