@@ -20,6 +20,7 @@
 
 static struct partition_host_pmu host_pmus[PARTITION_MAX_HOST_PMUS];
 static unsigned int host_pmu_count;
+struct partition_host_events partition_host_events __ro_after_init;
 
 int partition_host_pmus_discover(void)
 {
@@ -47,6 +48,15 @@ int partition_host_pmus_discover(void)
 		host_pmu->pmuver = pmu->pmuver;
 	}
 	host_pmu_count = count;
+
+	/* The events that count the same on every host PMU (event_filter.h). */
+	partition_host_events.common[0] = ~0ULL;
+	partition_host_events.common[1] = ~0ULL;
+	for (i = 0; i < count; i++) {
+		partition_host_events.common[0] &= pmus[i]->pmceid_bitmap[0];
+		partition_host_events.common[1] &= pmus[i]->pmceid_ext_bitmap[0];
+	}
+	partition_host_events.several_pmus = count > 1;
 	return 0;
 }
 

@@ -51,6 +51,8 @@ struct partition_host_pmu {
 };
 
 int partition_host_pmus_discover(void);
+/* Fixed at load (host_pmu.c); read by the guest-exit path. */
+extern struct partition_host_events partition_host_events;
 unsigned int partition_host_pmu_count(void);
 struct partition_host_pmu *partition_host_pmu(unsigned int index);
 /* The host PMU with the fewest event counters, or NULL. */

@@ -270,32 +270,20 @@ static const char *partition_prepare(struct partition_vm *vm,
  */
 static u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 {
-	DECLARE_BITMAP(common, ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	DECLARE_BITMAP(extended, ARMV8_PMUV3_MAX_COMMON_EVENTS);
 	const unsigned long *filter = vcpu->kvm->arch.pmu_filter;
 	unsigned int filter_events = partition_vcpu(vcpu)->vm->filter.filter_events;
 	unsigned int base = pmceid1 ? 32 : 0, i;
 	u64 value = 0;
 
-	bitmap_fill(common, ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	bitmap_fill(extended, ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	for (i = 0; i < partition_host_pmu_count(); i++) {
-		struct arm_pmu *pmu = partition_host_pmu(i)->pmu;
-
-		bitmap_and(common, common, pmu->pmceid_bitmap,
-			   ARMV8_PMUV3_MAX_COMMON_EVENTS);
-		bitmap_and(extended, extended, pmu->pmceid_ext_bitmap,
-			   ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	}
 	for (i = 0; i < 32; i++) {
 		unsigned int event = base + i;
-		unsigned int extended_event = ARMV8_PMUV3_EXT_COMMON_EVENT_BASE + event;
+		unsigned int extended_event = EXTENDED_COMMON_EVENT_BASE + event;
 
-		if (test_bit(event, common) &&
+		if (((partition_host_events.common[0] >> event) & 1) &&
 		    (!filter || (event < filter_events && test_bit(event, filter))))
 			value |= BIT_ULL(i);
 		/* A PMUv3 VM's filter is too small to name extended events. */
-		if (test_bit(event, extended) &&
+		if (((partition_host_events.common[1] >> event) & 1) &&
 		    (!filter || (extended_event < filter_events &&
 				 test_bit(extended_event, filter))))
 			value |= BIT_ULL(32 + i);

@@ -108,11 +108,16 @@ static __always_inline void select_counter(unsigned int counter)
 	isb();
 }
 
-/* Whether the VM's event filter lets it count @event. */
+/*
+ * Whether @event may count: it counts the same on every host PMU the vCPU
+ * may run on, and the VM's event filter lets it.
+ */
 static __always_inline bool event_allowed(struct kvm_vcpu *vcpu, u64 event)
 {
 	const unsigned long *filter = vcpu->kvm->arch.pmu_filter;
 
+	if (!partition_event_counts_everywhere(&partition_host_events, event))
+		return false;
 	if (!filter)
 		return true;
 	/* The VM's event numbers fit; a bound against a surprise, not a rule. */
