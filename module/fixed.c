@@ -433,24 +433,31 @@ access_el0_state(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
 
 /*
  * AArch32 accesses (a guest's AArch32 EL0) keep KVM's emulation, except
- * PMUSERENR and PMSELR, which go into the hardware, and PMCEID0-3, where KVM would
- * show the events of a host PMU: PMCEID0 and 1 are the low halves of
- * PMCEID0/1_EL0, PMCEID2 and 3 their high halves.
+ * PMUSERENR and PMSELR, which go into the hardware, and PMCEID0-3, where
+ * KVM would show the events of a host PMU: PMCEID0 and 1 are the low
+ * halves of PMCEID0/1_EL0, PMCEID2 and 3 their high halves
+ * (partition_aarch64_encoding() names the AArch64 register).
  */
 static enum kvm_pmu_hook_result
 aarch32_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 {
-	u32 crn = sys_reg_CRn(access->encoding);
-	u32 crm = sys_reg_CRm(access->encoding);
-	u32 op2 = sys_reg_Op2(access->encoding);
+	u32 encoding = partition_aarch64_encoding(access->encoding);
 
-	if (crn == 9 && ((crm == 14 && op2 == 0) || (crm == 12 && op2 == 5)))
-		return access_el0_state(vcpu, access, crm == 14);
-	if (crn != 9 || !((crm == 12 && (op2 == 6 || op2 == 7)) ||
-			  (crm == 14 && (op2 == 4 || op2 == 5))))
+	switch (encoding) {
+	case 0:		/* PMCEID2 and PMCEID3: no AArch64 register, no event */
+		return access_event_ids(vcpu, access, 0);
+	case SYS_PMUSERENR_EL0:
+	case SYS_PMSELR_EL0:
+		return access_el0_state(vcpu, access,
+					encoding == SYS_PMUSERENR_EL0);
+	case SYS_PMCEID0_EL0:
+		return access_event_ids(vcpu, access,
+					BIT(ARMV8_PMUV3_PERFCTR_CPU_CYCLES));
+	case SYS_PMCEID1_EL0:
+		return access_event_ids(vcpu, access, 0);
+	default:
 		return KVM_PMU_HOOK_STOCK;
-	return access_event_ids(vcpu, access, crm == 12 && op2 == 6 ?
-				BIT(ARMV8_PMUV3_PERFCTR_CPU_CYCLES) : 0);
+	}
 }
 
 /*

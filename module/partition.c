@@ -296,24 +296,6 @@ static u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 }
 
 /*
- * AArch32 accesses (from a guest's AArch32 EL0) use the AArch64 register
- * of the same CRn/CRm/opc2; the 64-bit PMCCNTR is MRRC/MCRR c9.
- */
-static u32 aarch64_encoding(u32 encoding)
-{
-	u32 crn = sys_reg_CRn(encoding), crm = sys_reg_CRm(encoding);
-	u32 op2 = sys_reg_Op2(encoding);
-
-	if (crn == 0 && crm == 9)
-		return SYS_PMCCNTR_EL0;
-	if (crn == 9 && crm == 14 && (op2 == 1 || op2 == 2 || op2 == 6))
-		return sys_reg(3, 0, 9, 14, op2);
-	if (crn == 9 && crm == 14 && (op2 == 4 || op2 == 5))
-		return 0;	/* PMCEID2/3: the upper halves, unsupported */
-	return sys_reg(3, 3, crn, crm, op2);
-}
-
-/*
  * The tracing session deliveries are followed for: bumped when the
  * overflow tracepoint gets its first probe (its registration callback,
  * under tracepoints_mutex, before the tracepoint's static key is enabled),
@@ -399,7 +381,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 	u64 value = access->value;
 
 	if (access->is_aarch32) {
-		encoding = aarch64_encoding(encoding);
+		encoding = partition_aarch64_encoding(encoding);
 		if (!encoding)
 			return KVM_PMU_HOOK_UNDEF;
 	}
