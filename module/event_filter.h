@@ -191,7 +191,8 @@ partition_hardware_pmcr(const struct partition_event_filter *filter, u64 value)
  * VM may run on (host_pmu.c fills it at load): the architected common
  * events 0x0-0x3f (common[0], bit n) and 0x4000-0x403f (common[1]) that
  * every host PMU lists in PMCEID0/1 (the intersection the guest's PMCEID
- * shows), and, on a host with a single PMU type, every other number.
+ * shows); on a host with a single PMU type, every number (what the PMU
+ * does not implement counts nothing there anyway).
  */
 struct partition_host_events {
 	u64 common[2];
@@ -213,14 +214,15 @@ static __always_inline bool
 partition_event_counts_everywhere(const struct partition_host_events *events,
 				  u64 event)
 {
-	if (event == ARMV8_PMUV3_PERFCTR_SW_INCR)
+	/* One PMU type: the hardware counts what it implements, everywhere. */
+	if (!events->several_pmus || event == ARMV8_PMUV3_PERFCTR_SW_INCR)
 		return true;
 	if (event < COMMON_EVENT_COUNT)
 		return (events->common[0] >> event) & 1;
 	if (event >= EXTENDED_COMMON_EVENT_BASE &&
 	    event < EXTENDED_COMMON_EVENT_BASE + COMMON_EVENT_COUNT)
 		return (events->common[1] >> (event - EXTENDED_COMMON_EVENT_BASE)) & 1;
-	return !events->several_pmus;
+	return false;
 }
 
 #endif /* KVM_PMU_PARTITION_EVENT_FILTER_H */

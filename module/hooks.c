@@ -9,9 +9,10 @@
  * partitioned PMU's switch side (partition_switch.c) or partition.c,
  * registered directly where a wrapper would cost every exit.
  *
- * A hook counts its call (stats.c) where it acts; the hooks of every entry
- * and exit count only the calls where they act, so that a VM they leave
- * alone costs no more than a check.
+ * A hook counts its call (stats.c); the hooks of every entry and exit count
+ * only the calls where they act, so that a VM they leave alone costs no
+ * more than a check, and the guest-exit hook the traps it leaves to the
+ * full exit.
  */
 #include <linux/kvm_host.h>
 #include <linux/perf/arm_pmu.h>

@@ -225,18 +225,41 @@ static void register_of_matches_the_pmu_registers_exactly(struct kunit *test)
 			PARTITION_REGISTER_NONE);	/* PMICNTR_EL0 */
 }
 
+/* The counter partition_register_of_iss() gives for @encoding. */
+static unsigned int counter_of(u32 encoding)
+{
+	unsigned int counter = ~0U;
+
+	partition_register_of_iss(partition_iss_of_encoding(encoding), &counter);
+	return counter;
+}
+
+/*
+ * Rule: PMEVCNTR<n>_EL0 and PMEVTYPER<n>_EL0 name counter n (n = CRm[1:0]
+ * :Op2), PMCCFILTR_EL0 counter 31, PMXEVCNTR/PMXEVTYPER the one PMSELR_EL0
+ * selects; and the trap's ISS decodes as the encoding does (the guest-exit
+ * path decodes the ISS: ESR_ELx's Op0/Op2/Op1/CRn/CRm order, Rt and the
+ * direction bit ignored).
+ */
 static void counter_of_decodes_the_counter_number(struct kunit *test)
 {
-	unsigned int n;
+	unsigned int n, counter;
+	u64 iss;
 
 	for (n = 0; n < 31; n++) {
-		KUNIT_EXPECT_EQ(test, partition_counter_of(event_counter_encoding(n, false), 0), n);
-		KUNIT_EXPECT_EQ(test, partition_counter_of(event_counter_encoding(n, true), 0), n);
+		KUNIT_EXPECT_EQ(test, counter_of(event_counter_encoding(n, false)), n);
+		KUNIT_EXPECT_EQ(test, counter_of(event_counter_encoding(n, true)), n);
 	}
-	KUNIT_EXPECT_EQ(test, partition_counter_of(SYS_PMCCFILTR_EL0, 0), 31U);
-	KUNIT_EXPECT_EQ(test, partition_counter_of(SYS_PMXEVCNTR_EL0, 5), 5U);
-	/* PMSELR_EL0.SEL is bits [4:0]. */
-	KUNIT_EXPECT_EQ(test, partition_counter_of(SYS_PMXEVTYPER_EL0, 0xff), 31U);
+	KUNIT_EXPECT_EQ(test, counter_of(SYS_PMCCFILTR_EL0), 31U);
+	KUNIT_EXPECT_EQ(test, counter_of(SYS_PMXEVCNTR_EL0), PARTITION_COUNTER_SELECTED);
+	KUNIT_EXPECT_EQ(test, counter_of(SYS_PMXEVTYPER_EL0), PARTITION_COUNTER_SELECTED);
+	/* An MRS X7, PMEVCNTR5_EL0 trap: ISS Op0 3, Op2 5, Op1 3, CRn 14, Rt 7, CRm 8, read. */
+	iss = (3UL << 20) | (5UL << 17) | (3UL << 14) | (14UL << 10) | (7UL << 5) |
+	      (8UL << 1) | 1;
+	KUNIT_EXPECT_EQ(test, partition_register_of_iss(iss & ESR_ELx_SYS64_ISS_SYS_MASK,
+							&counter),
+			PARTITION_REGISTER_PMEVCNTR);
+	KUNIT_EXPECT_EQ(test, counter, 5U);
 }
 
 /* An AArch32 PMU register as KVM hands it to the hook, and its AArch64 one. */
@@ -251,7 +274,7 @@ struct aarch32_register {
 /* MRC/MCR p15, 0, <Rt>, <CRn>, <CRm>, <opc2> and MRRC/MCRR p15, 0, <Rt>, <Rt2>, <CRm>. */
 #define AARCH32_32(crn, crm, opc2)	sys_reg(0, 0, (crn), (crm), (opc2))
 #define AARCH32_64(crm)			sys_reg(0, 0, 0, (crm), 0)
-#define SELECTED_COUNTER		5
+#define SELECTED_COUNTER		PARTITION_COUNTER_SELECTED
 
 /* The c9 and the 64-bit PMU registers, from the Arm ARM's AArch32 register pages. */
 static const struct aarch32_register aarch32_registers[] = {
@@ -306,9 +329,8 @@ static void expect_aarch32_register(struct kunit *test, const char *name,
 	KUNIT_EXPECT_EQ_MSG(test, partition_register_of(encoding), group,
 			    "%s: register group", name);
 	if (counter >= 0)
-		KUNIT_EXPECT_EQ_MSG(test,
-				    partition_counter_of(encoding, SELECTED_COUNTER),
-				    (unsigned int)counter, "%s: counter", name);
+		KUNIT_EXPECT_EQ_MSG(test, counter_of(encoding), (unsigned int)counter,
+				    "%s: counter", name);
 }
 
 /*
@@ -476,9 +498,9 @@ static void untrapping_is_safe_only_for_known_pmu_features(struct kunit *test)
 
 /*
  * Rule (issue 14 item 4): an event counts only where it counts the same on
- * every host PMU: a common event (0x0-0x3f, 0x4000-0x403f) every PMU lists
- * in PMCEID, SW_INCR always, and any other number only on a host with one
- * PMU type. Two PMUs here: A lists 0x8 and 0x11 and extended 0x4001, B
+ * every host PMU: on a host with several PMU types, a common event (0x0-0x3f,
+ * 0x4000-0x403f) every PMU lists in PMCEID and SW_INCR, nothing else; on a
+ * host with one PMU type, every event (its hardware decides). Two PMUs here: A lists 0x8 and 0x11 and extended 0x4001, B
  * lists 0x11, 0x1e and extended 0x4001; neither lists SW_INCR (0x0),
  * which counts anyway.
  */
@@ -502,17 +524,14 @@ static void events_count_only_where_every_pmu_has_them(struct kunit *test)
 		unsigned int half = event < 0x40 ? 0 : 1;
 		bool expected_several, expected_one;
 
-		if (event == 0) {
+		expected_one = true;
+		if (event == 0)
 			expected_several = true;
-			expected_one = true;
-		} else if (common) {
+		else if (common)
 			expected_several = (pmu_a[half] >> bit & 1) &&
 					   (pmu_b[half] >> bit & 1);
-			expected_one = pmu_a[half] >> bit & 1;
-		} else {
+		else
 			expected_several = false;
-			expected_one = true;
-		}
 		KUNIT_EXPECT_EQ_MSG(test,
 				    partition_event_counts_everywhere(&several, event),
 				    expected_several, "event %#llx, two PMU types", event);

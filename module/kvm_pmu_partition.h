@@ -67,8 +67,8 @@ bool partition_fgt_present(void);
  * mode, under the same lock, before any vCPU of the VM enters the guest.
  * From then on mode never changes, and the hooks of the run path read it
  * without a lock. Until then mode is emulated: nothing the module does to
- * the hardware happens for a VM that has not run (or that has no PMU, whose
- * vCPUs never reach the first-run hook).
+ * the hardware happens for a VM that has not run; a VM without a PMU is
+ * committed emulated (vm_commit()).
  */
 struct partition_vm {
 	struct list_head node;
@@ -199,20 +199,10 @@ bool partition_vm_set_pmreg_raw(struct kvm_vcpu *vcpu);
 u8 partition_vm_max_counters(struct kvm *kvm, u8 hardware_counters);
 unsigned int partition_vm_count(void);
 
-static inline struct partition_vcpu *partition_vcpu(struct kvm_vcpu *vcpu)
+/* __always_inline: the guest-exit path (noinstr) calls it. */
+static __always_inline struct partition_vcpu *partition_vcpu(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch.pmu.hook_data;
-}
-
-/*
- * The mode the hooks act on for @vcpu's VM: emulated (stock KVM) for VMs
- * the module lacks and for VMs that have not run yet.
- */
-static __always_inline enum partition_mode partition_vcpu_mode(struct kvm_vcpu *vcpu)
-{
-	struct partition_vcpu *state = partition_vcpu(vcpu);
-
-	return state ? READ_ONCE(state->vm->mode) : PARTITION_MODE_EMULATED;
 }
 
 /*
@@ -279,12 +269,20 @@ unsigned int partition_vm_pmu_version(struct kvm *kvm);
 /* What one CPU's PMU holds and implements; partition.c owns it. */
 struct partition_cpu {
 	struct kvm_vcpu *owner;		/* guest-owned by this vCPU, or NULL */
-	/* The owner while fast_path=1 (the guest-exit path emulates), or NULL. */
+	/*
+	 * owner while fast_path=1 (the guest-exit path emulates), else NULL.
+	 * Both change only in partition_swap_in()/_out(), on this CPU with
+	 * IRQs masked (fast_owner set after owner, cleared before it), and
+	 * fast_path is fixed at load (0444).
+	 */
 	struct kvm_vcpu *fast_owner;
 	/*
 	 * Names the owner for sysfs, which must not follow the pointer; kept
-	 * after swap-out: the last owner (cpus/cpu<n>/last_owner).
+	 * after swap-out: the last owner (cpus/cpu<n>/last_owner). Changed,
+	 * with owner, only while owner_sequence is odd (sysfs.c reads them
+	 * as one).
 	 */
+	unsigned int owner_sequence;
 	pid_t owner_pid;
 	unsigned int owner_serial;
 	int owner_vcpu_id;
@@ -423,9 +421,10 @@ struct partition_hook_calls {
 
 /*
  * Per CPU: hooks run on every guest entry, on every CPU. The hooks that
- * run on every entry and exit (load, put, MDCR_EL2, overflow status, the
- * guest-exit path) count only the calls where they act, so that a VM they
- * leave alone costs no more than a check.
+ * run on every entry and exit (load, put, MDCR_EL2, overflow status) count
+ * only the calls where they act, so that a VM they leave alone costs no
+ * more than a check; the guest-exit hook counts the traps it leaves to
+ * the full exit (its emulated ones are the vCPU's traps_fast).
  */
 DECLARE_PER_CPU(struct partition_hook_calls, partition_hook_calls);
 

@@ -423,7 +423,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 	result = partition_emulate(vcpu, encoding, access->is_write, &value);
 	local_irq_restore(flags);
 	if (result != KVM_PMU_HOOK_DONE)
-		return KVM_PMU_HOOK_UNDEF;	/* a counter it does not have */
+		return KVM_PMU_HOOK_UNDEF;	/* a counter it lacks; a PMSWINC read */
 	if (access->is_aarch32 && encoding != SYS_PMCCNTR_EL0)
 		value = lower_32_bits(value);
 	access->value = value;

@@ -250,6 +250,25 @@ static __always_inline u64 saved_event_type(struct kvm_vcpu *vcpu,
 }
 
 /*
+ * The owner and its name change between these two, on the CPU itself with
+ * IRQs masked, so that sysfs (another CPU) reads them as one: an odd
+ * owner_sequence means a change is under way (sysfs.c read_owner()).
+ */
+static __always_inline void begin_owner_change(struct partition_cpu *cpu)
+{
+	WRITE_ONCE(cpu->owner_sequence, cpu->owner_sequence + 1);
+	/* The odd sequence before the name: pairs with read_owner()'s 2nd rmb. */
+	smp_wmb();
+}
+
+static __always_inline void end_owner_change(struct partition_cpu *cpu)
+{
+	/* The name before the even sequence: pairs with read_owner()'s 1st rmb. */
+	smp_wmb();
+	WRITE_ONCE(cpu->owner_sequence, cpu->owner_sequence + 1);
+}
+
+/*
  * Overflow flags in memory that cannot request the guest's interrupt now
  * (PMCR_EL0.E or their PMINTENSET_EL1 bit clear) go back to the hardware,
  * which requests it when the guest sets that enable, trapped or not (Arm
@@ -341,10 +360,12 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 	partition_park_overflows(vcpu);
 	isb();
 
+	begin_owner_change(cpu);
 	cpu->owner_pid = state->vm->pid;
 	cpu->owner_serial = state->vm->serial;
 	cpu->owner_vcpu_id = vcpu->vcpu_id;
 	WRITE_ONCE(cpu->owner, vcpu);
+	end_owner_change(cpu);
 	cpu->fast_owner = partition_config.fast_path ? vcpu : NULL;
 	state->owned_cpu = vcpu->cpu;
 	state->swaps_in++;
@@ -401,7 +422,9 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 	isb();
 
 	cpu->fast_owner = NULL;
+	begin_owner_change(cpu);
 	WRITE_ONCE(cpu->owner, NULL);
+	end_owner_change(cpu);
 	state->owned_cpu = -1;
 	state->swaps_out++;
 }
@@ -524,149 +547,91 @@ static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 }
 
 /*
- * A PMU register as the ESR_ELx ISS of its trap names it (Op0, Op1, CRn,
- * CRm, Op2: ESR_ELx_SYS64_ISS_SYS_MASK), so that the guest-exit path
- * switches on the trap's ISS with no decoding; iss_of_encoding() gives
- * the slow path's sys_reg() encodings the same form, and
- * check_iss_names() that each name below is its register's.
- */
-#define ISS(op0, op1, crn, crm, op2)	ESR_ELx_SYS64_ISS_SYS_VAL(op0, op1, op2, crn, crm)
-
-enum {
-	ISS_PMCR_EL0 = ISS(3, 3, 9, 12, 0),
-	ISS_PMCNTENSET_EL0 = ISS(3, 3, 9, 12, 1),
-	ISS_PMCNTENCLR_EL0 = ISS(3, 3, 9, 12, 2),
-	ISS_PMOVSCLR_EL0 = ISS(3, 3, 9, 12, 3),
-	ISS_PMSWINC_EL0 = ISS(3, 3, 9, 12, 4),
-	ISS_PMSELR_EL0 = ISS(3, 3, 9, 12, 5),
-	ISS_PMCCNTR_EL0 = ISS(3, 3, 9, 13, 0),
-	ISS_PMXEVTYPER_EL0 = ISS(3, 3, 9, 13, 1),
-	ISS_PMXEVCNTR_EL0 = ISS(3, 3, 9, 13, 2),
-	ISS_PMUSERENR_EL0 = ISS(3, 3, 9, 14, 0),
-	ISS_PMOVSSET_EL0 = ISS(3, 3, 9, 14, 3),
-	ISS_PMINTENSET_EL1 = ISS(3, 0, 9, 14, 1),
-	ISS_PMINTENCLR_EL1 = ISS(3, 0, 9, 14, 2),
-	ISS_PMEVCNTR0_EL0 = ISS(3, 3, 14, 8, 0),
-};
-
-/*
- * PMEVCNTR<n>_EL0 (CRm 8-11) and PMEVTYPER<n>_EL0 (CRm 12-15, bit 2 set):
- * n is CRm[1:0]:Op2.
- */
-#define ISS_COUNTER_FAMILY_MASK						\
-	(ESR_ELx_SYS64_ISS_SYS_MASK &					\
-	 ~((7UL << ESR_ELx_SYS64_ISS_CRM_SHIFT) | ESR_ELx_SYS64_ISS_OP2_MASK))
-#define ISS_EVENT_TYPE		(4UL << ESR_ELx_SYS64_ISS_CRM_SHIFT)
-
-static __always_inline u64 iss_of_encoding(u32 encoding)
-{
-	return ISS(sys_reg_Op0(encoding), sys_reg_Op1(encoding),
-		   sys_reg_CRn(encoding), sys_reg_CRm(encoding),
-		   sys_reg_Op2(encoding));
-}
-
-/* Compile-time only: partition_emulate() calls it so that it is checked. */
-static __always_inline void check_iss_names(void)
-{
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMCR_EL0) != ISS_PMCR_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMCNTENSET_EL0) != ISS_PMCNTENSET_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMCNTENCLR_EL0) != ISS_PMCNTENCLR_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMOVSCLR_EL0) != ISS_PMOVSCLR_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMSWINC_EL0) != ISS_PMSWINC_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMSELR_EL0) != ISS_PMSELR_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMCCNTR_EL0) != ISS_PMCCNTR_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMXEVTYPER_EL0) != ISS_PMXEVTYPER_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMXEVCNTR_EL0) != ISS_PMXEVCNTR_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMUSERENR_EL0) != ISS_PMUSERENR_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMOVSSET_EL0) != ISS_PMOVSSET_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMINTENSET_EL1) != ISS_PMINTENSET_EL1);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMINTENCLR_EL1) != ISS_PMINTENCLR_EL1);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMEVCNTRn_EL0(0)) != ISS_PMEVCNTR0_EL0);
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMEVTYPERn_EL0(0)) !=
-		     (ISS_PMEVCNTR0_EL0 | ISS_EVENT_TYPE));
-	BUILD_BUG_ON(iss_of_encoding(SYS_PMCCFILTR_EL0) !=
-		     (ISS_PMEVCNTR0_EL0 | ISS_EVENT_TYPE | ISS(0, 0, 0, 3, 7)));
-}
-
-static __always_inline unsigned int iss_counter(u64 iss)
-{
-	return ((iss >> ESR_ELx_SYS64_ISS_CRM_SHIFT) & 3) << 3 |
-	       (iss & ESR_ELx_SYS64_ISS_OP2_MASK) >> ESR_ELx_SYS64_ISS_OP2_SHIFT;
-}
-
-/*
- * Emulates a trapped access to the guest-owned PMU, @iss its register
- * (ISS_*). Returns the register's group (for the trap statistics),
- * with a read's result in *@value, or PARTITION_REGISTER_NONE for what
- * needs kernel context (PMCEID, PMMIR), is UNDEFINED (counters the guest
- * does not have) or is not a PMU register the module emulates: the slow
- * path or KVM decides those.
+ * Emulates a trapped access to the guest-owned PMU, @iss its register as
+ * the trap's ISS names it (pmu_registers.h). Returns the register's group
+ * (for the trap statistics), with a read's result in *@value, or
+ * PARTITION_REGISTER_NONE for what needs kernel context (PMCEID, PMMIR),
+ * is UNDEFINED (counters the guest does not have, a read of the
+ * write-only PMSWINC_EL0, which a conforming PE never traps) or is not a
+ * PMU register the module emulates: the slow path or KVM decides those.
  */
 static __always_inline enum partition_register
 emulate(struct kvm_vcpu *vcpu, u64 iss, bool is_write, u64 *value)
 {
-	unsigned int counters = guest_counters(vcpu), counter;
+	unsigned int counters = guest_counters(vcpu), counter = 0;
+	enum partition_register group = partition_register_of_iss(iss, &counter);
 	u64 valid = partition_guest_counters(vcpu);
 	u64 *overflow = guest_reg(vcpu, PMOVSSET_EL0);
 
-	/* The cycle counter first: what a counting guest reads most. */
-	if (iss == ISS_PMCCNTR_EL0) {
+	switch (group) {
+	case PARTITION_REGISTER_PMCCNTR:
 		if (is_write)
 			write_sysreg_s(*value, SYS_PMCCNTR_EL0);
 		else
 			*value = read_sysreg_s(SYS_PMCCNTR_EL0);
-		return PARTITION_REGISTER_PMCCNTR;
-	}
-	if ((iss & ISS_COUNTER_FAMILY_MASK) == ISS_PMEVCNTR0_EL0) {
-		counter = iss_counter(iss);	/* PMEVTYPER 31: PMCCFILTR_EL0 */
-		if (iss & ISS_EVENT_TYPE)
-			goto event_type;
-		goto event_counter;
-	}
-
-	switch (iss) {
-	case ISS_PMXEVCNTR_EL0:
-		counter = read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK;
-		goto event_counter;
-	case ISS_PMXEVTYPER_EL0:
-		counter = read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK;
-		goto event_type;
-	case ISS_PMSELR_EL0:
+		return group;
+	case PARTITION_REGISTER_PMEVCNTR:
+		if (counter != PARTITION_COUNTER_SELECTED) {
+			if (counter >= counters)
+				return PARTITION_REGISTER_NONE;
+			if (is_write)
+				write_counter(counter, *value);
+			else
+				*value = read_counter(counter);
+			return group;
+		}
+		/* The guest's SEL is the hardware's while it owns the PMU. */
+		if ((read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK) >= counters)
+			return PARTITION_REGISTER_NONE;
+		if (is_write)
+			write_sysreg_s(*value, SYS_PMXEVCNTR_EL0);
+		else
+			*value = read_sysreg_s(SYS_PMXEVCNTR_EL0);
+		return group;
+	case PARTITION_REGISTER_PMEVTYPER:
+		if (counter == PARTITION_COUNTER_SELECTED)
+			counter = read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK;
+		/* 31: PMCCFILTR_EL0 */
+		if (counter >= counters && counter != CYCLE_COUNTER)
+			return PARTITION_REGISTER_NONE;
+		if (is_write)
+			write_event_type(vcpu, counter, *value);
+		else
+			*value = *guest_reg(vcpu, event_type_reg(counter));
+		return group;
+	case PARTITION_REGISTER_PMSELR:
 		if (is_write)
 			write_sysreg_s(*value & SELECT_MASK, SYS_PMSELR_EL0);
 		else
 			*value = read_sysreg_s(SYS_PMSELR_EL0);
-		return PARTITION_REGISTER_PMSELR;
-	case ISS_PMCR_EL0:
+		return group;
+	case PARTITION_REGISTER_PMCR:
 		if (is_write)
 			write_guest_pmcr(vcpu, *value);
 		else
 			*value = read_guest_pmcr(vcpu);
-		return PARTITION_REGISTER_PMCR;
-	case ISS_PMCNTENSET_EL0:
-	case ISS_PMCNTENCLR_EL0:
+		return group;
+	case PARTITION_REGISTER_PMCNTEN:
 		if (!is_write)
 			*value = read_sysreg_s(SYS_PMCNTENSET_EL0) & valid;
-		else if (iss == ISS_PMCNTENSET_EL0)
+		else if (iss == PMU_ISS_PMCNTENSET_EL0)
 			write_sysreg_s(*value & valid, SYS_PMCNTENSET_EL0);
 		else
 			write_sysreg_s(*value & valid, SYS_PMCNTENCLR_EL0);
-		return PARTITION_REGISTER_PMCNTEN;
-	case ISS_PMINTENSET_EL1:
-	case ISS_PMINTENCLR_EL1:
+		return group;
+	case PARTITION_REGISTER_PMINTEN:
 		if (!is_write)
 			*value = read_sysreg_s(SYS_PMINTENSET_EL1) & valid;
-		else if (iss == ISS_PMINTENSET_EL1)
+		else if (iss == PMU_ISS_PMINTENSET_EL1)
 			write_sysreg_s(*value & valid, SYS_PMINTENSET_EL1);
 		else
 			write_sysreg_s(*value & valid, SYS_PMINTENCLR_EL1);
-		return PARTITION_REGISTER_PMINTEN;
-	case ISS_PMOVSSET_EL0:
-	case ISS_PMOVSCLR_EL0:
+		return group;
+	case PARTITION_REGISTER_PMOVS:
 		/* Memory holds the overflows taken so far, hardware new ones. */
 		if (!is_write) {
 			*value = (*overflow | read_sysreg_s(SYS_PMOVSSET_EL0)) & valid;
-		} else if (iss == ISS_PMOVSSET_EL0) {
+		} else if (iss == PMU_ISS_PMOVSSET_EL0) {
 			/*
 			 * A new overflow, so the hardware's: raises the
 			 * interrupt now if enabled (host IRQ hook), which
@@ -678,97 +643,43 @@ emulate(struct kvm_vcpu *vcpu, u64 iss, bool is_write, u64 *value)
 			write_sysreg_s(*value & valid, SYS_PMOVSCLR_EL0);
 			note_acknowledged(vcpu, *value & valid);
 		}
-		return PARTITION_REGISTER_PMOVS;
-	case ISS_PMUSERENR_EL0:
+		return group;
+	case PARTITION_REGISTER_PMUSERENR:
 		if (is_write)
 			write_sysreg_s(*value & ARMV8_PMU_USERENR_MASK,
 				       SYS_PMUSERENR_EL0);
 		else
 			*value = read_sysreg_s(SYS_PMUSERENR_EL0);
-		return PARTITION_REGISTER_PMUSERENR;
-	case ISS_PMSWINC_EL0:
+		return group;
+	case PARTITION_REGISTER_PMSWINC:
 		if (!is_write)
-			return PARTITION_REGISTER_NONE;	/* write-only: UNDEFINED */
+			return PARTITION_REGISTER_NONE;
 		software_increment(vcpu, *value);
-		return PARTITION_REGISTER_PMSWINC;
+		return group;
 	default:
 		return PARTITION_REGISTER_NONE;
 	}
-
-event_counter:
-	if (counter >= counters)
-		return PARTITION_REGISTER_NONE;
-	if (is_write)
-		write_counter(counter, *value);
-	else
-		*value = read_counter(counter);
-	return PARTITION_REGISTER_PMEVCNTR;
-
-event_type:
-	if (counter >= counters && counter != CYCLE_COUNTER)
-		return PARTITION_REGISTER_NONE;
-	if (is_write)
-		write_event_type(vcpu, counter, *value);
-	else
-		*value = *guest_reg(vcpu, event_type_reg(counter));
-	return PARTITION_REGISTER_PMEVTYPER;
 }
 
 noinstr enum kvm_pmu_hook_result
 partition_emulate(struct kvm_vcpu *vcpu, u32 encoding, bool is_write, u64 *value)
 {
-	check_iss_names();
-	return emulate(vcpu, iss_of_encoding(encoding), is_write, value) ==
+	return emulate(vcpu, partition_iss_of_encoding(encoding), is_write, value) ==
 	       PARTITION_REGISTER_NONE ? KVM_PMU_HOOK_STOCK : KVM_PMU_HOOK_DONE;
 }
 
 /*
- * The VHE early-exit hook of a vCPU that does not own this CPU's PMU, or
- * with fast_path=0. Only the PMU registers partition_register_of() knows
- * are the module's: SPE, TRBE and newer PMU registers go to KVM untouched,
- * without loading the PMU. A partitioned vCPU's first PMU access since
- * vcpu_load makes its PMU guest-owned here; an access from guest EL0 is
- * then retried, so that the hardware applies the guest's PMUSERENR_EL0
- * (KVM's all-ones value let it trap here).
+ * A trap of the vCPU whose state this CPU's PMU holds, with fast_path=1:
+ * emulated against the hardware, decoded from the trap's ISS alone; what
+ * emulate() leaves alone takes the full exit.
  */
-static noinstr enum kvm_pmu_hook_result
-hyp_sysreg_not_owned(struct kvm_vcpu *vcpu, u64 esr)
-{
-	struct partition_vcpu *state = partition_vcpu(vcpu);
-	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
-
-	if (!partition_config.fast_path || partition_cpu_owner_is(cpu, vcpu) ||
-	    partition_register_of(esr_sys64_to_sysreg(esr)) == PARTITION_REGISTER_NONE ||
-	    !partition_vcpu_partitioned(state)) {
-		partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
-		return KVM_PMU_HOOK_STOCK;
-	}
-	partition_swap_in(vcpu, cpu);
-	state->swap_in_untraced = true;
-	if (partition_guest_at_el0(vcpu))
-		return KVM_PMU_HOOK_RETRY;
-	return partition_hyp_sysreg(vcpu, esr);
-}
-
-/*
- * The shim's VHE early-exit hook, for SYS64 traps with an encoding in the
- * PMU's space. While this vCPU owns the CPU's PMU (and fast_path=1), the
- * access is emulated against the hardware, switched on the trap's ISS with
- * nothing else decoded (make bench's trap-fast rows measure it against
- * the exit floor); anything emulate() leaves alone takes the full exit.
- * An EL0 access the guest's PMUSERENR_EL0 refuses never gets here while
- * the PMU is guest-owned: the PE traps it to EL1 first.
- */
-noinstr enum kvm_pmu_hook_result
-partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
+static __always_inline enum kvm_pmu_hook_result
+hyp_sysreg_owned(struct kvm_vcpu *vcpu, u64 esr)
 {
 	bool is_write = !(esr & ESR_ELx_SYS64_ISS_DIR_READ);
 	u8 rt = ESR_ELx_SYS64_ISS_RT(esr);
 	enum partition_register group;
 	u64 value;
-
-	if (unlikely(raw_cpu_read(partition_cpus.fast_owner) != vcpu))
-		return hyp_sysreg_not_owned(vcpu, esr);
 
 	value = is_write ? vcpu_get_reg(vcpu, rt) : 0;
 	group = emulate(vcpu, esr & ESR_ELx_SYS64_ISS_SYS_MASK, is_write, &value);
@@ -780,6 +691,52 @@ partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 		vcpu_set_reg(vcpu, rt, value);
 	partition_vcpu(vcpu)->traps_fast[group]++;
 	return KVM_PMU_HOOK_DONE;
+}
+
+/*
+ * A trap of a vCPU whose state this CPU's PMU does not hold, or with
+ * fast_path=0. Only the PMU registers partition_register_of_iss() knows
+ * are the module's: SPE, TRBE and newer PMU registers go to KVM untouched,
+ * without loading the PMU. A partitioned vCPU's first PMU access since
+ * vcpu_load makes its PMU guest-owned here; an access from guest EL0 is
+ * then retried, so that the hardware applies the guest's PMUSERENR_EL0
+ * (KVM's all-ones value let it trap here).
+ */
+static noinstr enum kvm_pmu_hook_result
+hyp_sysreg_not_owned(struct kvm_vcpu *vcpu, u64 esr)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+	unsigned int counter;
+
+	if (!partition_config.fast_path || partition_cpu_owner_is(cpu, vcpu) ||
+	    partition_register_of_iss(esr & ESR_ELx_SYS64_ISS_SYS_MASK,
+				      &counter) == PARTITION_REGISTER_NONE ||
+	    !partition_vcpu_partitioned(state)) {
+		partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
+		return KVM_PMU_HOOK_STOCK;
+	}
+	partition_swap_in(vcpu, cpu);
+	state->swap_in_untraced = true;
+	if (partition_guest_at_el0(vcpu))
+		return KVM_PMU_HOOK_RETRY;
+	return hyp_sysreg_owned(vcpu, esr);
+}
+
+/*
+ * The shim's VHE early-exit hook, for SYS64 traps with an encoding in the
+ * PMU's space. An EL0 access the guest's PMUSERENR_EL0 refuses never gets
+ * here while the PMU is guest-owned: the PE traps it to EL1 first.
+ * fast_owner is owner while fast_path=1, else NULL (partition_swap_in()),
+ * so one compare finds the common case (make bench's trap-fast rows
+ * measure it against the exit floor).
+ */
+noinstr enum kvm_pmu_hook_result
+partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
+{
+	if (likely(raw_cpu_read(partition_cpus.fast_owner) == vcpu))
+		return hyp_sysreg_owned(vcpu, esr);
+	return hyp_sysreg_not_owned(vcpu, esr);
 }
 
 /*
@@ -882,7 +839,7 @@ notrace bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
 bool partition_host_pmu_ctrl(bool enable)
 {
 	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
-	struct kvm_vcpu *vcpu = cpu->owner;
+	struct kvm_vcpu *vcpu = READ_ONCE(cpu->owner);
 	u64 mdcr;
 
 	if (!vcpu)

@@ -19,9 +19,11 @@
 #ifndef KVM_PMU_PARTITION_PMU_REGISTERS_H
 #define KVM_PMU_PARTITION_PMU_REGISTERS_H
 
+#include <linux/build_bug.h>
 #include <linux/perf/arm_pmuv3.h>
 #include <linux/types.h>
 
+#include <asm/esr.h>
 #include <asm/sysreg.h>
 
 /* Register groups of the partitioned PMU's trap statistics. */
@@ -42,62 +44,137 @@ enum partition_register {
 	PARTITION_REGISTER_NONE = PARTITION_REGISTER_COUNT,
 };
 
-/* PMEVCNTR<n>_EL0 is sys_reg(3, 3, 14, 8 + n / 8, n % 8); PMEVTYPER<n>, CRm 12. */
-#define PMEVCNTR_ENCODING_MASK	(~sys_reg(0, 0, 0, 3, 7))
-#define PMEVCNTR_ENCODING_BASE	sys_reg(3, 3, 14, 8, 0)
-#define PMEVTYPER_ENCODING_BASE	sys_reg(3, 3, 14, 12, 0)
+/*
+ * A register as the ESR_ELx ISS of its trap names it (Op0, Op1, CRn, CRm,
+ * Op2 in ESR_ELx_SYS64_ISS_SYS_MASK), so that the guest-exit path
+ * decodes a trap without converting it; partition_iss_of_encoding() gives
+ * a sys_reg() encoding the same form. The names are checked against the
+ * kernel's SYS_* encodings at compile time (partition_check_iss_names()).
+ */
+#define PMU_ISS(op0, op1, crn, crm, op2) \
+	ESR_ELx_SYS64_ISS_SYS_VAL(op0, op1, op2, crn, crm)
 
-static __always_inline enum partition_register partition_register_of(u32 encoding)
+enum {
+	PMU_ISS_PMCR_EL0 = PMU_ISS(3, 3, 9, 12, 0),
+	PMU_ISS_PMCNTENSET_EL0 = PMU_ISS(3, 3, 9, 12, 1),
+	PMU_ISS_PMCNTENCLR_EL0 = PMU_ISS(3, 3, 9, 12, 2),
+	PMU_ISS_PMOVSCLR_EL0 = PMU_ISS(3, 3, 9, 12, 3),
+	PMU_ISS_PMSWINC_EL0 = PMU_ISS(3, 3, 9, 12, 4),
+	PMU_ISS_PMSELR_EL0 = PMU_ISS(3, 3, 9, 12, 5),
+	PMU_ISS_PMCEID0_EL0 = PMU_ISS(3, 3, 9, 12, 6),
+	PMU_ISS_PMCEID1_EL0 = PMU_ISS(3, 3, 9, 12, 7),
+	PMU_ISS_PMCCNTR_EL0 = PMU_ISS(3, 3, 9, 13, 0),
+	PMU_ISS_PMXEVTYPER_EL0 = PMU_ISS(3, 3, 9, 13, 1),
+	PMU_ISS_PMXEVCNTR_EL0 = PMU_ISS(3, 3, 9, 13, 2),
+	PMU_ISS_PMUSERENR_EL0 = PMU_ISS(3, 3, 9, 14, 0),
+	PMU_ISS_PMOVSSET_EL0 = PMU_ISS(3, 3, 9, 14, 3),
+	PMU_ISS_PMINTENSET_EL1 = PMU_ISS(3, 0, 9, 14, 1),
+	PMU_ISS_PMINTENCLR_EL1 = PMU_ISS(3, 0, 9, 14, 2),
+	PMU_ISS_PMMIR_EL1 = PMU_ISS(3, 0, 9, 14, 6),
+	/* PMEVCNTR<n>_EL0: CRm 8-11; PMEVTYPER<n>_EL0: CRm 12-15; n = CRm[1:0]:Op2. */
+	PMU_ISS_PMEVCNTR0_EL0 = PMU_ISS(3, 3, 14, 8, 0),
+	PMU_ISS_EVENT_TYPE = PMU_ISS(0, 0, 0, 4, 0),
+	PMU_ISS_COUNTER_FAMILY_MASK = ESR_ELx_SYS64_ISS_SYS_MASK & ~PMU_ISS(0, 0, 0, 7, 7),
+};
+
+static __always_inline u64 partition_iss_of_encoding(u32 encoding)
 {
-	if ((encoding & PMEVCNTR_ENCODING_MASK) == PMEVCNTR_ENCODING_BASE)
-		return sys_reg_CRm(encoding) == 11 && sys_reg_Op2(encoding) == 7 ?
-		       PARTITION_REGISTER_NONE : PARTITION_REGISTER_PMEVCNTR;
-	if ((encoding & PMEVCNTR_ENCODING_MASK) == PMEVTYPER_ENCODING_BASE)
-		return PARTITION_REGISTER_PMEVTYPER;
-	switch (encoding) {
-	case SYS_PMCR_EL0:
-		return PARTITION_REGISTER_PMCR;
-	case SYS_PMCNTENSET_EL0:
-	case SYS_PMCNTENCLR_EL0:
-		return PARTITION_REGISTER_PMCNTEN;
-	case SYS_PMINTENSET_EL1:
-	case SYS_PMINTENCLR_EL1:
-		return PARTITION_REGISTER_PMINTEN;
-	case SYS_PMOVSSET_EL0:
-	case SYS_PMOVSCLR_EL0:
-		return PARTITION_REGISTER_PMOVS;
-	case SYS_PMSELR_EL0:
-		return PARTITION_REGISTER_PMSELR;
-	case SYS_PMCCNTR_EL0:
+	return PMU_ISS(sys_reg_Op0(encoding), sys_reg_Op1(encoding),
+		       sys_reg_CRn(encoding), sys_reg_CRm(encoding),
+		       sys_reg_Op2(encoding));
+}
+
+/* Compile time only: each PMU_ISS_* name is its register's. */
+static __always_inline void partition_check_iss_names(void)
+{
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMCR_EL0) != PMU_ISS_PMCR_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMCNTENSET_EL0) != PMU_ISS_PMCNTENSET_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMCNTENCLR_EL0) != PMU_ISS_PMCNTENCLR_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMOVSCLR_EL0) != PMU_ISS_PMOVSCLR_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMSWINC_EL0) != PMU_ISS_PMSWINC_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMSELR_EL0) != PMU_ISS_PMSELR_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMCEID0_EL0) != PMU_ISS_PMCEID0_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMCEID1_EL0) != PMU_ISS_PMCEID1_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMCCNTR_EL0) != PMU_ISS_PMCCNTR_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMXEVTYPER_EL0) != PMU_ISS_PMXEVTYPER_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMXEVCNTR_EL0) != PMU_ISS_PMXEVCNTR_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMUSERENR_EL0) != PMU_ISS_PMUSERENR_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMOVSSET_EL0) != PMU_ISS_PMOVSSET_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMINTENSET_EL1) != PMU_ISS_PMINTENSET_EL1);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMINTENCLR_EL1) != PMU_ISS_PMINTENCLR_EL1);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMMIR_EL1) != PMU_ISS_PMMIR_EL1);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMEVCNTRn_EL0(0)) != PMU_ISS_PMEVCNTR0_EL0);
+	BUILD_BUG_ON(partition_iss_of_encoding(SYS_PMEVTYPERn_EL0(0)) !=
+		     (PMU_ISS_PMEVCNTR0_EL0 | PMU_ISS_EVENT_TYPE));
+}
+
+/* The counter of PMXEVCNTR/PMXEVTYPER: the one PMSELR_EL0.SEL selects. */
+#define PARTITION_COUNTER_SELECTED	32
+
+/*
+ * The register a trap's ISS names (partition_iss_of_encoding() for a
+ * sys_reg() encoding): its group, and in *@counter, for the event counter
+ * and type groups, the counter PMEVCNTR<n>/PMEVTYPER<n> names (31:
+ * PMCCFILTR_EL0) or PARTITION_COUNTER_SELECTED for PMXEVCNTR/PMXEVTYPER.
+ * The one decoder of PMU registers: the guest-exit path, the slow path and
+ * KUnit use it. The cycle counter first: what a counting guest reads most.
+ */
+static __always_inline enum partition_register
+partition_register_of_iss(u64 iss, unsigned int *counter)
+{
+	if (iss == PMU_ISS_PMCCNTR_EL0)
 		return PARTITION_REGISTER_PMCCNTR;
-	case SYS_PMXEVCNTR_EL0:
+	if ((iss & PMU_ISS_COUNTER_FAMILY_MASK) == PMU_ISS_PMEVCNTR0_EL0) {
+		*counter = (iss & PMU_ISS(0, 0, 0, 3, 0)) >> ESR_ELx_SYS64_ISS_CRM_SHIFT << 3 |
+			   (iss & ESR_ELx_SYS64_ISS_OP2_MASK) >> ESR_ELx_SYS64_ISS_OP2_SHIFT;
+		if (iss & PMU_ISS_EVENT_TYPE)
+			return PARTITION_REGISTER_PMEVTYPER;
+		/* PMEVCNTR31 is no register: the cycle counter is PMCCNTR_EL0. */
+		return *counter == 31 ? PARTITION_REGISTER_NONE :
+					PARTITION_REGISTER_PMEVCNTR;
+	}
+	switch (iss) {
+	case PMU_ISS_PMXEVCNTR_EL0:
+		*counter = PARTITION_COUNTER_SELECTED;
 		return PARTITION_REGISTER_PMEVCNTR;
-	case SYS_PMXEVTYPER_EL0:
+	case PMU_ISS_PMXEVTYPER_EL0:
+		*counter = PARTITION_COUNTER_SELECTED;
 		return PARTITION_REGISTER_PMEVTYPER;
-	case SYS_PMUSERENR_EL0:
+	case PMU_ISS_PMCR_EL0:
+		return PARTITION_REGISTER_PMCR;
+	case PMU_ISS_PMCNTENSET_EL0:
+	case PMU_ISS_PMCNTENCLR_EL0:
+		return PARTITION_REGISTER_PMCNTEN;
+	case PMU_ISS_PMINTENSET_EL1:
+	case PMU_ISS_PMINTENCLR_EL1:
+		return PARTITION_REGISTER_PMINTEN;
+	case PMU_ISS_PMOVSSET_EL0:
+	case PMU_ISS_PMOVSCLR_EL0:
+		return PARTITION_REGISTER_PMOVS;
+	case PMU_ISS_PMSELR_EL0:
+		return PARTITION_REGISTER_PMSELR;
+	case PMU_ISS_PMUSERENR_EL0:
 		return PARTITION_REGISTER_PMUSERENR;
-	case SYS_PMSWINC_EL0:
+	case PMU_ISS_PMSWINC_EL0:
 		return PARTITION_REGISTER_PMSWINC;
-	case SYS_PMCEID0_EL0:
-	case SYS_PMCEID1_EL0:
+	case PMU_ISS_PMCEID0_EL0:
+	case PMU_ISS_PMCEID1_EL0:
 		return PARTITION_REGISTER_PMCEID;
-	case SYS_PMMIR_EL1:
+	case PMU_ISS_PMMIR_EL1:
 		return PARTITION_REGISTER_PMMIR;
 	default:
 		return PARTITION_REGISTER_NONE;
 	}
 }
 
-/*
- * The counter PMEVCNTR<n>/PMEVTYPER<n> names (31 for PMCCFILTR_EL0), or,
- * for PMXEVCNTR/PMXEVTYPER, the one @selected (PMSELR_EL0.SEL) picks.
- */
-static __always_inline unsigned int
-partition_counter_of(u32 encoding, u64 selected)
+/* The group of the register a sys_reg() encoding names. */
+static __always_inline enum partition_register partition_register_of(u32 encoding)
 {
-	if (encoding == SYS_PMXEVCNTR_EL0 || encoding == SYS_PMXEVTYPER_EL0)
-		return selected & PMSELR_EL0_SEL_MASK;
-	return (sys_reg_CRm(encoding) & 3) << 3 | sys_reg_Op2(encoding);
+	unsigned int counter;
+
+	partition_check_iss_names();
+	return partition_register_of_iss(partition_iss_of_encoding(encoding),
+					 &counter);
 }
 
 /*

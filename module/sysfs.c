@@ -161,18 +161,53 @@ static ssize_t cpu_pmu_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", host_pmu ? host_pmu->name : "none");
 }
 
-/* Reads the owner's name, never the pointer: that vCPU may be going. */
+/* A CPU's owner as sysfs shows it: whether there is one, and its name. */
+struct owner_name {
+	bool owned;
+	pid_t pid;
+	unsigned int serial;
+	int vcpu_id;
+};
+
+/*
+ * Reads the owner's name, never the pointer (that vCPU may be going), as
+ * one with whether there is an owner: the swap in and out change them
+ * while owner_sequence is odd (partition_switch.c), so a read that
+ * overlapped a change is made again.
+ */
+static void read_owner(struct partition_cpu *cpu, struct owner_name *name)
+{
+	unsigned int sequence;
+
+	for (;;) {
+		sequence = READ_ONCE(cpu->owner_sequence);
+		if (sequence & 1) {
+			cpu_relax();
+			continue;
+		}
+		/* The sequence before the name: pairs with end_owner_change(). */
+		smp_rmb();
+		name->owned = READ_ONCE(cpu->owner);
+		name->pid = READ_ONCE(cpu->owner_pid);
+		name->serial = READ_ONCE(cpu->owner_serial);
+		name->vcpu_id = READ_ONCE(cpu->owner_vcpu_id);
+		/* The name before the sequence: pairs with begin_owner_change(). */
+		smp_rmb();
+		if (READ_ONCE(cpu->owner_sequence) == sequence)
+			return;
+	}
+}
+
 static ssize_t cpu_owner_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
 {
-	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus,
-						kobject_cpu(kobj));
+	struct owner_name name;
 
-	if (!READ_ONCE(cpu->owner))
+	read_owner(per_cpu_ptr(&partition_cpus, kobject_cpu(kobj)), &name);
+	if (!name.owned)
 		return sysfs_emit(buf, "free\n");
-	return sysfs_emit(buf, "%d.%u/vcpu%d\n", READ_ONCE(cpu->owner_pid),
-			  READ_ONCE(cpu->owner_serial),
-			  READ_ONCE(cpu->owner_vcpu_id));
+	return sysfs_emit(buf, "%d.%u/vcpu%d\n", name.pid, name.serial,
+			  name.vcpu_id);
 }
 
 /*
@@ -185,15 +220,13 @@ static ssize_t cpu_owner_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t cpu_last_owner_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
-	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus,
-						kobject_cpu(kobj));
-	pid_t pid = READ_ONCE(cpu->owner_pid);
+	struct owner_name name;
 
-	if (!pid)
+	read_owner(per_cpu_ptr(&partition_cpus, kobject_cpu(kobj)), &name);
+	if (!name.pid)
 		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%d.%u/vcpu%d\n", pid,
-			  READ_ONCE(cpu->owner_serial),
-			  READ_ONCE(cpu->owner_vcpu_id));
+	return sysfs_emit(buf, "%d.%u/vcpu%d\n", name.pid, name.serial,
+			  name.vcpu_id);
 }
 
 /* What the CPU's PMU has, read at EL2 when it came online; -1 before. */
