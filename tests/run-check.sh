@@ -66,8 +66,12 @@ for file in $(git -C "$top" ls-files 'module/*.c' 'module/*.h'); do
 		-f "$file") 2>&1 | sed -n 's/.*Avoid CamelCase: <\(.*\)>.*/\1/p' >> "$camelcase"
 done
 : > "$out/camelcase-unknown.txt"
+# A field name the kernel's SYS_FIELD_GET() and kvm_has_feat() take (PMUVer
+# of ID_AA64DFR0_EL1) is defined only inside <REG>_<field>_MASK.
 for word in $(sort -u "$camelcase"); do
 	grep -rqsw -e "define $word" "$ksrc/arch/arm64/include" "$ksrc/include" \
+		"$build/kernel/arch/arm64/include/generated" ||
+	grep -rqsE -e "define [A-Z0-9_]+_EL[0-3]_${word}_MASK\b" \
 		"$build/kernel/arch/arm64/include/generated" ||
 		echo "$word is not an identifier the kernel defines" >> "$out/camelcase-unknown.txt"
 done
