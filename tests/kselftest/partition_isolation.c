@@ -22,6 +22,8 @@
  *    writes; the per-VM sysfs files are root's;
  *  - cpus/cpu<n>/owner, and pmuctl cpu show, name the partitioned vCPU
  *    running on CPU n, and last_owner the one that ran there last;
+ *    pmuctl cpu show says every CPU is reserved while a partitioned VM
+ *    exists and none of its vCPUs is loaded, and free once it is gone;
  *  - on a host whose PMUs differ in size, HPMN is the smallest PMU's N
  *    minus the reservation on every PMU, and host perf keeps [HPMN, N)
  *    of each (issue 11 defect 12).
@@ -1037,47 +1039,108 @@ static void *owner_run_thread(void *arg)
 	return NULL;
 }
 
-/* `pmuctl cpu show -j` succeeds and its output holds @needle. */
-static bool pmuctl_cpu_show_has(const char *needle)
+/* `pmuctl cpu show -j` into @out, of @size bytes: true if it succeeded. */
+static bool pmuctl_cpu_show(char *out, size_t size)
 {
-	char out[8192];
 	size_t length;
 	FILE *pipe;
 
 	pipe = popen("pmuctl cpu show -j 2>&1", "r");
 	if (!pipe)
 		return false;
-	length = fread(out, 1, sizeof(out) - 1, pipe);
+	length = fread(out, 1, size - 1, pipe);
 	out[length] = '\0';
-	if (pclose(pipe))
+	return !pclose(pipe);
+}
+
+/*
+ * The object of CPU @cpu in the `pmuctl cpu show -j` output @out, into
+ * @object of @size bytes (its strings never hold a brace): true if found.
+ */
+static bool pmuctl_cpu_object(const char *out, int cpu, char *object, size_t size)
+{
+	const char *start, *end;
+	char key[32];
+
+	snprintf(key, sizeof(key), "{\"cpu\":%d,", cpu);
+	start = strstr(out, key);
+	end = start ? strchr(start, '}') : NULL;
+	if (!end || (size_t)(end - start) + 2 > size)
 		return false;
-	return strstr(out, needle);
+	memcpy(object, start, end - start + 1);
+	object[end - start + 1] = '\0';
+	return true;
+}
+
+/* How many CPU objects @out has, and in *@with how many of them hold @needle. */
+static int pmuctl_cpus_with(const char *out, const char *needle, int *with)
+{
+	const char *start = out, *end;
+	char object[1024];
+	int cpus = 0;
+
+	*with = 0;
+	while ((start = strstr(start, "{\"cpu\":"))) {
+		end = strchr(start, '}');
+		if (!end || (size_t)(end - start) + 2 > sizeof(object))
+			break;
+		memcpy(object, start, end - start + 1);
+		object[end - start + 1] = '\0';
+		cpus++;
+		*with += !!strstr(object, needle);
+		start = end;
+	}
+	return cpus;
+}
+
+/*
+ * `pmuctl cpu show -j` says CPU @cpu is guest-owned by @owner, with the
+ * partition's counters claimed.
+ */
+static bool pmuctl_cpu_show_guest_owned(int cpu, const char *owner)
+{
+	char out[8192], object[1024], claimed[48], owned_by[96];
+
+	snprintf(owned_by, sizeof(owned_by), "\"owner\":\"%s\"", owner);
+	snprintf(claimed, sizeof(claimed), "\"claimed_counters\":%lu}",
+		 (unsigned long)expected_n);
+	return pmuctl_cpu_show(out, sizeof(out)) &&
+	       pmuctl_cpu_object(out, cpu, object, sizeof(object)) &&
+	       strstr(object, owned_by) &&
+	       strstr(object, "\"state\":\"guest-owned\"") && strstr(object, claimed);
 }
 
 /*
  * Rule: while a partitioned vCPU is inside KVM_RUN with its PMU counting,
  * cpus/cpu<n>/owner of the CPU it runs on names it, and pmuctl cpu show
  * says so (issue 16: the demo, which looks after KVM_RUN returned, showed
- * every CPU free). The vCPU's thread runs on CPU 1; this process stays on
- * CPU 0 (pmuctl too, which inherits that), so it does not push the vCPU
- * off. The vCPU is put whenever its thread is scheduled out, so the check
- * looks again, every 10 ms for at most 10 s, until it sees the owner.
- * Where it can fail: every rig with a CPU 1.
+ * every CPU free): guest-owned, the counters [0, HPMN) claimed. The vCPU's
+ * thread runs on CPU 1; this process stays on CPU 0 (pmuctl too, which
+ * inherits that), so it does not push the vCPU off. The vCPU is put
+ * whenever its thread is scheduled out, so the check looks again, every
+ * 10 ms for at most 10 s, until it sees the owner.
+ * Rule: once KVM_RUN returned (no vCPU loaded) while the VM exists, pmuctl
+ * shows every CPU reserved, not free, CPU 1 with the vCPU as last owner;
+ * once the VM is destroyed (the claim given back), every CPU free.
+ * Where it can fail: every rig with a CPU 1 (the split rig: CPUs of both
+ * PMUs reserved).
  */
 static void test_cpu_owner_while_running(void)
 {
-	bool seen = false, seen_by_pmuctl = false, pmuctl;
+	bool seen = false, seen_by_pmuctl = false, pmuctl, reserved, freed;
 	char path[256], expected[64], needle[96], owner[64] = "";
 	struct owner_run run = { .cpu = 1 };
+	char out[8192], object[1024];
 	volatile uint64_t *looked_at;
+	int i, cpus = 0, with = 0;
 	pthread_t thread;
 	struct tvm t;
 	glob_t g;
-	int i;
 
 	if (!cpu_online(1)) {
 		ksft_test_result_skip("cpu_owner_names_the_vcpu_while_it_runs (no CPU 1)\n");
 		ksft_test_result_skip("pmuctl_cpu_show_names_the_vcpu_while_it_runs (no CPU 1)\n");
+		ksft_test_result_skip("pmuctl_cpu_show_reserved_then_free (no CPU 1)\n");
 		return;
 	}
 	pmuctl = !system("command -v pmuctl >/dev/null 2>&1");
@@ -1090,11 +1153,11 @@ static void test_cpu_owner_while_running(void)
 		ksft_test_result_fail("cpu_owner_names_the_vcpu_while_it_runs (no vm/%d.*)\n",
 				      getpid());
 		ksft_test_result_fail("pmuctl_cpu_show_names_the_vcpu_while_it_runs\n");
+		ksft_test_result_fail("pmuctl_cpu_show_reserved_then_free\n");
 		return;
 	}
 	snprintf(expected, sizeof(expected), "%s/vcpu0", strrchr(g.gl_pathv[0], '/') + 1);
 	globfree(&g);
-	snprintf(needle, sizeof(needle), "\"owner\":\"%s\"", expected);
 	looked_at = addr_gva2hva(t.vm, (vm_vaddr_t)&owner_looked_at);
 	*looked_at = 0;
 	TEST_ASSERT(!pthread_create(&thread, NULL, owner_run_thread, &run),
@@ -1106,7 +1169,7 @@ static void test_cpu_owner_while_running(void)
 			continue;
 		seen = true;
 		if (pmuctl)
-			seen_by_pmuctl = pmuctl_cpu_show_has(needle);
+			seen_by_pmuctl = pmuctl_cpu_show_guest_owned(1, expected);
 	}
 	*looked_at = 1;
 	pthread_join(thread, NULL);
@@ -1114,14 +1177,42 @@ static void test_cpu_owner_while_running(void)
 		       owner, i, expected,
 		       !pmuctl ? "not found" : seen_by_pmuctl ? "showed it" : "did not show it",
 		       run.ucall);
+
+	/* KVM_RUN returned: vcpu0 is put, its VM holds the claim. */
+	snprintf(needle, sizeof(needle), "\"last_owner\":\"%s\"", expected);
+	reserved = false;
+	if (pmuctl && pmuctl_cpu_show(out, sizeof(out))) {
+		cpus = pmuctl_cpus_with(out, "\"state\":\"reserved\"", &with);
+		if (!pmuctl_cpu_object(out, 1, object, sizeof(object)))
+			snprintf(object, sizeof(object), "missing");
+		else
+			reserved = cpus > 1 && with == cpus &&
+				   strstr(object, "\"owner\":\"free\"") && strstr(object, needle);
+		ksft_print_msg("VM idle: %d of %d CPUs reserved; CPU 1: %s\n",
+			       with, cpus, object);
+	}
 	tvm_destroy(&t);
+
+	/* No partitioned VM left in this process: the claim is given back. */
+	freed = false;
+	if (pmuctl && pmuctl_cpu_show(out, sizeof(out))) {
+		cpus = pmuctl_cpus_with(out, "\"state\":\"free\",\"claimed_counters\":null}",
+					&with);
+		freed = cpus > 1 && with == cpus;
+		ksft_print_msg("after the VM was destroyed: %d of %d CPUs free\n", with, cpus);
+	}
+
 	ksft_test_result(seen && run.ucall == UCALL_SYNC,
 			 "cpu_owner_names_the_vcpu_while_it_runs\n");
-	if (!pmuctl)
+	if (!pmuctl) {
 		ksft_test_result_skip("pmuctl_cpu_show_names_the_vcpu_while_it_runs (no pmuctl in PATH)\n");
-	else
-		ksft_test_result(seen_by_pmuctl && run.ucall == UCALL_SYNC,
-				 "pmuctl_cpu_show_names_the_vcpu_while_it_runs\n");
+		ksft_test_result_skip("pmuctl_cpu_show_reserved_then_free (no pmuctl in PATH)\n");
+		return;
+	}
+	ksft_test_result(seen_by_pmuctl && run.ucall == UCALL_SYNC,
+			 "pmuctl_cpu_show_names_the_vcpu_while_it_runs\n");
+	ksft_test_result(reserved && freed && run.ucall == UCALL_SYNC,
+			 "pmuctl_cpu_show_reserved_then_free\n");
 }
 
 int main(int argc, char **argv)
@@ -1145,7 +1236,8 @@ int main(int argc, char **argv)
 	}
 	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1 + 3 + 1 +
 		      1 /* retried_kvm_run_of_that_vm_fails_and_claims_nothing */ +
-		      2 /* cpu_owner_..., pmuctl_cpu_show_names_the_vcpu_while_it_runs */);
+		      3 /* cpu_owner_..., pmuctl_cpu_show_names_the_vcpu_while_it_runs, */
+			/* pmuctl_cpu_show_reserved_then_free */);
 	pin_to_cpu(0);
 
 	test_el_filters(false);
