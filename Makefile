@@ -170,6 +170,7 @@ RIG_TEST_FILES = \
 	--add $(BUILD)/tests/hostile_vmm:/rig/tests/ \
 	--add $(BUILD)/tests/host_counter_leak:/rig/tests/ \
 	--add $(BUILD)/tests/overflow_delivery:/rig/tests/ \
+	--add $(BUILD)/tests/hetero_partition:/rig/tests/ \
 	--add $(BUILD)/tests/backing_switch:/rig/tests/ \
 	--add $(BUILD)/tests/pmu_ops:/rig/tests/ \
 	--add $(TOP)/tests/rig/checks:/rig/tests \

@@ -39,14 +39,6 @@ static inline unsigned int partition_hpmn(unsigned int counters,
 	return counters - reserved;
 }
 
-/* Counters a partitioned guest owns: [0, HPMN) and the cycle counter. */
-static inline u64 partition_guest_mask(unsigned int counters,
-				       unsigned int reserved)
-{
-	return partition_counter_range(0, partition_hpmn(counters, reserved)) |
-	       BIT_ULL(PARTITION_CYCLE_COUNTER);
-}
-
 /*
  * Counters the partition takes from a host PMU's driver: the guest's
  * [0, @hpmn) and cycle counter, and the instruction counter where the PMU
@@ -60,14 +52,6 @@ static inline u64 partition_claim_mask(unsigned int hpmn,
 	return partition_counter_range(0, hpmn) |
 	       BIT_ULL(PARTITION_CYCLE_COUNTER) |
 	       (instruction_counter ? BIT_ULL(PARTITION_INSTRUCTION_COUNTER) : 0);
-}
-
-/* Counters host perf keeps while a partitioned guest is loaded. */
-static inline u64 partition_host_mask(unsigned int counters,
-				      unsigned int reserved)
-{
-	return partition_counter_range(partition_hpmn(counters, reserved),
-				       reserved);
 }
 
 #endif /* KVM_PMU_PARTITION_COUNTER_MASK_H */

@@ -186,4 +186,41 @@ partition_hardware_pmcr(const struct partition_event_filter *filter, u64 value)
 	return hardware;
 }
 
+/*
+ * Which event numbers mean the same event on every host PMU a partitioned
+ * VM may run on (host_pmu.c fills it at load): the architected common
+ * events 0x0-0x3f (common[0], bit n) and 0x4000-0x403f (common[1]) that
+ * every host PMU lists in PMCEID0/1 (the intersection the guest's PMCEID
+ * shows), and, on a host with a single PMU type, every other number.
+ */
+struct partition_host_events {
+	u64 common[2];
+	bool several_pmus;	/* IMPLEMENTATION DEFINED numbers differ */
+};
+
+#define COMMON_EVENT_COUNT		64
+#define EXTENDED_COMMON_EVENT_BASE	0x4000
+
+/*
+ * Whether a guest counter of event @event may count: only where it counts
+ * the same on every CPU the vCPU may move to. On a heterogeneous host an
+ * event one PMU lacks, or an IMPLEMENTATION DEFINED number (which names
+ * different events on different PMU types), would count on some CPUs and
+ * stand still or count something else on others; it counts nowhere
+ * instead. SW_INCR is always implemented (Arm ARM, PMUv3).
+ */
+static __always_inline bool
+partition_event_counts_everywhere(const struct partition_host_events *events,
+				  u64 event)
+{
+	if (event == ARMV8_PMUV3_PERFCTR_SW_INCR)
+		return true;
+	if (event < COMMON_EVENT_COUNT)
+		return (events->common[0] >> event) & 1;
+	if (event >= EXTENDED_COMMON_EVENT_BASE &&
+	    event < EXTENDED_COMMON_EVENT_BASE + COMMON_EVENT_COUNT)
+		return (events->common[1] >> (event - EXTENDED_COMMON_EVENT_BASE)) & 1;
+	return !events->several_pmus;
+}
+
 #endif /* KVM_PMU_PARTITION_EVENT_FILTER_H */

@@ -17,7 +17,7 @@
  * As in KVM, the guest's count is the saved register (sys_regs[PMCCNTR_EL0])
  * plus what the event counted since it was created.
  *
- * Contexts: sysreg_access runs in process context, partition_fixed_apply()
+ * Contexts: sysreg_access runs in process context, fixed_apply()
  * under kvm->arch.config_lock; handle_pmcr is preemptible; vcpu_load runs
  * with preemption disabled; the overflow handler in IRQ (or NMI) context.
  * vm.c decides which VMs are in this mode.
@@ -189,7 +189,7 @@ static void cycle_counter_stop(struct kvm_vcpu *vcpu)
 	perf_event_disable(event);
 	/*
 	 * Unpublished before the release, which may be preempted: this
-	 * task's own vcpu_load (partition_fixed_vcpu_load(), from KVM's
+	 * task's own vcpu_load (fixed_vcpu_load(), from KVM's
 	 * preempt notifier) must not find an event perf is freeing (found by
 	 * make soak-debug: KASAN slab-use-after-free).
 	 */
@@ -277,17 +277,19 @@ static void cycle_counter_sync(struct kvm_vcpu *vcpu, bool recreate)
 	WRITE_ONCE(state->backing_pmu, host_pmu->pmu);
 }
 
-/* Whether an access from EL0 is allowed by the guest's PMUSERENR_EL0. */
-static bool el0_allows(struct kvm_vcpu *vcpu, u64 enable_bits)
+/* Whether the guest may make this access now: its PMUSERENR_EL0 is in memory. */
+static bool access_allowed(struct kvm_vcpu *vcpu, enum partition_register group,
+			   bool is_write)
 {
-	return vcpu_mode_priv(vcpu) ||
-	       (__vcpu_sys_reg(vcpu, PMUSERENR_EL0) & (ARMV8_PMU_USERENR_EN | enable_bits));
+	return partition_el0_access_allowed(vcpu, group,
+					    __vcpu_sys_reg(vcpu, PMUSERENR_EL0),
+					    is_write);
 }
 
 static enum kvm_pmu_hook_result
 access_cycle_counter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 {
-	if (!el0_allows(vcpu, access->is_write ? 0 : ARMV8_PMU_USERENR_CR))
+	if (!access_allowed(vcpu, PARTITION_REGISTER_PMCCNTR, access->is_write))
 		return KVM_PMU_HOOK_UNDEF;
 	if (!access->is_write) {
 		access->value = cycle_counter_read(vcpu);
@@ -321,7 +323,7 @@ static u64 cycle_filter_fields(struct kvm *kvm)
 static enum kvm_pmu_hook_result
 access_cycle_filter(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 {
-	if (!el0_allows(vcpu, 0))
+	if (!access_allowed(vcpu, PARTITION_REGISTER_PMEVTYPER, access->is_write))
 		return KVM_PMU_HOOK_UNDEF;
 	if (!access->is_write) {
 		access->value = __vcpu_sys_reg(vcpu, PMCCFILTR_EL0);
@@ -339,7 +341,7 @@ access_counter_enables(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *acce
 {
 	u64 *enables = &__vcpu_sys_reg(vcpu, PMCNTENSET_EL0);
 
-	if (!el0_allows(vcpu, 0))
+	if (!access_allowed(vcpu, PARTITION_REGISTER_PMCNTEN, access->is_write))
 		return KVM_PMU_HOOK_UNDEF;
 	if (!access->is_write) {
 		access->value = *enables & CYCLE_COUNTER_BIT;
@@ -366,7 +368,8 @@ static enum kvm_pmu_hook_result
 access_event_ids(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
 		 u64 value)
 {
-	if (access->is_write || !el0_allows(vcpu, 0))
+	if (access->is_write ||
+	    !access_allowed(vcpu, PARTITION_REGISTER_PMCEID, access->is_write))
 		return KVM_PMU_HOOK_UNDEF;
 	access->value = value;
 	return KVM_PMU_HOOK_DONE;
@@ -380,7 +383,7 @@ access_event_ids(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
  * with PMSELR_EL0.SEL out of range is UNDEFINED (with FEAT_FGT), as the
  * architecture orders them.
  * KVM puts the host's PMUSERENR_EL0 back at vcpu_put, and
- * partition_fixed_vcpu_put() clears PMSELR_EL0, so that host user space
+ * fixed_vcpu_put() clears PMSELR_EL0, so that host user space
  * never reads the guest's. Preemption disabled, vCPU loaded on this CPU.
  */
 static void load_el0_state(struct kvm_vcpu *vcpu)
@@ -410,8 +413,9 @@ access_el0_state(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
 {
 	int reg = user_enable ? PMUSERENR_EL0 : PMSELR_EL0;
 
-	if (user_enable ? access->is_write && !vcpu_mode_priv(vcpu) :
-			  !el0_allows(vcpu, ARMV8_PMU_USERENR_ER))
+	if (!access_allowed(vcpu, user_enable ? PARTITION_REGISTER_PMUSERENR :
+						PARTITION_REGISTER_PMSELR,
+			    access->is_write))
 		return KVM_PMU_HOOK_UNDEF;
 	if (!access->is_write) {
 		access->value = __vcpu_sys_reg(vcpu, reg);
@@ -429,24 +433,31 @@ access_el0_state(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access,
 
 /*
  * AArch32 accesses (a guest's AArch32 EL0) keep KVM's emulation, except
- * PMUSERENR and PMSELR, which go into the hardware, and PMCEID0-3, where KVM would
- * show the events of a host PMU: PMCEID0 and 1 are the low halves of
- * PMCEID0/1_EL0, PMCEID2 and 3 their high halves.
+ * PMUSERENR and PMSELR, which go into the hardware, and PMCEID0-3, where
+ * KVM would show the events of a host PMU: PMCEID0 and 1 are the low
+ * halves of PMCEID0/1_EL0, PMCEID2 and 3 their high halves
+ * (partition_aarch64_encoding() names the AArch64 register).
  */
 static enum kvm_pmu_hook_result
 aarch32_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 {
-	u32 crn = sys_reg_CRn(access->encoding);
-	u32 crm = sys_reg_CRm(access->encoding);
-	u32 op2 = sys_reg_Op2(access->encoding);
+	u32 encoding = partition_aarch64_encoding(access->encoding);
 
-	if (crn == 9 && ((crm == 14 && op2 == 0) || (crm == 12 && op2 == 5)))
-		return access_el0_state(vcpu, access, crm == 14);
-	if (crn != 9 || !((crm == 12 && (op2 == 6 || op2 == 7)) ||
-			  (crm == 14 && (op2 == 4 || op2 == 5))))
+	switch (encoding) {
+	case 0:		/* PMCEID2 and PMCEID3: no AArch64 register, no event */
+		return access_event_ids(vcpu, access, 0);
+	case SYS_PMUSERENR_EL0:
+	case SYS_PMSELR_EL0:
+		return access_el0_state(vcpu, access,
+					encoding == SYS_PMUSERENR_EL0);
+	case SYS_PMCEID0_EL0:
+		return access_event_ids(vcpu, access,
+					BIT(ARMV8_PMUV3_PERFCTR_CPU_CYCLES));
+	case SYS_PMCEID1_EL0:
+		return access_event_ids(vcpu, access, 0);
+	default:
 		return KVM_PMU_HOOK_STOCK;
-	return access_event_ids(vcpu, access, crm == 12 && op2 == 6 ?
-				BIT(ARMV8_PMUV3_PERFCTR_CPU_CYCLES) : 0);
+	}
 }
 
 /*
@@ -456,9 +467,8 @@ aarch32_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
  * the vCPU's registers; PMCR writes come back through handle_pmcr. AArch32
  * accesses keep KVM's emulation but for PMCEID0-3 (aarch32_access()).
  */
-enum kvm_pmu_hook_result
-partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
-			      struct kvm_pmu_sysreg_access *access)
+static enum kvm_pmu_hook_result
+fixed_sysreg_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
 {
 	u64 select = __vcpu_sys_reg(vcpu, PMSELR_EL0) & PMSELR_EL0_SEL_MASK;
 
@@ -500,13 +510,13 @@ partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
  * A guest PMCR_EL0 write, or KVM_REQ_RELOAD_PMU (first run, or a vCPU
  * loaded on another PMU's CPU). Preemptible, vCPU loaded.
  */
-void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
+static bool fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 {
 	/* The event's sample period is a wrap at the old width (LC) away. */
 	bool width_changed = (__vcpu_sys_reg(vcpu, PMCR_EL0) ^ value) & ARMV8_PMU_PMCR_LC;
 
 	/* PMCR.LP only exists from PMUv3p5; C and P are actions, not state. */
-	if (partition_vm_pmu_version(vcpu->kvm) < PMU_VERSION_V3P5)
+	if (!kvm_has_feat(vcpu->kvm, ID_AA64DFR0_EL1, PMUVer, V3P5))
 		value &= ~ARMV8_PMU_PMCR_LP;
 	__vcpu_sys_reg(vcpu, PMCR_EL0) = value & ~(ARMV8_PMU_PMCR_C | ARMV8_PMU_PMCR_P);
 
@@ -514,9 +524,10 @@ void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
 		cycle_counter_stop(vcpu);
 		__vcpu_sys_reg(vcpu, PMCCNTR_EL0) = 0;
 		cycle_counter_sync(vcpu, true);
-		return;
+		return true;
 	}
 	cycle_counter_sync(vcpu, width_changed);
+	return true;
 }
 
 /*
@@ -524,7 +535,7 @@ void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
  * the event carries this module's overflow handler, so it must not outlive
  * the module (KVM would release it only after this hook).
  */
-void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu)
+static void fixed_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 	cycle_counter_stop(vcpu);
 }
@@ -534,7 +545,7 @@ void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu)
  * may preempt this task's own cycle_counter_stop() or _sync(), which
  * publish an event only while it lives.
  */
-void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+static void fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	struct perf_event *event = READ_ONCE(cycle_pmc(vcpu)->perf_event);
@@ -552,7 +563,7 @@ void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
  * Preemption disabled, before KVM restores the host's PMUSERENR_EL0: the
  * guest's PMSELR_EL0 (load_el0_state()) leaves the hardware.
  */
-void partition_fixed_vcpu_put(struct kvm_vcpu *vcpu)
+static void fixed_vcpu_put(struct kvm_vcpu *vcpu)
 {
 	/* Loaded only where FEAT_FGT is (load_el0_state()). */
 	if (vcpu_get_flag(vcpu, PMUSERENR_ON_CPU) && partition_fgt_present())
@@ -564,9 +575,43 @@ void partition_fixed_vcpu_put(struct kvm_vcpu *vcpu)
  * counters (vm.c sets PMCR_EL0.N = 0) and no PMU version that a host PMU
  * it may run on lacks.
  */
-void partition_fixed_apply(struct kvm *kvm)
+static void fixed_apply(struct kvm *kvm)
 {
 	lockdep_assert_held(&kvm->arch.config_lock);
 	kvm->arch.pmcr_n = 0;
 	partition_lower_pmu_version(kvm, partition_host_pmus_min_pmuver());
 }
+
+/* At the VM's first run, under config_lock: nothing can fail any more. */
+static const char *fixed_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu)
+{
+	fixed_apply(vm->kvm);
+	return NULL;
+}
+
+/* No event counters. */
+static u8 fixed_max_counters(u8 hardware_counters)
+{
+	return 0;
+}
+
+/* Why this host cannot give a VM this PMU, or NULL. */
+static const char *fixed_host_unavailable(void)
+{
+	if (!partition_host_pmus_cover_all_cpus())
+		return "the host PMUs do not cover every CPU";
+	return NULL;
+}
+
+const struct partition_mode_ops partition_fixed_ops = {
+	.title = "fixed-counters-only PMU",
+	.max_counters = fixed_max_counters,
+	.host_unavailable = fixed_host_unavailable,
+	.apply = fixed_apply,
+	.prepare = fixed_prepare,
+	.sysreg_access = fixed_sysreg_access,
+	.handle_pmcr = fixed_handle_pmcr,
+	.vcpu_load = fixed_vcpu_load,
+	.vcpu_put = fixed_vcpu_put,
+	.vcpu_destroy = fixed_vcpu_destroy,
+};

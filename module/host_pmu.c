@@ -20,6 +20,7 @@
 
 static struct partition_host_pmu host_pmus[PARTITION_MAX_HOST_PMUS];
 static unsigned int host_pmu_count;
+struct partition_host_events partition_host_events __ro_after_init;
 
 int partition_host_pmus_discover(void)
 {
@@ -47,6 +48,15 @@ int partition_host_pmus_discover(void)
 		host_pmu->pmuver = pmu->pmuver;
 	}
 	host_pmu_count = count;
+
+	/* The events that count the same on every host PMU (event_filter.h). */
+	partition_host_events.common[0] = ~0ULL;
+	partition_host_events.common[1] = ~0ULL;
+	for (i = 0; i < count; i++) {
+		partition_host_events.common[0] &= pmus[i]->pmceid_bitmap[0];
+		partition_host_events.common[1] &= pmus[i]->pmceid_ext_bitmap[0];
+	}
+	partition_host_events.several_pmus = count > 1;
 	return 0;
 }
 
@@ -105,23 +115,21 @@ unsigned int partition_host_pmus_min_pmuver(void)
 	return pmuver;
 }
 
-#define DFR0_PMU_VERSION	GENMASK_ULL(11, 8)
-
 unsigned int partition_vm_pmu_version(struct kvm *kvm)
 {
-	return FIELD_GET(DFR0_PMU_VERSION,
-			 kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)]);
+	return SYS_FIELD_GET(ID_AA64DFR0_EL1, PMUVer,
+			     kvm_read_vm_id_reg(kvm, SYS_ID_AA64DFR0_EL1));
 }
 
 void partition_lower_pmu_version(struct kvm *kvm, unsigned int pmuver)
 {
-	u64 *dfr0 = &kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64DFR0_EL1)];
+	u64 *dfr0 = __vm_id_reg(&kvm->arch, SYS_ID_AA64DFR0_EL1);
 
 	lockdep_assert_held(&kvm->arch.config_lock);
 	if (pmuver >= partition_vm_pmu_version(kvm))
 		return;
-	*dfr0 &= ~DFR0_PMU_VERSION;
-	*dfr0 |= FIELD_PREP(DFR0_PMU_VERSION, pmuver);
+	*dfr0 &= ~ID_AA64DFR0_EL1_PMUVer_MASK;
+	*dfr0 |= SYS_FIELD_PREP(ID_AA64DFR0_EL1, PMUVer, pmuver);
 }
 
 /*
@@ -131,8 +139,8 @@ void partition_lower_pmu_version(struct kvm *kvm, unsigned int pmuver)
  */
 unsigned int partition_filter_size(void)
 {
-	unsigned int pmuver = FIELD_GET(DFR0_PMU_VERSION,
-					read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1));
+	unsigned int pmuver = SYS_FIELD_GET(ID_AA64DFR0_EL1, PMUVer,
+					    read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1));
 
 	if (pmuver == ID_AA64DFR0_EL1_PMUVer_IMP_DEF)
 		pmuver = 0;

@@ -27,6 +27,15 @@
  * (b) to (d) also for the raw value, as a VMM may store it with
  * KVM_SET_ONE_REG for vcpu_load to put in the hardware unfiltered.
  *
+ * guest_counts_at_follows_the_model: partition_guest_counts_at(), which
+ * the software increments (PMSWINC_EL0, CHAIN) of partition_registers.c
+ * ask directly, against the guest's intent in the model (its EL1 counts
+ * iff P == NSK with EL3 in the VM's ID registers, iff P == 0 without; EL0
+ * likewise with U, NSU), for a host with EL3 and a VM with and without
+ * it, a host without EL3 (a VM asking for EL3 there gets none), every
+ * value of bits [31:20] with the event numbers and bits [19:16] and
+ * [63:32] patterns above, at EL1 and at EL0.
+ *
  * pmcr_keeps_only_guest_bits: for PMUv3p1 and PMUv3p5 VMs, with and
  * without AArch32 EL0, every value of PMCR_EL0 bits [7:0] with N, IDCODE,
  * IMP, FZO, FZS and other upper-bit patterns: only E, D, DP, LC and (for
@@ -329,6 +338,97 @@ static void event_types_follow_the_model(struct kunit *test)
 	kunit_info(test, "%lu guest values checked", checked);
 }
 
+/* The EL3 set-ups partition_guest_counts_at() tells apart. */
+static const struct {
+	bool host_el3;
+	bool vm_el3;		/* as the VMM asks */
+} counts_at_setups[] = {
+	{ .host_el3 = true, .vm_el3 = true },
+	{ .host_el3 = true, .vm_el3 = false },
+	{ .host_el3 = false, .vm_el3 = false },
+	{ .host_el3 = false, .vm_el3 = true },
+};
+
+/*
+ * The guest type number @index (0 to TYPE_PATTERNS - 1) with bits [31:20]
+ * = @filter_bits: each event number, bits [19:16] and [63:32] pattern.
+ */
+#define TYPE_PATTERNS	(ARRAY_SIZE(event_numbers) * \
+			 ARRAY_SIZE(bits_19_16_patterns) * \
+			 ARRAY_SIZE(upper_half_patterns))
+
+static u64 type_pattern(unsigned int filter_bits, unsigned int index)
+{
+	unsigned int event = index % ARRAY_SIZE(event_numbers);
+	unsigned int rest = index / ARRAY_SIZE(event_numbers);
+	unsigned int low = rest % ARRAY_SIZE(bits_19_16_patterns);
+	unsigned int upper = rest / ARRAY_SIZE(bits_19_16_patterns);
+
+	return upper_half_patterns[upper] << 32 |
+	       (u64)filter_bits << FILTER_BITS_SHIFT |
+	       bits_19_16_patterns[low] << 16 | event_numbers[event];
+}
+
+/* partition_guest_counts_at() for @type at EL1 and EL0 against the model. */
+static void check_counts_at(struct kunit *test, struct failure_budget *budget,
+			    const struct partition_event_filter *filter,
+			    const struct pmu_model_vm *vm, bool vm_el3, u64 type)
+{
+	unsigned int kernel;
+
+	for (kernel = 0; kernel < 2; kernel++) {
+		enum pmu_model_state state = kernel ? PMU_MODEL_NONSECURE_EL1 :
+						      PMU_MODEL_NONSECURE_EL0;
+		bool actual = partition_guest_counts_at(filter, type, kernel);
+		bool expected = pmu_model_guest_expects(vm, type, true, state);
+
+		if (actual == expected)
+			continue;
+		if (budget->reported >= MAX_REPORTED_FAILURES) {
+			budget->suppressed++;
+			continue;
+		}
+		budget->reported++;
+		KUNIT_EXPECT_EQ_MSG(test, actual, expected,
+				    "host %s EL3, VM asking %s EL3: type %#llx at EL%u",
+				    filter->host_el3 ? "with" : "without",
+				    vm_el3 ? "with" : "without", type, kernel);
+	}
+}
+
+static void guest_counts_at_follows_the_model(struct kunit *test)
+{
+	struct failure_budget budget = {};
+	unsigned long checked = 0;
+	unsigned int setup, filter_bits, index;
+
+	for (setup = 0; setup < ARRAY_SIZE(counts_at_setups); setup++) {
+		bool host_el3 = counts_at_setups[setup].host_el3;
+		bool vm_el3 = counts_at_setups[setup].vm_el3;
+		struct partition_event_filter filter;
+		struct pmu_model_vm vm = {
+			/* the VM's ID registers cannot show an EL3 the host lacks */
+			.el3 = vm_el3 && host_el3,
+			.pmuver = PMU_MODEL_PMUVER_V3P5,
+			.aarch64_only_el0 = true,
+		};
+
+		partition_event_filter_init(&filter, vm.pmuver, false, vm_el3,
+					    host_el3, vm.aarch64_only_el0);
+		for (filter_bits = 0; filter_bits < FILTER_BITS_VALUES; filter_bits++) {
+			for (index = 0; index < TYPE_PATTERNS; index++)
+				check_counts_at(test, &budget, &filter, &vm, vm_el3,
+						type_pattern(filter_bits, index));
+			checked += 2 * TYPE_PATTERNS;
+		}
+		cond_resched();
+	}
+	KUNIT_EXPECT_EQ_MSG(test, budget.suppressed, 0UL,
+			    "failures not shown after the first %u",
+			    MAX_REPORTED_FAILURES);
+	kunit_info(test, "%lu decisions checked", checked);
+}
+
 static const u64 pmcr_upper_patterns[] = {
 	0x0,
 	PMU_MODEL_PMCR_N,
@@ -473,6 +573,7 @@ static void model_matches_the_arm_arm(struct kunit *test)
 static struct kunit_case partition_filter_cases[] = {
 	KUNIT_CASE(model_matches_the_arm_arm),
 	KUNIT_CASE_PARAM(event_types_follow_the_model, filter_setup_gen_params),
+	KUNIT_CASE(guest_counts_at_follows_the_model),
 	KUNIT_CASE(pmcr_keeps_only_guest_bits),
 	{}
 };

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit suite for the pure helpers of kvm_pmu_partition: parameter
- * parsing (param_parse.h), counter-mask arithmetic (counter_mask.h), and
- * which encodings are the PMU registers the module emulates and when
- * fine-grained untrapping is safe (pmu_registers.h). Built as its own
- * module, kvm_pmu_partition_kunit.ko, so it runs without registering any
- * hooks; pure functions, no hardware.
+ * KUnit suite for the pure helpers of kvm_pmu_partition, each one the
+ * module calls: parameter parsing (param_parse.h: main.c), the counter
+ * claim (counter_mask.h: partition.c, main.c), which encodings are the
+ * PMU registers the module emulates, the AArch64 register of an AArch32
+ * access, whether guest EL0 may make an access, when fine-grained
+ * untrapping is safe (pmu_registers.h: partition.c, partition_registers.c,
+ * fixed.c), and the size of a VM's event filter (event_filter.h:
+ * host_pmu.c). Built as its own module, kvm_pmu_partition_kunit.ko, so it
+ * runs without registering any hooks; pure functions, no hardware, the
+ * same result on any host.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
 
 #include "counter_mask.h"
+#include "event_filter.h"
 #include "param_parse.h"
 #include "pmu_registers.h"
 
@@ -66,28 +71,44 @@ static void reservation_fits_only_within_the_pmu(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, partition_reservation_fits(32, 0));
 }
 
-/* The rig's PMU: N = 6. reserved_host_counters = 2 gives HPMN = 4. */
-static void masks_split_six_counters_at_hpmn(struct kunit *test)
+/*
+ * The rig's PMU: N = 6. reserved_host_counters = 2 gives HPMN = 4: the
+ * claim is counters 0-3 and the cycle counter; 4 and 5 stay the host's.
+ */
+static void claim_splits_six_counters_at_hpmn(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, partition_hpmn(6, 2), 4U);
-	KUNIT_EXPECT_EQ(test, partition_guest_mask(6, 2), 0x8000000fULL);
-	KUNIT_EXPECT_EQ(test, partition_host_mask(6, 2), 0x30ULL);
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(partition_hpmn(6, 2), false),
+			0x8000000fULL);
 }
 
-static void masks_never_overlap_and_cover_the_pmu(struct kunit *test)
+/*
+ * Rule: for every N of a PMUv3 (0 to 31 event counters) and every
+ * reservation that fits, the claim takes event counters from 0 up, never
+ * one the PMU lacks, always the cycle counter, and leaves host perf
+ * exactly the reserved number at the top of [0, N).
+ */
+static void claim_leaves_the_host_exactly_the_reservation(struct kunit *test)
 {
 	unsigned int counters, reserved;
 
 	for (counters = 0; counters <= PARTITION_MAX_EVENT_COUNTERS; counters++) {
-		for (reserved = 0; reserved <= counters; reserved++) {
-			u64 guest = partition_guest_mask(counters, reserved);
-			u64 host = partition_host_mask(counters, reserved);
+		u64 pmu = counters ? GENMASK_ULL(counters - 1, 0) : 0;
 
-			KUNIT_EXPECT_EQ(test, guest & host, 0ULL);
-			KUNIT_EXPECT_EQ(test, (guest | host) & ~BIT_ULL(31),
-					partition_counter_range(0, counters));
+		for (reserved = 0; reserved <= counters; reserved++) {
+			u64 claim = partition_claim_mask(partition_hpmn(counters,
+									reserved),
+							 false);
+			u64 events = claim & ~BIT_ULL(31);
+			u64 host = pmu & ~claim;
+
+			KUNIT_EXPECT_TRUE(test, claim & BIT_ULL(31));
+			KUNIT_EXPECT_EQ(test, events & ~pmu, 0ULL);
+			/* contiguous from counter 0 */
+			KUNIT_EXPECT_EQ(test, events & (events + 1), 0ULL);
 			KUNIT_EXPECT_EQ(test, hweight64(host), reserved);
-			KUNIT_EXPECT_TRUE(test, guest & BIT_ULL(31));
+			/* the host's are above every claimed one */
+			KUNIT_EXPECT_LT(test, events, host ? host & -host : BIT_ULL(31));
 		}
 	}
 }
@@ -95,8 +116,8 @@ static void masks_never_overlap_and_cover_the_pmu(struct kunit *test)
 static void everything_reserved_leaves_the_guest_the_cycle_counter(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, partition_hpmn(6, 6), 0U);
-	KUNIT_EXPECT_EQ(test, partition_guest_mask(6, 6), BIT_ULL(31));
-	KUNIT_EXPECT_EQ(test, partition_host_mask(6, 6), 0x3fULL);
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(partition_hpmn(6, 6), false),
+			BIT_ULL(31));
 }
 
 /*
@@ -114,8 +135,7 @@ static void claim_is_hpmn_on_every_pmu_with_the_instruction_counter(struct kunit
 	KUNIT_EXPECT_EQ(test, partition_claim_mask(hpmn, false) & larger_host, 0ULL);
 	KUNIT_EXPECT_EQ(test, partition_claim_mask(hpmn, true), 0x180000003ULL);
 	KUNIT_EXPECT_EQ(test, partition_claim_mask(0, false), BIT_ULL(31));
-	KUNIT_EXPECT_EQ(test, partition_claim_mask(6, false),
-			partition_guest_mask(6, 0));
+	KUNIT_EXPECT_EQ(test, partition_claim_mask(6, false), 0x8000003fULL);
 }
 
 /* Every register the module emulates, with its statistics group. */
@@ -219,6 +239,210 @@ static void counter_of_decodes_the_counter_number(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, partition_counter_of(SYS_PMXEVTYPER_EL0, 0xff), 31U);
 }
 
+/* An AArch32 PMU register as KVM hands it to the hook, and its AArch64 one. */
+struct aarch32_register {
+	const char *name;
+	u32 aarch32;		/* sys_reg(0, opc1, CRn, CRm, opc2) */
+	u32 aarch64;		/* 0: not emulated, UNDEFINED */
+	enum partition_register group;
+	int counter;		/* for PMSELR_EL0.SEL = 5; -1: none */
+};
+
+/* MRC/MCR p15, 0, <Rt>, <CRn>, <CRm>, <opc2> and MRRC/MCRR p15, 0, <Rt>, <Rt2>, <CRm>. */
+#define AARCH32_32(crn, crm, opc2)	sys_reg(0, 0, (crn), (crm), (opc2))
+#define AARCH32_64(crm)			sys_reg(0, 0, 0, (crm), 0)
+#define SELECTED_COUNTER		5
+
+/* The c9 and the 64-bit PMU registers, from the Arm ARM's AArch32 register pages. */
+static const struct aarch32_register aarch32_registers[] = {
+	{ "PMCR", AARCH32_32(9, 12, 0), SYS_PMCR_EL0, PARTITION_REGISTER_PMCR, -1 },
+	{ "PMCNTENSET", AARCH32_32(9, 12, 1), SYS_PMCNTENSET_EL0,
+	  PARTITION_REGISTER_PMCNTEN, -1 },
+	{ "PMCNTENCLR", AARCH32_32(9, 12, 2), SYS_PMCNTENCLR_EL0,
+	  PARTITION_REGISTER_PMCNTEN, -1 },
+	{ "PMOVSR", AARCH32_32(9, 12, 3), SYS_PMOVSCLR_EL0,
+	  PARTITION_REGISTER_PMOVS, -1 },
+	{ "PMSWINC", AARCH32_32(9, 12, 4), SYS_PMSWINC_EL0,
+	  PARTITION_REGISTER_PMSWINC, -1 },
+	{ "PMSELR", AARCH32_32(9, 12, 5), SYS_PMSELR_EL0,
+	  PARTITION_REGISTER_PMSELR, -1 },
+	{ "PMCEID0", AARCH32_32(9, 12, 6), SYS_PMCEID0_EL0,
+	  PARTITION_REGISTER_PMCEID, -1 },
+	{ "PMCEID1", AARCH32_32(9, 12, 7), SYS_PMCEID1_EL0,
+	  PARTITION_REGISTER_PMCEID, -1 },
+	{ "PMCCNTR", AARCH32_32(9, 13, 0), SYS_PMCCNTR_EL0,
+	  PARTITION_REGISTER_PMCCNTR, -1 },
+	{ "PMXEVTYPER", AARCH32_32(9, 13, 1), SYS_PMXEVTYPER_EL0,
+	  PARTITION_REGISTER_PMEVTYPER, SELECTED_COUNTER },
+	{ "PMXEVCNTR", AARCH32_32(9, 13, 2), SYS_PMXEVCNTR_EL0,
+	  PARTITION_REGISTER_PMEVCNTR, SELECTED_COUNTER },
+	{ "PMUSERENR", AARCH32_32(9, 14, 0), SYS_PMUSERENR_EL0,
+	  PARTITION_REGISTER_PMUSERENR, -1 },
+	{ "PMINTENSET", AARCH32_32(9, 14, 1), SYS_PMINTENSET_EL1,
+	  PARTITION_REGISTER_PMINTEN, -1 },
+	{ "PMINTENCLR", AARCH32_32(9, 14, 2), SYS_PMINTENCLR_EL1,
+	  PARTITION_REGISTER_PMINTEN, -1 },
+	{ "PMOVSSET", AARCH32_32(9, 14, 3), SYS_PMOVSSET_EL0,
+	  PARTITION_REGISTER_PMOVS, -1 },
+	/* The upper halves of PMCEID0/1_EL0: the module makes them UNDEFINED. */
+	{ "PMCEID2", AARCH32_32(9, 14, 4), 0, PARTITION_REGISTER_NONE, -1 },
+	{ "PMCEID3", AARCH32_32(9, 14, 5), 0, PARTITION_REGISTER_NONE, -1 },
+	{ "PMMIR", AARCH32_32(9, 14, 6), SYS_PMMIR_EL1, PARTITION_REGISTER_PMMIR, -1 },
+	{ "PMCCFILTR", AARCH32_32(14, 15, 7), SYS_PMCCFILTR_EL0,
+	  PARTITION_REGISTER_PMEVTYPER, 31 },
+	{ "PMCCNTR (64-bit)", AARCH32_64(9), SYS_PMCCNTR_EL0,
+	  PARTITION_REGISTER_PMCCNTR, -1 },
+};
+
+static void expect_aarch32_register(struct kunit *test, const char *name,
+				    u32 aarch32, u32 aarch64,
+				    enum partition_register group, int counter)
+{
+	u32 encoding = partition_aarch64_encoding(aarch32);
+
+	KUNIT_EXPECT_EQ_MSG(test, encoding, aarch64, "%s: AArch64 encoding", name);
+	if (!aarch64)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, partition_register_of(encoding), group,
+			    "%s: register group", name);
+	if (counter >= 0)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    partition_counter_of(encoding, SELECTED_COUNTER),
+				    (unsigned int)counter, "%s: counter", name);
+}
+
+/*
+ * Rule: every AArch32 PMU register (the c9 ones, PMEVCNTR<n> and
+ * PMEVTYPER<n> for n = 0..30, PMCCFILTR, the 64-bit PMCCNTR) is the
+ * AArch64 register of the same name, which partition_register_of() and
+ * partition_counter_of() then decode to the same group and counter
+ * (PMXEV* through PMSELR_EL0.SEL); PMCEID2/3 are 0 (UNDEFINED).
+ */
+static void aarch64_encoding_names_the_same_register(struct kunit *test)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(aarch32_registers); i++) {
+		const struct aarch32_register *reg = &aarch32_registers[i];
+
+		expect_aarch32_register(test, reg->name, reg->aarch32,
+					reg->aarch64, reg->group, reg->counter);
+	}
+	for (n = 0; n < 31; n++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "PMEVCNTR%u", n);
+		expect_aarch32_register(test, name,
+					AARCH32_32(14, 8 | n >> 3, n & 7),
+					event_counter_encoding(n, false),
+					PARTITION_REGISTER_PMEVCNTR, n);
+		snprintf(name, sizeof(name), "PMEVTYPER%u", n);
+		expect_aarch32_register(test, name,
+					AARCH32_32(14, 12 | n >> 3, n & 7),
+					event_counter_encoding(n, true),
+					PARTITION_REGISTER_PMEVTYPER, n);
+	}
+}
+
+/*
+ * Which PMUSERENR_EL0 bits let guest EL0 make an access, written from the
+ * PMUSERENR_EL0 field descriptions (Arm ARM D24.5.21; DDI0601) and the
+ * registers' accessibility: EN every register EL0 can reach; SW PMSWINC
+ * writes; CR PMCCNTR reads; ER PMEVCNTR<n>/PMXEVCNTR reads and PMSELR
+ * reads and writes. _EL1 registers and an access the register lacks
+ * (PMSWINC reads, PMCEID writes) are UNDEFINED at EL0: no bit enables
+ * them. EL0 always reads PMUSERENR_EL0 and never writes it.
+ */
+#define EL0_EN		ARMV8_PMU_USERENR_EN
+#define EL0_SW		ARMV8_PMU_USERENR_SW
+#define EL0_CR		ARMV8_PMU_USERENR_CR
+#define EL0_ER		ARMV8_PMU_USERENR_ER
+#define EL0_NEVER	0
+#define EL0_ALWAYS	0x10	/* not a PMUSERENR_EL0 bit: whatever it holds */
+
+struct el0_rule {
+	const char *name;
+	u8 read;	/* EL0_*: the bits any one of which allows a read */
+	u8 write;
+};
+
+static const struct el0_rule el0_rules[PARTITION_REGISTER_COUNT + 1] = {
+	[PARTITION_REGISTER_PMCR] = { "PMCR", EL0_EN, EL0_EN },
+	[PARTITION_REGISTER_PMCNTEN] = { "PMCNTEN", EL0_EN, EL0_EN },
+	[PARTITION_REGISTER_PMINTEN] = { "PMINTEN", EL0_NEVER, EL0_NEVER },
+	[PARTITION_REGISTER_PMOVS] = { "PMOVS", EL0_EN, EL0_EN },
+	[PARTITION_REGISTER_PMSELR] = { "PMSELR", EL0_EN | EL0_ER, EL0_EN | EL0_ER },
+	[PARTITION_REGISTER_PMCCNTR] = { "PMCCNTR", EL0_EN | EL0_CR, EL0_EN },
+	[PARTITION_REGISTER_PMEVCNTR] = { "PMEVCNTR", EL0_EN | EL0_ER, EL0_EN },
+	[PARTITION_REGISTER_PMEVTYPER] = { "PMEVTYPER", EL0_EN, EL0_EN },
+	[PARTITION_REGISTER_PMUSERENR] = { "PMUSERENR", EL0_ALWAYS, EL0_NEVER },
+	[PARTITION_REGISTER_PMSWINC] = { "PMSWINC", EL0_NEVER, EL0_EN | EL0_SW },
+	[PARTITION_REGISTER_PMCEID] = { "PMCEID", EL0_EN, EL0_NEVER },
+	[PARTITION_REGISTER_PMMIR] = { "PMMIR", EL0_NEVER, EL0_NEVER },
+	[PARTITION_REGISTER_NONE] = { "none", EL0_NEVER, EL0_NEVER },
+};
+
+/*
+ * Rule: the table above, for every register group (and NONE), every
+ * PMUSERENR_EL0 value of EN, SW, CR, ER (0 to 15), read and write; bits
+ * [63:4] set as well change nothing.
+ */
+static void el0_access_follows_pmuserenr(struct kunit *test)
+{
+	unsigned int group, userenr, is_write;
+
+	for (group = 0; group <= PARTITION_REGISTER_NONE; group++) {
+		const struct el0_rule *rule = &el0_rules[group];
+
+		KUNIT_ASSERT_NOT_NULL_MSG(test, rule->name, "group %u has no rule", group);
+		for (userenr = 0; userenr < 16; userenr++) {
+			u64 with_upper_bits = userenr | GENMASK_ULL(63, 4);
+
+			for (is_write = 0; is_write < 2; is_write++) {
+				u8 allows = is_write ? rule->write : rule->read;
+				bool expected = (allows & EL0_ALWAYS) ||
+						(allows & userenr);
+				const char *access = is_write ? "write" : "read";
+
+				KUNIT_EXPECT_EQ_MSG(test,
+						    partition_el0_may_access(group, userenr,
+									     is_write),
+						    expected, "%s %s, PMUSERENR_EL0 %#x",
+						    rule->name, access, userenr);
+				KUNIT_EXPECT_EQ_MSG(test,
+						    partition_el0_may_access(group,
+									     with_upper_bits,
+									     is_write),
+						    expected, "%s %s, PMUSERENR_EL0 %#llx",
+						    rule->name, access, with_upper_bits);
+			}
+		}
+	}
+}
+
+/*
+ * Rule: a VM's event filter has as many events as its PMU version's
+ * evtCount field names (Arm ARM, PMEVTYPER<n>_EL0: 10 bits in PMUv3, 16
+ * from PMUv3p1), as KVM 6.12's __kvm_pmu_event_mask() + 1 sizes the
+ * bitmap; for a version KVM 6.12 does not know (0: no PMU, the reserved
+ * 2 and 3, PMUv3p8 and later, IMPLEMENTATION DEFINED), its mask is 0: one
+ * event. host_pmu.c asks for the host's version capped at PMUv3p5, with
+ * IMPLEMENTATION DEFINED as 0. Covers PMUVer 0 to 15.
+ */
+static void filter_events_follow_the_pmu_version(struct kunit *test)
+{
+	static const unsigned int events[16] = {
+		[0] = 1, [1] = 1024, [2] = 1, [3] = 1,
+		[4] = 65536, [5] = 65536, [6] = 65536, [7] = 65536,
+		[8 ... 15] = 1,
+	};
+	unsigned int version;
+
+	for (version = 0; version < ARRAY_SIZE(events); version++)
+		KUNIT_EXPECT_EQ_MSG(test, partition_filter_events(version),
+				    events[version], "PMUVer %u", version);
+}
+
 /*
  * Rule: clearing MDCR_EL2.TPM is safe only where it exposes no register
  * the module neither switches nor traps: PMUv3 to PMUv3p8, without
@@ -250,18 +474,70 @@ static void untrapping_is_safe_only_for_known_pmu_features(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, partition_untrapping_is_safe(0x100000001030560aULL, 0));
 }
 
+/*
+ * Rule (issue 14 item 4): an event counts only where it counts the same on
+ * every host PMU: a common event (0x0-0x3f, 0x4000-0x403f) every PMU lists
+ * in PMCEID, SW_INCR always, and any other number only on a host with one
+ * PMU type. Two PMUs here: A lists 0x8 and 0x11 and extended 0x4001, B
+ * lists 0x11, 0x1e and extended 0x4001; neither lists SW_INCR (0x0),
+ * which counts anyway.
+ */
+static void events_count_only_where_every_pmu_has_them(struct kunit *test)
+{
+	const u64 pmu_a[2] = { BIT_ULL(0x8) | BIT_ULL(0x11), BIT_ULL(0x1) };
+	const u64 pmu_b[2] = { BIT_ULL(0x11) | BIT_ULL(0x1e), BIT_ULL(0x1) };
+	struct partition_host_events several = {
+		.common = { pmu_a[0] & pmu_b[0], pmu_a[1] & pmu_b[1] },
+		.several_pmus = true,
+	};
+	struct partition_host_events one = {
+		.common = { pmu_a[0], pmu_a[1] },
+		.several_pmus = false,
+	};
+	u64 event;
+
+	for (event = 0; event < 0x10000; event++) {
+		bool common = event < 0x40 || (event >= 0x4000 && event < 0x4040);
+		u64 bit = event < 0x40 ? event : event - 0x4000;
+		unsigned int half = event < 0x40 ? 0 : 1;
+		bool expected_several, expected_one;
+
+		if (event == 0) {
+			expected_several = true;
+			expected_one = true;
+		} else if (common) {
+			expected_several = (pmu_a[half] >> bit & 1) &&
+					   (pmu_b[half] >> bit & 1);
+			expected_one = pmu_a[half] >> bit & 1;
+		} else {
+			expected_several = false;
+			expected_one = true;
+		}
+		KUNIT_EXPECT_EQ_MSG(test,
+				    partition_event_counts_everywhere(&several, event),
+				    expected_several, "event %#llx, two PMU types", event);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    partition_event_counts_everywhere(&one, event),
+				    expected_one, "event %#llx, one PMU type", event);
+	}
+}
+
 static struct kunit_case partition_helper_cases[] = {
 	KUNIT_CASE(parse_mode_accepts_every_name),
 	KUNIT_CASE(parse_mode_rejects_other_strings),
 	KUNIT_CASE(parse_fgt_accepts_auto_and_off_only),
 	KUNIT_CASE(counter_range_covers_first_to_last),
 	KUNIT_CASE(reservation_fits_only_within_the_pmu),
-	KUNIT_CASE(masks_split_six_counters_at_hpmn),
-	KUNIT_CASE(masks_never_overlap_and_cover_the_pmu),
+	KUNIT_CASE(claim_splits_six_counters_at_hpmn),
+	KUNIT_CASE(claim_leaves_the_host_exactly_the_reservation),
 	KUNIT_CASE(everything_reserved_leaves_the_guest_the_cycle_counter),
 	KUNIT_CASE(claim_is_hpmn_on_every_pmu_with_the_instruction_counter),
 	KUNIT_CASE(register_of_matches_the_pmu_registers_exactly),
 	KUNIT_CASE(counter_of_decodes_the_counter_number),
+	KUNIT_CASE(aarch64_encoding_names_the_same_register),
+	KUNIT_CASE(el0_access_follows_pmuserenr),
+	KUNIT_CASE(filter_events_follow_the_pmu_version),
+	KUNIT_CASE(events_count_only_where_every_pmu_has_them),
 	KUNIT_CASE(untrapping_is_safe_only_for_known_pmu_features),
 	{}
 };

@@ -13,6 +13,8 @@
 #include <linux/percpu.h>
 #include <linux/perf/arm_pmuv3.h>
 
+#include <asm/kvm_emulate.h>
+
 #include <kvm/arm_pmu_hooks.h>
 
 #include <uapi/linux/kvm_pmu_partition.h>
@@ -24,6 +26,7 @@
 #define PARTITION_MAX_HOST_PMUS		8
 
 struct arm_pmu;
+struct partition_mode_ops;
 struct kvm;
 
 /* Load-time configuration; main.c owns it, fixed once the module is live. */
@@ -48,6 +51,8 @@ struct partition_host_pmu {
 };
 
 int partition_host_pmus_discover(void);
+/* Fixed at load (host_pmu.c); read by the guest-exit path. */
+extern struct partition_host_events partition_host_events;
 unsigned int partition_host_pmu_count(void);
 struct partition_host_pmu *partition_host_pmu(unsigned int index);
 /* The host PMU with the fewest event counters, or NULL. */
@@ -79,6 +84,7 @@ struct partition_vm {
 	/* Fixed at the first run, then read-only. */
 	bool committed;
 	enum partition_mode mode;	/* what the hooks act on */
+	const struct partition_mode_ops *ops;	/* partition_modes[mode] */
 	struct partition_event_filter filter;	/* partitioned: event_filter.h */
 	pid_t pid;			/* of the VMM that created it */
 	unsigned int serial;		/* names it in sysfs: <pid>.<serial> */
@@ -144,7 +150,53 @@ struct partition_vcpu {
 	u64 dropped_untraced;
 };
 
+/* The hook table (hooks.c). */
 extern const struct kvm_pmu_hooks partition_hooks;
+
+/*
+ * What a PMU mode does where the modes differ; hooks.c and vm.c look it up
+ * in partition_modes[] by the VM's mode instead of switching on it. An
+ * absent operation is what stock KVM does. Contexts as the hooks they
+ * serve (include/kvm/arm_pmu_hooks.h).
+ */
+struct partition_mode_ops {
+	const char *title;		/* "partitioned PMU", in log lines */
+	/* Event counters a guest may have on a PMU that has these. */
+	u8 (*max_counters)(u8 hardware_counters);
+	/* Why no VM of this host can have the mode, or NULL. */
+	const char *(*host_unavailable)(void);
+	/* Under config_lock: the mode's VM configuration, each time it is requested. */
+	void (*apply)(struct kvm *kvm);
+	/* Under config_lock, at the first run: why it cannot run, or NULL. */
+	const char *(*prepare)(struct partition_vm *vm, struct kvm_vcpu *vcpu);
+	/* Preemptible, vCPU loaded. */
+	enum kvm_pmu_hook_result (*sysreg_access)(struct kvm_vcpu *vcpu,
+						  struct kvm_pmu_sysreg_access *access);
+	bool (*handle_pmcr)(struct kvm_vcpu *vcpu, u64 value);
+	/* Process context, before the vCPU's state goes. */
+	void (*vcpu_destroy)(struct kvm_vcpu *vcpu);
+	/* Preemption disabled. */
+	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
+	bool loads_lazily;	/* vcpu_load only a counting PMU */
+	/*
+	 * Not for the vCPU that owns the CPU's PMU, which the partitioned
+	 * PMU gives back first (partition_vcpu_put_owner()).
+	 */
+	void (*vcpu_put)(struct kvm_vcpu *vcpu);
+};
+
+extern const struct partition_mode_ops *const partition_modes[PARTITION_MODE_COUNT];
+extern const struct partition_mode_ops partition_partitioned_ops;	/* partition.c */
+extern const struct partition_mode_ops partition_fixed_ops;		/* fixed.c */
+
+/* VM and vCPU lifecycle and the VM's mode (vm.c); contexts as their hooks. */
+void partition_vm_vcpu_init(struct kvm_vcpu *vcpu);
+void partition_vm_vcpu_destroy(struct kvm_vcpu *vcpu);
+int partition_vm_first_run(struct kvm_vcpu *vcpu);
+int partition_vm_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
+		      struct kvm_device_attr *attr);
+bool partition_vm_set_pmreg_raw(struct kvm_vcpu *vcpu);
+u8 partition_vm_max_counters(struct kvm *kvm, u8 hardware_counters);
 unsigned int partition_vm_count(void);
 
 static inline struct partition_vcpu *partition_vcpu(struct kvm_vcpu *vcpu)
@@ -163,6 +215,45 @@ static __always_inline enum partition_mode partition_vcpu_mode(struct kvm_vcpu *
 	return state ? READ_ONCE(state->vm->mode) : PARTITION_MODE_EMULATED;
 }
 
+/*
+ * The operations of that mode: read on every vcpu_load and put, so kept
+ * in the VM (vm->ops, set with vm->mode) rather than looked up.
+ */
+static __always_inline const struct partition_mode_ops *
+partition_vcpu_ops(struct kvm_vcpu *vcpu)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+
+	return state ? READ_ONCE(state->vm->ops) :
+		       partition_modes[PARTITION_MODE_EMULATED];
+}
+
+/*
+ * Whether the guest runs at EL0 now: AArch64 EL0t or AArch32 User mode.
+ * KVM's vcpu_mode_priv() answers the same, but in 6.12 it is not
+ * __always_inline, which partition_switch.c's noinstr code needs.
+ */
+static __always_inline bool partition_guest_at_el0(const struct kvm_vcpu *vcpu)
+{
+	if (vcpu_mode_is_32bit(vcpu))
+		return (*vcpu_cpsr(vcpu) & PSR_AA32_MODE_MASK) <= PSR_AA32_MODE_USR;
+	return (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t;
+}
+
+/*
+ * The one answer to "may the guest, at its current Exception level, make
+ * this access to a register of @group", with @userenr its PMUSERENR_EL0
+ * (in memory or in the hardware, wherever the mode keeps it).
+ */
+static __always_inline bool
+partition_el0_access_allowed(const struct kvm_vcpu *vcpu,
+			     enum partition_register group, u64 userenr,
+			     bool is_write)
+{
+	return !partition_guest_at_el0(vcpu) ||
+	       partition_el0_may_access(group, userenr, is_write);
+}
+
 /* The host PMU whose CPUs include @cpu, or NULL. */
 struct partition_host_pmu *partition_host_pmu_of_cpu(int cpu);
 /* Whether the host PMUs together cover every possible CPU. */
@@ -179,24 +270,17 @@ void partition_lower_pmu_version(struct kvm *kvm, unsigned int pmuver);
 /* The VM's ID_AA64DFR0_EL1.PMUVer. */
 unsigned int partition_vm_pmu_version(struct kvm *kvm);
 
-/* Fixed-counters-only PMU; fixed.c. Contexts as the hooks they serve. */
-void partition_fixed_apply(struct kvm *kvm);
-enum kvm_pmu_hook_result
-partition_fixed_sysreg_access(struct kvm_vcpu *vcpu,
-			      struct kvm_pmu_sysreg_access *access);
-void partition_fixed_handle_pmcr(struct kvm_vcpu *vcpu, u64 value);
-void partition_fixed_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
-void partition_fixed_vcpu_put(struct kvm_vcpu *vcpu);
-void partition_fixed_vcpu_destroy(struct kvm_vcpu *vcpu);
-
 /*
- * The partitioned PMU; partition.c (process, IRQ contexts) and
- * partition_registers.c (noinstr register work).
+ * The partitioned PMU; partition.c (claim, configuration, slow path,
+ * tracing) and partition_switch.c (every register access for a
+ * guest-owned PMU).
  */
 
 /* What one CPU's PMU holds and implements; partition.c owns it. */
 struct partition_cpu {
 	struct kvm_vcpu *owner;		/* guest-owned by this vCPU, or NULL */
+	/* The owner while fast_path=1 (the guest-exit path emulates), or NULL. */
+	struct kvm_vcpu *fast_owner;
 	/*
 	 * Names the owner for sysfs, which must not follow the pointer; kept
 	 * after swap-out: the last owner (cpus/cpu<n>/last_owner).
@@ -240,6 +324,17 @@ static __always_inline bool partition_vcpu_partitioned(struct partition_vcpu *st
 	return state && READ_ONCE(state->vm->mode) == PARTITION_MODE_PARTITIONED;
 }
 
+/*
+ * The one owner test: whether @cpu's PMU holds @vcpu's partitioned state.
+ * Only the vCPU loaded on a CPU can own it, so for every other vCPU this
+ * is one load: it runs on every guest entry and exit.
+ */
+static __always_inline bool partition_cpu_owner_is(const struct partition_cpu *cpu,
+						   const struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(cpu->owner) == vcpu;
+}
+
 /* Counters a partitioned guest owns: [0, PMCR_EL0.N) and the cycle counter. */
 static __always_inline u64 partition_guest_counters(struct kvm_vcpu *vcpu)
 {
@@ -255,37 +350,33 @@ static __always_inline bool partition_pmu_counting(struct kvm_vcpu *vcpu)
 	       (regs[PMCNTENSET_EL0] & partition_guest_counters(vcpu));
 }
 
+/* partition.c: process and IRQ contexts. */
 int partition_setup(void);
 void partition_teardown(void);
 /* How partitioned guests reach their registers: "fgt", "trap" or "mixed". */
 const char *partition_trap_policy(void);
-const char *partition_host_unavailable(void);
 unsigned int partition_size(void);
 int partition_claim(struct partition_vm *vm);
 void partition_release(struct partition_vm *vm);
-void partition_apply(struct kvm *kvm);
-const char *partition_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu);
 int partition_set_reservation(unsigned int reserved);
 unsigned int partition_partitioned_vms(void);
 bool partition_counters_claimed(void);
-u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1);
-enum kvm_pmu_hook_result
-partition_sysreg_access(struct kvm_vcpu *vcpu,
-			struct kvm_pmu_sysreg_access *access);
-void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
-void partition_vcpu_put(struct kvm_vcpu *vcpu);
 /*
  * The vCPU's PMU flags were reset or stored by the VMM; it is loaded
- * nowhere (process context or preemption disabled; partition.c).
+ * nowhere (process context or preemption disabled).
  */
 void partition_forget_deliveries(struct kvm_vcpu *vcpu, bool reset);
 int partition_deliveries_trace_reg(void);
-void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
-bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status);
-bool partition_host_pmu_ctrl(bool enable);
+/* vcpu_put of the vCPU that owns this CPU's PMU; IRQs may be off. */
+void partition_vcpu_put_owner(struct kvm_vcpu *vcpu);
+/* partition_overflow_status()'s traced path; preemption disabled. */
+bool partition_overflow_status_full(struct kvm_vcpu *vcpu, u64 *status);
 bool partition_host_pmu_irq(void);
 
-/* noinstr: IRQs masked, on the vCPU's CPU (partition_registers.c). */
+/*
+ * partition_switch.c, on the vCPU's CPU. noinstr with IRQs masked: swap
+ * in/out, overflow parking, MDCR_EL2, emulation, the guest-exit hook.
+ */
 void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
 void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu);
 void partition_park_overflows(struct kvm_vcpu *vcpu);
@@ -294,6 +385,16 @@ u64 partition_update_owned_mdcr(struct kvm_vcpu *vcpu,
 enum kvm_pmu_hook_result partition_emulate(struct kvm_vcpu *vcpu, u32 encoding,
 					   bool is_write, u64 *value);
 enum kvm_pmu_hook_result partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr);
+/* The slow path, IRQs masked, the PMU guest-owned. */
+bool partition_access_allowed_now(struct kvm_vcpu *vcpu,
+				  enum partition_register group, bool is_write);
+/* Every guest entry and exit, preemption disabled; setup_mdcr IRQs off. */
+void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2);
+bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status);
+u64 partition_owned_overflows(struct kvm_vcpu *vcpu, u64 *requesting);
+/* Host PMU driver: IRQs off or hardirq. */
+bool partition_host_pmu_ctrl(bool enable);
+u64 partition_take_overflows(struct kvm_vcpu *vcpu, u64 *coalesced);
 
 /* Hook call counts, for tests and pmuctl; stats.c owns them. */
 enum partition_hook {
@@ -351,7 +452,7 @@ void partition_stats_exit(void);
 
 int partition_sysfs_init(void);
 void partition_sysfs_exit(void);
-/* vms/<pid>.<serial>/ and its vcpu<id>/ directories; process context. */
+/* vm/<pid>.<serial>/ and its vcpu<id>/ directories; process context. */
 int partition_sysfs_add_vm(struct partition_vm *vm);
 void partition_sysfs_remove_vm(struct partition_vm *vm);
 /*

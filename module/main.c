@@ -46,6 +46,7 @@ MODULE_PARM_DESC(fgt,
 static int partition_check_params(void)
 {
 	struct partition_host_pmu *smallest;
+	const char *unavailable;
 	int mode, fgt_policy;
 
 	mode = partition_parse_mode(default_mode);
@@ -73,13 +74,11 @@ static int partition_check_params(void)
 		return -EINVAL;
 	}
 	/* A default no VM could get is refused here, not VM by VM. */
-	if (mode == PARTITION_MODE_PARTITIONED && partition_host_unavailable()) {
-		pr_err("default_mode=partitioned is not possible on this host: %s; load with default_mode=emulated\n",
-		       partition_host_unavailable());
-		return -EOPNOTSUPP;
-	}
-	if (mode == PARTITION_MODE_FIXED && !partition_host_pmus_cover_all_cpus()) {
-		pr_err("default_mode=fixed is not possible on this host: the host PMUs do not cover every CPU; load with default_mode=emulated\n");
+	unavailable = partition_modes[mode]->host_unavailable ?
+		      partition_modes[mode]->host_unavailable() : NULL;
+	if (unavailable) {
+		pr_err("default_mode=%s is not possible on this host: %s; load with default_mode=emulated\n",
+		       partition_mode_names[mode], unavailable);
 		return -EOPNOTSUPP;
 	}
 

@@ -9,10 +9,10 @@
  * destroyed), what each CPU's PMU implements and holds (partition_cpus,
  * probed when the CPU comes online), the partitioned VM's configuration
  * (its counter count, PMU version and event filter, fixed at its first
- * run), and the hooks of partitioned vCPUs outside the guest-exit path:
- * vcpu_load/put (lazy context switch), MDCR_EL2, the slow path of trapped
- * accesses, the guest's overflow interrupt, and the host driver's
- * start/stop and overflow IRQ.
+ * run), its mode operations (partition_partitioned_ops: vcpu_load/put,
+ * the lazy context switch; the slow path of trapped accesses), the
+ * tracing of overflow deliveries, and the host driver's overflow IRQ.
+ * The registers of a guest-owned PMU are partition_switch.c's.
  *
  * Concurrency: the guest-owned state of a CPU changes only on that CPU
  * with IRQs masked (vcpu_load/put under local_irq_save, the guest-exit
@@ -42,13 +42,6 @@
 #include "counter_mask.h"
 #include "kvm_pmu_partition.h"
 #include "trace.h"
-
-#define DFR0_PMU_VERSION	GENMASK_ULL(11, 8)
-#define DFR0_HPMN0		GENMASK_ULL(63, 60)
-#define PFR0_EL3		GENMASK_ULL(15, 12)
-#define PFR0_EL0		GENMASK_ULL(3, 0)
-#define PFR0_EL0_AARCH64_ONLY	1
-#define PMU_VERSION_IMP_DEF	0xf
 
 DEFINE_PER_CPU(struct partition_cpu, partition_cpus);
 
@@ -214,7 +207,7 @@ int partition_set_reservation(unsigned int reserved)
 }
 
 /* Why this host cannot partition, or NULL. */
-const char *partition_host_unavailable(void)
+static const char *partition_host_unavailable(void)
 {
 	if (system_uses_irq_prio_masking())
 		return "the host uses pseudo-NMIs, which could interrupt a PMU switch";
@@ -228,7 +221,7 @@ const char *partition_host_unavailable(void)
  * counter count fits the partition, and its PMU version is one every host
  * PMU it may run on implements.
  */
-void partition_apply(struct kvm *kvm)
+static void partition_apply(struct kvm *kvm)
 {
 	lockdep_assert_held(&kvm->arch.config_lock);
 	kvm->arch.pmcr_n = min_t(unsigned int, kvm->arch.pmcr_n, partition_size());
@@ -241,10 +234,11 @@ void partition_apply(struct kvm *kvm)
  * guest-exit path needs to know about the VM. Returns why the VM cannot be
  * partitioned, or NULL.
  */
-const char *partition_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu)
+static const char *partition_prepare(struct partition_vm *vm,
+				     struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vm->kvm;
-	u64 pfr0 = kvm->arch.id_regs[IDREG_IDX(SYS_ID_AA64PFR0_EL1)];
+	u64 pfr0 = kvm_read_vm_id_reg(kvm, SYS_ID_AA64PFR0_EL1);
 	u64 host_pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
 
 	lockdep_assert_held(&kvm->arch.config_lock);
@@ -261,9 +255,10 @@ const char *partition_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu)
 	}
 	partition_event_filter_init(&vm->filter, partition_vm_pmu_version(kvm),
 				    kvm_has_feat(kvm, ID_AA64PFR0_EL1, EL2, IMP),
-				    FIELD_GET(PFR0_EL3, pfr0),
-				    FIELD_GET(PFR0_EL3, host_pfr0),
-				    FIELD_GET(PFR0_EL0, pfr0) == PFR0_EL0_AARCH64_ONLY);
+				    SYS_FIELD_GET(ID_AA64PFR0_EL1, EL3, pfr0),
+				    SYS_FIELD_GET(ID_AA64PFR0_EL1, EL3, host_pfr0),
+				    SYS_FIELD_GET(ID_AA64PFR0_EL1, EL0, pfr0) ==
+				    ID_AA64PFR0_EL1_EL0_IMP);
 	vm->filter.filter_events = partition_filter_size();
 	return NULL;
 }
@@ -273,34 +268,22 @@ const char *partition_prepare(struct partition_vm *vm, struct kvm_vcpu *vcpu)
  * implements (the guest may run on any of them), minus what the VM's filter
  * denies and the STALL_SLOT events (PMMIR_EL1 reads as zero), as KVM does.
  */
-u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
+static u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 {
-	DECLARE_BITMAP(common, ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	DECLARE_BITMAP(extended, ARMV8_PMUV3_MAX_COMMON_EVENTS);
 	const unsigned long *filter = vcpu->kvm->arch.pmu_filter;
 	unsigned int filter_events = partition_vcpu(vcpu)->vm->filter.filter_events;
 	unsigned int base = pmceid1 ? 32 : 0, i;
 	u64 value = 0;
 
-	bitmap_fill(common, ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	bitmap_fill(extended, ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	for (i = 0; i < partition_host_pmu_count(); i++) {
-		struct arm_pmu *pmu = partition_host_pmu(i)->pmu;
-
-		bitmap_and(common, common, pmu->pmceid_bitmap,
-			   ARMV8_PMUV3_MAX_COMMON_EVENTS);
-		bitmap_and(extended, extended, pmu->pmceid_ext_bitmap,
-			   ARMV8_PMUV3_MAX_COMMON_EVENTS);
-	}
 	for (i = 0; i < 32; i++) {
 		unsigned int event = base + i;
-		unsigned int extended_event = ARMV8_PMUV3_EXT_COMMON_EVENT_BASE + event;
+		unsigned int extended_event = EXTENDED_COMMON_EVENT_BASE + event;
 
-		if (test_bit(event, common) &&
+		if (((partition_host_events.common[0] >> event) & 1) &&
 		    (!filter || (event < filter_events && test_bit(event, filter))))
 			value |= BIT_ULL(i);
 		/* A PMUv3 VM's filter is too small to name extended events. */
-		if (test_bit(event, extended) &&
+		if (((partition_host_events.common[1] >> event) & 1) &&
 		    (!filter || (extended_event < filter_events &&
 				 test_bit(extended_event, filter))))
 			value |= BIT_ULL(32 + i);
@@ -310,52 +293,6 @@ u64 partition_pmceid(struct kvm_vcpu *vcpu, bool pmceid1)
 			   BIT_ULL(ARMV8_PMUV3_PERFCTR_STALL_SLOT_FRONTEND - 32) |
 			   BIT_ULL(ARMV8_PMUV3_PERFCTR_STALL_SLOT_BACKEND - 32));
 	return value;
-}
-
-/*
- * Whether the guest's PMUSERENR_EL0 @userenr lets EL0 make this access (the
- * checks of KVM's pmu_access_*_el0_disabled()); EL1 always may.
- */
-static bool el0_allowed(struct kvm_vcpu *vcpu, u64 userenr,
-			enum partition_register group, bool is_write)
-{
-	if (vcpu_mode_priv(vcpu))
-		return true;
-	/* EL0 may always read PMUSERENR_EL0, never write it. */
-	if (group == PARTITION_REGISTER_PMUSERENR)
-		return !is_write;
-	if (userenr & ARMV8_PMU_USERENR_EN)
-		return true;
-	switch (group) {
-	case PARTITION_REGISTER_PMSWINC:
-		return userenr & ARMV8_PMU_USERENR_SW;
-	case PARTITION_REGISTER_PMCCNTR:
-		return !is_write && (userenr & ARMV8_PMU_USERENR_CR);
-	case PARTITION_REGISTER_PMEVCNTR:
-		return !is_write && (userenr & ARMV8_PMU_USERENR_ER);
-	case PARTITION_REGISTER_PMSELR:
-		return userenr & ARMV8_PMU_USERENR_ER;
-	default:
-		return false;
-	}
-}
-
-/*
- * AArch32 accesses (from a guest's AArch32 EL0) use the AArch64 register
- * of the same CRn/CRm/opc2; the 64-bit PMCCNTR is MRRC/MCRR c9.
- */
-static u32 aarch64_encoding(u32 encoding)
-{
-	u32 crn = sys_reg_CRn(encoding), crm = sys_reg_CRm(encoding);
-	u32 op2 = sys_reg_Op2(encoding);
-
-	if (crn == 0 && crm == 9)
-		return SYS_PMCCNTR_EL0;
-	if (crn == 9 && crm == 14 && (op2 == 1 || op2 == 2 || op2 == 6))
-		return sys_reg(3, 0, 9, 14, op2);
-	if (crn == 9 && crm == 14 && (op2 == 4 || op2 == 5))
-		return 0;	/* PMCEID2/3: the upper halves, unsupported */
-	return sys_reg(3, 3, crn, crm, op2);
 }
 
 /*
@@ -431,7 +368,7 @@ static void trace_dropped(struct kvm_vcpu *vcpu, struct partition_vcpu *state)
  * The slow path (a full exit), preemptible with the vCPU loaded: PMCEID,
  * PMMIR, UNDEFINED counters, AArch32, and everything when fast_path=0.
  */
-enum kvm_pmu_hook_result
+static enum kvm_pmu_hook_result
 partition_sysreg_access(struct kvm_vcpu *vcpu,
 			struct kvm_pmu_sysreg_access *access)
 {
@@ -444,7 +381,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 	u64 value = access->value;
 
 	if (access->is_aarch32) {
-		encoding = aarch64_encoding(encoding);
+		encoding = partition_aarch64_encoding(encoding);
 		if (!encoding)
 			return KVM_PMU_HOOK_UNDEF;
 	}
@@ -454,7 +391,7 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 
 	local_irq_save(flags);
 	cpu = this_cpu_ptr(&partition_cpus);
-	if (cpu->owner != vcpu) {
+	if (!partition_cpu_owner_is(cpu, vcpu)) {
 		partition_swap_in(vcpu, cpu);
 		trace_dropped(vcpu, state);
 		trace_kvm_pmu_partition_swap(vcpu, true, "first access");
@@ -466,13 +403,12 @@ partition_sysreg_access(struct kvm_vcpu *vcpu,
 		 * only: KVM writes an AArch32 MRRC's registers back even when
 		 * it is not completed, with a value it never read.
 		 */
-		if (!vcpu_mode_priv(vcpu) && !access->is_aarch32) {
+		if (partition_guest_at_el0(vcpu) && !access->is_aarch32) {
 			local_irq_restore(flags);
 			return KVM_PMU_HOOK_RETRY;
 		}
 	}
-	if (!el0_allowed(vcpu, read_sysreg_s(SYS_PMUSERENR_EL0), group,
-			 access->is_write)) {
+	if (!partition_access_allowed_now(vcpu, group, access->is_write)) {
 		local_irq_restore(flags);
 		return KVM_PMU_HOOK_UNDEF;
 	}
@@ -642,13 +578,13 @@ void partition_forget_deliveries(struct kvm_vcpu *vcpu, bool reset)
 }
 
 /*
- * Preemption disabled, IRQs on; the vCPU's PMU is counting
- * (partition_pmu_counting()), so it is loaded now. KVM has just written
- * MDCR_EL2 (all PMU accesses trapped) and its PMUSERENR_EL0. An idle PMU
- * is not loaded: it costs nothing until its first access
- * (partition_hyp_sysreg()).
+ * vcpu_load of a counting PMU (partition_pmu_counting(); the mode loads
+ * lazily), preemption disabled, IRQs on. KVM has just written MDCR_EL2
+ * (all PMU accesses trapped) and its PMUSERENR_EL0. An idle PMU stays
+ * trapped and costs nothing until its first access (partition_hyp_sysreg(),
+ * or the slow path).
  */
-void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+static void partitioned_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	unsigned long flags;
 
@@ -661,10 +597,11 @@ void partition_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 }
 
 /*
- * Preemption disabled; from kvm_sched_out with IRQs off and the rq lock.
- * The vCPU owns this CPU's PMU: save its state and give the PMU back.
+ * vcpu_put of the vCPU that owns this CPU's PMU: preemption disabled; from
+ * kvm_sched_out with IRQs off and the rq lock. Saves its state and gives
+ * the PMU back.
  */
-void partition_vcpu_put(struct kvm_vcpu *vcpu)
+void partition_vcpu_put_owner(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	unsigned long flags;
@@ -679,159 +616,86 @@ void partition_vcpu_put(struct kvm_vcpu *vcpu)
 }
 
 /*
- * The on_setup_mdcr hook: every entry of every vCPU, IRQs off. While the
- * vCPU owns this CPU's PMU, its MDCR_EL2 keeps the partition's fields.
- * Registered directly (no vm.c wrapper): it is on the path of every exit,
- * PMU or not (issue 14: cost of exits that do not touch the PMU).
- */
-notrace void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
-{
-	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
-
-	if (cpu->owner != vcpu)
-		return;
-	partition_count_hook_atomic(PARTITION_HOOK_SETUP_MDCR);
-	*mdcr_el2 = (*mdcr_el2 & ~(u64)MDCR_PARTITION) | cpu->owned_mdcr;
-}
-
-/*
- * The guest's PMU interrupt level while its PMU is guest-owned on this CPU,
- * when it may have changed (partition_overflow_status()). Overflow flags
- * are the ones in memory (taken by the IRQ hook) plus the hardware's;
- * PMCR_EL0 and PMINTENSET_EL1 are the hardware's. Flags in memory that
- * cannot request the interrupt go back to the hardware first
- * (partition_park_overflows()). Hardware first: an IRQ moving bits to
- * memory in between is then still seen. While deliveries are traced,
+ * The guest's PMU interrupt level while its PMU is guest-owned on this
+ * CPU, when it may have changed or deliveries are traced: the full path of
+ * partition_overflow_status() (partition_switch.c). Overflow flags in
+ * memory that cannot request the interrupt go back to the hardware first
+ * (partition_park_overflows()). While deliveries are traced,
  * follow_deliveries() then notes them with IRQs masked (docs/tracing.md);
  * a flag the interrupt took since the reads is already noted there, so
- * none is counted twice.
+ * none is counted twice. Preemption disabled.
  */
-static noinline bool overflow_status_read(struct kvm_vcpu *vcpu, u64 *status_out)
+noinline bool partition_overflow_status_full(struct kvm_vcpu *vcpu, u64 *status)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
-	u64 pmcr, enabled, overflow, status;
+	u64 overflow, requesting;
 	unsigned long flags;
 
 	trace_fast_path(vcpu, state);
 	local_irq_save(flags);
 	partition_park_overflows(vcpu);
 	local_irq_restore(flags);
-	overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
-	pmcr = read_sysreg_s(SYS_PMCR_EL0);
-	enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
-	overflow |= READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
-	status = pmcr & ARMV8_PMU_PMCR_E ?
-		 overflow & enabled & partition_guest_counters(vcpu) : 0;
-	if (status && !vcpu->arch.pmu.irq_level)
+	overflow = partition_owned_overflows(vcpu, &requesting);
+	if (requesting && !vcpu->arch.pmu.irq_level)
 		state->overflows++;
 	if (deliveries_traced()) {
 		local_irq_save(flags);
-		follow_deliveries(vcpu, state,
-				  overflow & partition_guest_counters(vcpu), status);
+		follow_deliveries(vcpu, state, overflow, requesting);
 		local_irq_restore(flags);
 	}
-	*status_out = status;
+	*status = requesting;
 	return true;
 }
 
 /*
- * The on_overflow_status hook: every entry and exit of every vCPU,
- * preemption disabled. Registered directly (no vm.c wrapper), like
- * partition_setup_mdcr(). A vCPU that does not own this CPU's PMU (fixed
- * VMs, and partitioned ones whose PMU is not guest-owned) keeps its state
- * in memory, and KVM's own computation serves it.
- *
- * No flag taken or pending and the line low: the interrupt cannot be due.
- * Before an entry (IRQs on), a flag in hardware that can request it
- * asserts the host's PMU interrupt (Arm ARM: PMCR_EL0.E, PMOVSSET<n> and
- * PMINTENSET<n>, n < HPMN), whose hook takes it into memory and makes KVM
- * loop (KVM_REQ_IRQ_PENDING) before the entry, or the guest exits for it
- * at once: the hardware need not be read. After an exit (IRQs off) it
- * must be: the exit may be a WFI that KVM blocks on before the interrupt
- * is taken, or the host's PMU may have no interrupt, and the line must be
- * up before that. Traced deliveries and fast-path traces take the full
- * path, which notes them. A swap-in made while the swap tracepoint was
- * off is noted at the next full path or the put: enabled in between, its
- * "first access" event comes late.
- */
-notrace bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
-{
-	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
-	u64 pending;
-
-	if (cpu->owner != vcpu)
-		return false;
-	partition_count_hook_atomic(PARTITION_HOOK_OVERFLOW_STATUS);
-	if (vcpu->arch.pmu.irq_level || deliveries_traced() ||
-	    trace_kvm_pmu_partition_fast_traps_enabled() ||
-	    (trace_kvm_pmu_partition_swap_enabled() &&
-	     partition_vcpu(vcpu)->swap_in_untraced))
-		return overflow_status_read(vcpu, status);
-	pending = READ_ONCE(vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0]);
-	if (irqs_disabled())
-		pending |= read_sysreg_s(SYS_PMOVSSET_EL0);
-	if (pending & cpu->owner_counters)
-		return overflow_status_read(vcpu, status);
-	*status = 0;
-	return true;
-}
-
-/*
- * The host driver enables or disables its counters (IRQs off or hardirq).
- * While a guest owns this CPU's PMU, PMCR_EL0.E is the guest's: the
- * host's counters follow MDCR_EL2.HPME instead, and the host's PMCR_EL0.E
- * is restored at put.
- */
-bool partition_host_pmu_ctrl(bool enable)
-{
-	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
-	struct kvm_vcpu *vcpu = cpu->owner;
-	u64 mdcr;
-
-	if (!vcpu)
-		return false;
-	if (enable)
-		cpu->host_pmcr |= ARMV8_PMU_PMCR_E;
-	else
-		cpu->host_pmcr &= ~(u64)ARMV8_PMU_PMCR_E;
-	mdcr = partition_update_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
-	vcpu->arch.mdcr_el2 = mdcr;
-	write_sysreg(mdcr, mdcr_el2);
-	isb();
-	return true;
-}
-
-/*
- * The host PMU interrupt (hardirq): take the guest's overflow flags first,
- * clear them in hardware (which lowers the interrupt), keep them in the
- * vCPU's PMOVSSET and have KVM re-evaluate the guest's interrupt before it
- * re-enters the guest. The vCPU is loaded on this CPU, in its run loop.
+ * The host PMU interrupt (hardirq): the guest's overflow flags go to the
+ * vCPU's PMOVSSET (partition_take_overflows()), and KVM re-evaluates the
+ * guest's interrupt before it re-enters the guest. The vCPU is loaded on
+ * this CPU, in its run loop.
  */
 bool partition_host_pmu_irq(void)
 {
 	struct kvm_vcpu *vcpu = this_cpu_read(partition_cpus.owner);
-	u64 overflow, coalesced;
+	u64 overflow, coalesced, requesting;
 
 	if (!vcpu)
 		return false;
-	overflow = read_sysreg_s(SYS_PMOVSSET_EL0) & partition_guest_counters(vcpu);
+	overflow = partition_take_overflows(vcpu, &coalesced);
 	if (!overflow)
 		return false;
-	write_sysreg_s(overflow, SYS_PMOVSCLR_EL0);
-	isb();
-	coalesced = vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] & overflow;
-	vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] |= overflow;
 	kvm_make_request(KVM_REQ_IRQ_PENDING, vcpu);
 	if (deliveries_traced()) {
 		struct partition_vcpu *state = partition_vcpu(vcpu);
 
-		deliveries_resync(state, (vcpu->arch.ctxt.sys_regs[PMOVSSET_EL0] |
-					  read_sysreg_s(SYS_PMOVSSET_EL0)) &
-					 partition_guest_counters(vcpu));
+		deliveries_resync(state, partition_owned_overflows(vcpu, &requesting));
 		note_overflows(vcpu, state, overflow, coalesced, "irq");
 	}
 	return true;
 }
+
+/* The partitioned VM's counters: at most the partition's size. */
+static u8 partitioned_max_counters(u8 hardware_counters)
+{
+	return min_t(unsigned int, hardware_counters, partition_size());
+}
+
+/* A partitioned guest's counters are hardware, never perf events. */
+static bool partitioned_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
+{
+	return true;
+}
+
+const struct partition_mode_ops partition_partitioned_ops = {
+	.title = "partitioned PMU",
+	.max_counters = partitioned_max_counters,
+	.host_unavailable = partition_host_unavailable,
+	.apply = partition_apply,
+	.prepare = partition_prepare,
+	.sysreg_access = partition_sysreg_access,
+	.handle_pmcr = partitioned_handle_pmcr,
+	.vcpu_load = partitioned_vcpu_load,
+	.loads_lazily = true,
+};
 
 /*
  * What a CPU's PMU implements, read at EL2 on the CPU itself when it comes
@@ -845,10 +709,10 @@ static int partition_cpu_online(unsigned int cpu_number)
 	struct partition_cpu *cpu = per_cpu_ptr(&partition_cpus, cpu_number);
 	u64 dfr0 = read_sysreg_s(SYS_ID_AA64DFR0_EL1);
 	u64 dfr1 = read_sysreg_s(SYS_ID_AA64DFR1_EL1);
-	unsigned int pmu_version = FIELD_GET(DFR0_PMU_VERSION, dfr0);
-	bool hpmn0 = FIELD_GET(DFR0_HPMN0, dfr0);
+	unsigned int pmu_version = SYS_FIELD_GET(ID_AA64DFR0_EL1, PMUVer, dfr0);
+	bool hpmn0 = SYS_FIELD_GET(ID_AA64DFR0_EL1, HPMN0, dfr0);
 
-	if (pmu_version == PMU_VERSION_IMP_DEF)
+	if (pmu_version == ID_AA64DFR0_EL1_PMUVer_IMP_DEF)
 		pmu_version = 0;
 	guard(mutex)(&partition_lock);
 	if (!hpmn0 && hpmn0_users) {
@@ -861,9 +725,9 @@ static int partition_cpu_online(unsigned int cpu_number)
 	WRITE_ONCE(cpu->host_counters,
 		   FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg_s(SYS_PMCR_EL0)));
 	cpu->pmu_version = pmu_version;
-	cpu->long_counters = pmu_version >= PMU_VERSION_V3P5;
+	cpu->long_counters = pmu_version >= ID_AA64DFR0_EL1_PMUVer_V3P5;
 	cpu->hpmn0 = hpmn0;
-	cpu->instruction_counter = FIELD_GET(DFR1_PMICNTR, dfr1);
+	cpu->instruction_counter = SYS_FIELD_GET(ID_AA64DFR1_EL1, PMICNTR, dfr1);
 	if (!hpmn0)
 		cpus_without_hpmn0++;
 	WRITE_ONCE(cpu->fine_grained,

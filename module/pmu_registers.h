@@ -9,12 +9,17 @@
  * module emulates: partition_register_of() says PARTITION_REGISTER_NONE
  * and the trap goes to KVM untouched.
  *
+ * Also the AArch64 register an AArch32 PMU access names, and whether
+ * guest EL0 may make an access under its PMUSERENR_EL0.
+ *
  * Pure functions, __always_inline for the guest-exit path (noinstr);
- * the KUnit suite checks them over every Op0 = 3 encoding.
+ * the KUnit suite checks them over every Op0 = 3 encoding, every AArch32
+ * PMU encoding, and every PMUSERENR_EL0 value.
  */
 #ifndef KVM_PMU_PARTITION_PMU_REGISTERS_H
 #define KVM_PMU_PARTITION_PMU_REGISTERS_H
 
+#include <linux/perf/arm_pmuv3.h>
 #include <linux/types.h>
 
 #include <asm/sysreg.h>
@@ -93,6 +98,85 @@ partition_counter_of(u32 encoding, u64 selected)
 	if (encoding == SYS_PMXEVCNTR_EL0 || encoding == SYS_PMXEVTYPER_EL0)
 		return selected & PMSELR_EL0_SEL_MASK;
 	return (sys_reg_CRm(encoding) & 3) << 3 | sys_reg_Op2(encoding);
+}
+
+/*
+ * The AArch64 encoding of the PMU register an AArch32 access names. KVM
+ * hands the hook the coprocessor encoding: sys_reg(0, opc1, CRn, CRm, opc2)
+ * of an MRC/MCR p15, sys_reg(0, opc1, 0, CRm, 0) of an MRRC/MCRR p15, of
+ * which PMCCNTR (CRm = 9) is the only PMU register. The AArch32 PMU
+ * registers are the AArch64 ones of the same CRn, CRm and opc2 (PMOVSR is
+ * PMOVSCLR_EL0), with Op1 = 3, or Op1 = 0 for the EL1 ones: PMINTENSET,
+ * PMINTENCLR and PMMIR. 0 for PMCEID2 and PMCEID3, the upper halves of
+ * PMCEID0/1_EL0, which the module does not emulate (UNDEFINED).
+ */
+static __always_inline u32 partition_aarch64_encoding(u32 aarch32_encoding)
+{
+	u32 crn = sys_reg_CRn(aarch32_encoding);
+	u32 crm = sys_reg_CRm(aarch32_encoding);
+	u32 op2 = sys_reg_Op2(aarch32_encoding);
+
+	if (crn == 0 && crm == 9)
+		return SYS_PMCCNTR_EL0;
+	if (crn == 9 && crm == 14 && (op2 == 1 || op2 == 2 || op2 == 6))
+		return sys_reg(3, 0, 9, 14, op2);
+	if (crn == 9 && crm == 14 && (op2 == 4 || op2 == 5))
+		return 0;
+	return sys_reg(3, 3, crn, crm, op2);
+}
+
+/*
+ * Whether guest EL0 may make this access (a write if @is_write, else a
+ * read) to a register of @group when its PMUSERENR_EL0 is @userenr, from
+ * AArch64 or AArch32 (PMUSERENR is the same register). From the
+ * PMUSERENR_EL0 field descriptions (Arm ARM D24.5.21, DDI0601): EN
+ * enables every PMU register EL0 can reach; without it, SW enables
+ * PMSWINC writes, CR PMCCNTR reads, ER PMEVCNTR<n>/PMXEVCNTR reads and
+ * PMSELR reads and writes. EL0 reads PMUSERENR_EL0 whatever it holds and
+ * never writes it. Never, whatever @userenr: PMINTENSET/CLR_EL1 and
+ * PMMIR_EL1, EL1 registers (UNDEFINED at EL0); a read of the write-only
+ * PMSWINC_EL0 and a write of the read-only PMCEID<n>_EL0 (UNDEFINED at
+ * any Exception level); PARTITION_REGISTER_NONE. Bits [63:4] are not
+ * looked at: a guest's PMU is at most PMUv3p5 (KVM 6.12), which has no
+ * UEN, IR or TID.
+ */
+static __always_inline bool
+partition_el0_may_access(enum partition_register group, u64 userenr,
+			 bool is_write)
+{
+	u64 enables = ARMV8_PMU_USERENR_EN;
+
+	switch (group) {
+	case PARTITION_REGISTER_PMUSERENR:
+		return !is_write;
+	case PARTITION_REGISTER_PMINTEN:
+	case PARTITION_REGISTER_PMMIR:
+	case PARTITION_REGISTER_NONE:
+		return false;
+	case PARTITION_REGISTER_PMSWINC:
+		if (!is_write)
+			return false;
+		enables |= ARMV8_PMU_USERENR_SW;
+		break;
+	case PARTITION_REGISTER_PMCEID:
+		if (is_write)
+			return false;
+		break;
+	case PARTITION_REGISTER_PMCCNTR:
+		if (!is_write)
+			enables |= ARMV8_PMU_USERENR_CR;
+		break;
+	case PARTITION_REGISTER_PMEVCNTR:
+		if (!is_write)
+			enables |= ARMV8_PMU_USERENR_ER;
+		break;
+	case PARTITION_REGISTER_PMSELR:
+		enables |= ARMV8_PMU_USERENR_ER;
+		break;
+	default:
+		break;
+	}
+	return userenr & enables;
 }
 
 /*

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The hook table, the VMs and vCPUs that went through the module, and the
- * one owner of a VM's PMU mode.
+ * The lifecycle of the VMs and vCPUs that went through the module, and the
+ * one owner of a VM's PMU mode (hooks.c calls in here).
  *
  * A vCPU created while the module is loaded gets a partition_vcpu (hung
  * off vcpu->arch.pmu.hook_data) that pins the module: rmmod is refused
@@ -83,6 +83,7 @@ static struct partition_vm *vm_get(struct kvm *kvm)
 	INIT_LIST_HEAD(&vm->vcpus);
 	vm->requested_mode = partition_config.default_mode;
 	vm->mode = PARTITION_MODE_EMULATED;
+	vm->ops = partition_modes[PARTITION_MODE_EMULATED];
 	vm->pid = task_tgid_nr(current);
 	vm->serial = partition_vms_serial++;
 	if (partition_sysfs_add_vm(vm))
@@ -121,16 +122,14 @@ static struct partition_vcpu *vcpu_sibling(struct partition_vm *vm,
 }
 
 /*
- * Process context, no locks held; the vCPU is not yet visible to user
- * space, and KVM_CREATE_VCPU may still refuse it (a duplicate id), in
- * which case on_vcpu_destroy follows.
+ * A new vCPU: process context, no locks held; the vCPU is not yet visible
+ * to user space, and KVM_CREATE_VCPU may still refuse it (a duplicate id),
+ * in which case partition_vm_vcpu_destroy() follows.
  */
-static void hook_vcpu_init(struct kvm_vcpu *vcpu)
+void partition_vm_vcpu_init(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state;
 	struct partition_vm *vm;
-
-	partition_count_hook(PARTITION_HOOK_VCPU_INIT);
 
 	/* Fails only while the module is being removed: stay stock. */
 	if (!try_module_get(THIS_MODULE))
@@ -168,17 +167,18 @@ stock:
 }
 
 /* Process context; the hook dispatcher's SRCU section covers module_put. */
-static void hook_vcpu_destroy(struct kvm_vcpu *vcpu)
+void partition_vm_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu), *heir;
+	const struct partition_mode_ops *ops;
 	struct partition_vm *vm;
 
-	partition_count_hook(PARTITION_HOOK_VCPU_DESTROY);
 	if (!state)
 		return;
 	vm = state->vm;
-	if (READ_ONCE(vm->mode) == PARTITION_MODE_FIXED)
-		partition_fixed_vcpu_destroy(vcpu);
+	ops = READ_ONCE(vm->ops);
+	if (ops->vcpu_destroy)
+		ops->vcpu_destroy(vcpu);
 
 	vcpu->arch.pmu.hook_data = NULL;
 	scoped_guard(mutex, &partition_vms_lock) {
@@ -197,14 +197,10 @@ static void hook_vcpu_destroy(struct kvm_vcpu *vcpu)
 /* The counters a VM in @mode may have on a PMU with @hardware_counters. */
 static u8 vm_max_counters(enum partition_mode mode, u8 hardware_counters)
 {
-	switch (mode) {
-	case PARTITION_MODE_FIXED:
-		return 0;
-	case PARTITION_MODE_PARTITIONED:
-		return min_t(unsigned int, hardware_counters, partition_size());
-	default:
-		return hardware_counters;
-	}
+	const struct partition_mode_ops *ops = partition_modes[mode];
+
+	return ops->max_counters ? ops->max_counters(hardware_counters) :
+				   hardware_counters;
 }
 
 static u8 hardware_counters(struct kvm *kvm)
@@ -237,16 +233,15 @@ static const char *vm_unsuitable(struct kvm *kvm, struct kvm_vcpu *vcpu)
 /* Why this host cannot give any VM @mode, or NULL. */
 static const char *mode_unavailable(enum partition_mode mode)
 {
-	if (mode == PARTITION_MODE_PARTITIONED)
-		return partition_host_unavailable();
-	if (mode == PARTITION_MODE_FIXED && !partition_host_pmus_cover_all_cpus())
-		return "the host PMUs do not cover every CPU";
-	return NULL;
+	const struct partition_mode_ops *ops = partition_modes[mode];
+
+	return ops->host_unavailable ? ops->host_unavailable() : NULL;
 }
 
 /* What the mode asks of the VM's configuration, applied at once. */
 static void vm_apply_mode(struct partition_vm *vm, enum partition_mode was)
 {
+	const struct partition_mode_ops *ops = partition_modes[vm->requested_mode];
 	struct kvm *kvm = vm->kvm;
 	u8 max = vm_max_counters(vm->requested_mode, hardware_counters(kvm));
 
@@ -255,10 +250,8 @@ static void vm_apply_mode(struct partition_vm *vm, enum partition_mode was)
 	if (kvm->arch.arm_pmu)
 		kvm->arch.pmcr_n = was == PARTITION_MODE_FIXED ? max :
 				   min(kvm->arch.pmcr_n, max);
-	if (vm->requested_mode == PARTITION_MODE_PARTITIONED)
-		partition_apply(kvm);
-	else if (vm->requested_mode == PARTITION_MODE_FIXED)
-		partition_fixed_apply(kvm);
+	if (ops->apply)
+		ops->apply(kvm);
 }
 
 /*
@@ -287,11 +280,11 @@ static int vm_request(struct partition_vm *vm, enum partition_mode mode,
 	return 0;
 }
 
-static const char *const mode_titles[PARTITION_MODE_COUNT] = {
-	[PARTITION_MODE_EMULATED] = "emulated PMU",
-	[PARTITION_MODE_PARTITIONED] = "partitioned PMU",
-	[PARTITION_MODE_FIXED] = "fixed-counters-only PMU",
-};
+/* "partitioned PMU", for log lines. */
+static const char *mode_title(enum partition_mode mode)
+{
+	return partition_modes[mode]->title;
+}
 
 /*
  * Under config_lock, at the first KVM_RUN of the VM's first vCPU: fixes the
@@ -314,12 +307,12 @@ static int vm_commit(struct partition_vm *vm, struct kvm_vcpu *vcpu)
 		reason = vm_unsuitable(kvm, vcpu) ?: mode_unavailable(mode);
 		if (!reason && !irqchip_in_kernel(kvm))
 			reason = "it has a user-space irqchip";
-		if (!reason && mode == PARTITION_MODE_PARTITIONED)
-			reason = partition_prepare(vm, vcpu);
+		if (!reason && partition_modes[mode]->prepare)
+			reason = partition_modes[mode]->prepare(vm, vcpu);
 	}
 	if (reason && vm->mode_chosen) {
 		pr_warn_ratelimited("the %s the VMM (process %d) chose cannot run: %s; KVM_RUN fails with EINVAL\n",
-				    mode_titles[mode], vm->pid, reason);
+				    mode_title(mode), vm->pid, reason);
 		/* A VM that does not run holds no counters; a retry claims again. */
 		partition_release(vm);
 		return -EINVAL;
@@ -330,9 +323,8 @@ static int vm_commit(struct partition_vm *vm, struct kvm_vcpu *vcpu)
 		vm_request(vm, PARTITION_MODE_EMULATED, false);
 		mode = PARTITION_MODE_EMULATED;
 	}
-	if (mode == PARTITION_MODE_FIXED)
-		partition_fixed_apply(kvm);
 	WRITE_ONCE(vm->mode, mode);
+	WRITE_ONCE(vm->ops, partition_modes[mode]);
 	/* Lockless readers that see committed see the mode (vm_visible_mode()). */
 	smp_store_release(&vm->committed, true);
 	return 0;
@@ -343,14 +335,13 @@ static int vm_commit(struct partition_vm *vm, struct kvm_vcpu *vcpu)
  * in the critical section where KVM marks the VM as having run
  * (HAS_RAN_ONCE), so no VM-wide PMU state can change after vm_commit().
  */
-static int hook_vcpu_first_run(struct kvm_vcpu *vcpu)
+int partition_vm_first_run(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	struct kvm *kvm = vcpu->kvm;
 	struct partition_vm *vm;
 	int ret;
 
-	partition_count_hook(PARTITION_HOOK_VCPU_FIRST_RUN);
 	lockdep_assert_held(&kvm->arch.config_lock);
 	if (state) {
 		vm = state->vm;	/* pinned by this vCPU */
@@ -374,7 +365,7 @@ static int hook_vcpu_first_run(struct kvm_vcpu *vcpu)
 	}
 	if (vm->mode != PARTITION_MODE_EMULATED) {
 		pr_warn_ratelimited("vCPU %d of the VM of process %d has no module state and cannot join its %s; KVM_RUN fails with EINVAL\n",
-				    vcpu->vcpu_id, vm->pid, mode_titles[vm->mode]);
+				    vcpu->vcpu_id, vm->pid, mode_title(vm->mode));
 		return -EINVAL;
 	}
 	return 0;
@@ -426,7 +417,7 @@ static int mode_attr_set(struct kvm_vcpu *vcpu, enum partition_mode mode)
 		return -EBUSY;
 	if (vm->mode_chosen && vm->requested_mode != mode) {
 		pr_warn_ratelimited("%s refused for the VM of process %d: its VMM chose the %s\n",
-				    mode_titles[mode], vm->pid, mode_titles[vm->requested_mode]);
+				    mode_title(mode), vm->pid, mode_title(vm->requested_mode));
 		return -EEXIST;
 	}
 	if (vm->mode_chosen)
@@ -445,12 +436,12 @@ static int mode_attr_set(struct kvm_vcpu *vcpu, enum partition_mode mode)
 		reason = "the VMM chose a host PMU or an event filter";
 	if (reason) {
 		pr_warn_ratelimited("%s refused for the VM of process %d: %s\n",
-				    mode_titles[mode], vm->pid, reason);
+				    mode_title(mode), vm->pid, reason);
 		return -EINVAL;
 	}
 	reason = mode_unavailable(mode);
 	if (reason) {
-		pr_warn_ratelimited("%s refused: %s\n", mode_titles[mode], reason);
+		pr_warn_ratelimited("%s refused: %s\n", mode_title(mode), reason);
 		return -EOPNOTSUPP;
 	}
 	return vm_request(vm, mode, true);
@@ -516,14 +507,13 @@ static int stock_attr_set(struct kvm_vcpu *vcpu, struct kvm_device_attr *attr)
 	return -ENOIOCTLCMD;
 }
 
-/* Process context; SET under kvm->arch.config_lock. */
-static int hook_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
-		     struct kvm_device_attr *attr)
+/* The PMU vCPU attributes: process context; SET under kvm->arch.config_lock. */
+int partition_vm_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
+		      struct kvm_device_attr *attr)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 	enum partition_mode mode;
 
-	partition_count_hook(PARTITION_HOOK_ATTR);
 	if (!state)
 		return -ENOIOCTLCMD;	/* created before the module: stock */
 
@@ -569,24 +559,24 @@ static int hook_attr(enum kvm_pmu_hook_attr_op op, struct kvm_vcpu *vcpu,
  * emulation keeps the values its earlier SETs stored as given. Overflow
  * flags the store sets are not followed as overflows (docs/tracing.md).
  */
-static bool hook_set_pmreg_raw(struct kvm_vcpu *vcpu)
+bool partition_vm_set_pmreg_raw(struct kvm_vcpu *vcpu)
 {
 	struct partition_vcpu *state = partition_vcpu(vcpu);
 
-	partition_count_hook(PARTITION_HOOK_SET_PMREG_RAW);
 	if (!state || vm_visible_mode(state->vm) == PARTITION_MODE_EMULATED)
 		return false;
 	partition_forget_deliveries(vcpu, false);
 	return true;
 }
 
-/* Under config_lock, at vCPU init, SET_PMU and user-space PMCR writes. */
-static u8 hook_max_counters(struct kvm *kvm, u8 hardware_counters)
+/*
+ * The counters a guest of @kvm may have: under config_lock, at vCPU init,
+ * SET_PMU and user-space PMCR writes.
+ */
+u8 partition_vm_max_counters(struct kvm *kvm, u8 hardware_counters)
 {
 	struct partition_vm *vm;
 
-	partition_count_hook(PARTITION_HOOK_MAX_COUNTERS);
-	lockdep_assert_held(&kvm->arch.config_lock);
 	/* Only under the lock: a refused duplicate vCPU may free the record. */
 	guard(mutex)(&partition_vms_lock);
 	vm = vm_find(kvm);
@@ -595,124 +585,3 @@ static u8 hook_max_counters(struct kvm *kvm, u8 hardware_counters)
 	return vm_max_counters(vm->committed ? vm->mode : vm->requested_mode,
 			       hardware_counters);
 }
-
-/* Process context, preemptible, vCPU loaded. */
-static enum kvm_pmu_hook_result
-hook_sysreg_access(struct kvm_vcpu *vcpu, struct kvm_pmu_sysreg_access *access)
-{
-	partition_count_hook(PARTITION_HOOK_SYSREG_ACCESS);
-	switch (partition_vcpu_mode(vcpu)) {
-	case PARTITION_MODE_FIXED:
-		return partition_fixed_sysreg_access(vcpu, access);
-	case PARTITION_MODE_PARTITIONED:
-		return partition_sysreg_access(vcpu, access);
-	default:
-		return KVM_PMU_HOOK_STOCK;
-	}
-}
-
-/*
- * Preemptible; guest PMCR_EL0 writes and KVM_REQ_RELOAD_PMU. A partitioned
- * guest's counters are hardware, never perf events.
- */
-static bool hook_handle_pmcr(struct kvm_vcpu *vcpu, u64 value)
-{
-	partition_count_hook(PARTITION_HOOK_HANDLE_PMCR);
-	switch (partition_vcpu_mode(vcpu)) {
-	case PARTITION_MODE_FIXED:
-		partition_fixed_handle_pmcr(vcpu, value);
-		return true;
-	case PARTITION_MODE_PARTITIONED:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * Preemption disabled, vCPU not loaded (KVM put it), registers reset in
- * memory: nothing is guest-owned; overflow deliveries in flight end.
- */
-static void hook_vcpu_reset(struct kvm_vcpu *vcpu)
-{
-	partition_count_hook_atomic(PARTITION_HOOK_VCPU_RESET);
-	if (partition_vcpu(vcpu))
-		partition_forget_deliveries(vcpu, true);
-}
-
-/* Preemption disabled, IRQs on. */
-static notrace void hook_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
-{
-	switch (partition_vcpu_mode(vcpu)) {
-	case PARTITION_MODE_FIXED:
-		partition_count_hook_atomic(PARTITION_HOOK_VCPU_LOAD);
-		partition_fixed_vcpu_load(vcpu, cpu);
-		break;
-	case PARTITION_MODE_PARTITIONED:
-		/* An idle PMU stays trapped until its first access. */
-		if (partition_pmu_counting(vcpu)) {
-			partition_count_hook_atomic(PARTITION_HOOK_VCPU_LOAD);
-			partition_vcpu_load(vcpu, cpu);
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-/*
- * Whether this CPU's PMU holds @vcpu's partitioned state. Only the vCPU
- * loaded on a CPU can own it, so for every other vCPU this is one per-CPU
- * load: the hooks below run on every guest entry and exit, and cost that
- * much for VMs that are not partitioned or whose PMU is idle.
- */
-static __always_inline bool owns_this_cpu(struct kvm_vcpu *vcpu)
-{
-	return raw_cpu_read(partition_cpus.owner) == vcpu;
-}
-
-/* Preemption disabled; from kvm_sched_out with IRQs off, rq lock held. */
-static notrace void hook_vcpu_put(struct kvm_vcpu *vcpu)
-{
-	if (owns_this_cpu(vcpu)) {
-		partition_count_hook_atomic(PARTITION_HOOK_VCPU_PUT);
-		partition_vcpu_put(vcpu);
-	} else if (partition_vcpu_mode(vcpu) == PARTITION_MODE_FIXED) {
-		partition_count_hook_atomic(PARTITION_HOOK_VCPU_PUT);
-		partition_fixed_vcpu_put(vcpu);
-	}
-}
-
-/* Host PMUv3 driver: IRQs off or hardirq (NMI with pseudo-NMI). */
-static bool hook_host_pmu_ctrl(struct arm_pmu *pmu, bool enable)
-{
-	partition_count_hook_atomic(PARTITION_HOOK_HOST_PMU_CTRL);
-	return partition_host_pmu_ctrl(enable);
-}
-
-/* Host PMU overflow IRQ: hardirq (NMI with pseudo-NMI). */
-static bool hook_host_pmu_irq(struct arm_pmu *pmu)
-{
-	partition_count_hook_atomic(PARTITION_HOOK_HOST_PMU_IRQ);
-	return partition_host_pmu_irq();
-}
-
-const struct kvm_pmu_hooks partition_hooks = {
-	.abi_version = KVM_PMU_HOOKS_ABI_VERSION,
-	.on_vcpu_init = hook_vcpu_init,
-	.on_vcpu_destroy = hook_vcpu_destroy,
-	.on_vcpu_first_run = hook_vcpu_first_run,
-	.on_attr = hook_attr,
-	.on_set_pmreg_raw = hook_set_pmreg_raw,
-	.on_max_counters = hook_max_counters,
-	.on_sysreg_access = hook_sysreg_access,
-	.on_handle_pmcr = hook_handle_pmcr,
-	.on_vcpu_reset = hook_vcpu_reset,
-	.on_vcpu_load = hook_vcpu_load,
-	.on_vcpu_put = hook_vcpu_put,
-	.on_setup_mdcr = partition_setup_mdcr,
-	.on_overflow_status = partition_overflow_status,
-	.on_hyp_sysreg = partition_hyp_sysreg,
-	.on_host_pmu_ctrl = hook_host_pmu_ctrl,
-	.on_host_pmu_irq = hook_host_pmu_irq,
-};

@@ -28,13 +28,20 @@
  *    minus the reservation on every PMU, and host perf keeps [HPMN, N)
  *    of each (issue 11 defect 12).
  *
- * Usage: partition_isolation fgt|trap  (kvm_pmu_partition loaded with
- *        default_mode=partitioned reserved_host_counters=2; trap: fgt=off,
- *        with or without fast_path)
+ * Usage: partition_isolation fgt|trap [races] [harness options]
+ *        (kvm_pmu_partition loaded with default_mode=partitioned
+ *        reserved_host_counters=2; trap: fgt=off, with or without
+ *        fast_path; races: only first_run.*, the case that needs threads
+ *        in parallel, for the rigs without -icount). The kselftest harness
+ *        runs each test in a process of its own, with a fixture that
+ *        creates its VM and a teardown that puts back what it changed;
+ *        -l lists the tests, -f FIXTURE or -t TEST runs some of them. TAP
+ *        names: FIXTURE[.VARIANT].TEST.
  * Host kinds: every rig variant of check.plan (-cpu max: FGT, FEAT_HPMN0,
  * PMUv3p5; -cpu neoverse-n1: no FGT, no FEAT_HPMN0, PMUv3p1; EL3 present)
  * and the split rig (two PMUs, 6 and 4 event counters).
- * Each check says which host kind can make it fail.
+ * Each test says which host kind can make it fail; a test that does not
+ * apply to the host skips and says why.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -44,14 +51,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <linux/capability.h>
 #include <linux/psci.h>
 
 #include <uapi/linux/kvm_pmu_partition.h>
 
-#include "kselftest.h"
 #include "pmu_test.h"
+#include "pmu_harness.h"
 
 #define SYSFS		KVM_PMU_PARTITION_SYSFS_DIR
 #define LOOP_K		2000
@@ -68,6 +74,18 @@
 #define EVTYPE_M	ARMV8_PMU_EXCLUDE_EL3
 #define EVTYPE_MT	BIT(25)
 #define EVTYPE_SH	BIT(24)
+
+/*
+ * Timeouts, seconds of the rig's clock (virtual time under -icount). The
+ * whole program takes about 0.6 s of it on the normal kernel under
+ * -icount (make check); the bounds leave room for the debug kernel and
+ * for rigs without -icount, below the plans' timeout for the whole entry
+ * (300 s in check.plan), so that the harness, not the plan, ends a test
+ * that hangs. The racing first runs create RACE_VMS VMs of two vCPUs, on
+ * the debug kernel without -icount (debug.plan: 1200 s for the entry).
+ */
+#define VM_TEST_TIMEOUT		120
+#define RACE_TEST_TIMEOUT	600
 
 static bool icount;
 static uint64_t expected_n;
@@ -96,6 +114,42 @@ static void guest_sync_forever(void)
 {
 	for (;;)
 		GUEST_SYNC(0);
+}
+
+/* CPU @cpu (not 0, which cannot go offline) is online. */
+static bool cpu_online(int cpu)
+{
+	char path[64], value[8];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	return read_line(path, value, sizeof(value)) && !strcmp(value, "1");
+}
+
+/*
+ * A fixture of one VM per test: one vCPU with PMUv3, its PMU not
+ * initialised yet (a test may still choose a mode and set registers), a
+ * vGICv3 and exception vectors; the test gives the guest code
+ * (vcpu_arch_set_entry_point()). Teardown destroys the VM unless the test
+ * did (tvm_gone(): a test of what happens when the VM goes).
+ */
+#define TVM_FIXTURE(name)						\
+	FIXTURE(name) {							\
+		struct tvm t;						\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		tvm_add(&self->t, guest_sync_forever, true);		\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		if (self->t.vm)						\
+			tvm_destroy(&self->t);				\
+	}
+
+static void tvm_gone(struct tvm *t)
+{
+	tvm_destroy(t);
+	t->vm = NULL;
 }
 
 /* -------------------------------------------------- event filters by EL */
@@ -127,7 +181,6 @@ static void guest_filtered_loop(void)
 }
 
 struct filter_case {
-	const char *name;
 	uint64_t type;		/* counter 0's filter bits */
 	bool counts;		/* the guest's EL1 loop is counted */
 	bool needs_vm_el3;	/* NSK/NSU mean something only then */
@@ -142,83 +195,145 @@ struct filter_case {
  * values whose live NSK/NSU/M bits mean what the guest asked, with and
  * without EL3 in the VM's ID registers (v0.2.0 copied P into NSK there,
  * which made the guest's own EL1 exclusion count).
+ *
+ * Checks one case of the rule on @t's vCPU (its PMU initialised, its
+ * guest guest_filtered_loop); @el3_hidden: the VMM hid EL3 from the VM.
  */
-static void test_el_filters(bool hide_el3)
+static void check_filtered_loop(struct __test_metadata *_metadata, struct tvm *t,
+				const struct filter_case *c, bool el3_hidden)
 {
-	static const struct filter_case cases[] = {
-		{ "el1_counted", 0, true, false },
-		{ "p_excludes_el1", EVTYPE_P, false, false },
-		{ "u_does_not_exclude_el1", EVTYPE_U, true, false },
-		{ "p_and_nsk_count_el1", EVTYPE_P | EVTYPE_NSK, true, true },
-		{ "nsk_alone_excludes_el1", EVTYPE_NSK, false, true },
-	};
-	uint64_t pfr0, expected = (uint64_t)LOOP_K * LOOP_INSNS;
-	struct kvm_vcpu *vcpu;
-	struct tvm t;
+	uint64_t expected = (uint64_t)LOOP_K * LOOP_INSNS, inst, cycles;
 	struct ucall uc;
-	bool vm_el3;
-	size_t i;
 	int round;
 
-	vcpu = tvm_add(&t, guest_filtered_loop, true);
-	pfr0 = get_reg(vcpu, SYS_ID_AA64PFR0_EL1);
-	if (hide_el3) {
-		if (!FIELD_GET(PFR0_EL3, pfr0)) {
-			tvm_destroy(&t);
-			for (i = 0; i < 2; i++)
-				ksft_test_result_skip("vm_without_el3_on_an_el3_host_%s (the host has no EL3)\n",
-						      cases[i + 1].name);
-			return;
-		}
-		vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_ID_AA64PFR0_EL1),
-			     pfr0 & ~PFR0_EL3);
+	if (c->needs_vm_el3 &&
+	    !FIELD_GET(PFR0_EL3, get_reg(t->vcpu, SYS_ID_AA64PFR0_EL1)))
+		SKIP(return, "the VM has no EL3");
+	filter_type = c->type;
+	cycle_filter = c->type & ~(uint64_t)ARMV8_PMU_EVTYPE_EVENT;
+	sync_global_to_guest(t->vm, filter_type);
+	sync_global_to_guest(t->vm, cycle_filter);
+	/*
+	 * The least of FILTER_ROUNDS for a counting filter, the most for one
+	 * that excludes: QEMU's INST_RETIRED under -icount is the instruction
+	 * count of every CPU, so another CPU's work during one loop only ever
+	 * adds.
+	 */
+	inst = c->counts ? ~0ULL : 0;
+	cycles = inst;
+	for (round = 0; round < FILTER_ROUNDS; round++) {
+		ASSERT_EQ(UCALL_SYNC, run_to_ucall(t->vcpu, &uc));
+		inst = c->counts ? min_u64(inst, uc.args[0]) : inst | uc.args[0];
+		cycles = c->counts ? min_u64(cycles, uc.args[1]) : cycles | uc.args[1];
 	}
-	pmu_vcpu_init(vcpu);
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct filter_case *c = &cases[i];
-		uint64_t inst, cycles;
-		bool ok;
+	ksft_print_msg("%stype 0x%lx reads 0x%lx, PMCCFILTR reads 0x%lx; INST_RETIRED %lu, CPU_CYCLES %lu (loop %lu)\n",
+		       el3_hidden ? "EL3 hidden, " : "", c->type, uc.args[2],
+		       uc.args[3], inst, cycles, expected);
+	if (el3_hidden)
+		EXPECT_EQ(0, FIELD_GET(PFR0_EL3, uc.args[4]))
+			TH_LOG("the guest still sees EL3");
+	if (c->counts) {
+		EXPECT_LE(expected, inst);
+		EXPECT_LE(expected, cycles);
+		if (icount)
+			EXPECT_GT(expected + 64, inst);
+	} else {
+		EXPECT_EQ(0, inst);
+		EXPECT_EQ(0, cycles);
+	}
+}
 
-		filter_type = c->type;
-		cycle_filter = c->type & ~(uint64_t)ARMV8_PMU_EVTYPE_EVENT;
-		sync_global_to_guest(t.vm, filter_type);
-		sync_global_to_guest(t.vm, cycle_filter);
-		/*
-		 * The least of FILTER_ROUNDS for a counting filter, the most
-		 * for one that excludes: QEMU's INST_RETIRED under -icount is
-		 * the instruction count of every CPU, so another CPU's work
-		 * during one loop only ever adds.
-		 */
-		ok = true;
-		inst = c->counts ? ~0ULL : 0;
-		cycles = inst;
-		for (round = 0; round < FILTER_ROUNDS; round++) {
-			ok = ok && run_to_ucall(vcpu, &uc) == UCALL_SYNC;
-			inst = c->counts ? min_u64(inst, uc.args[0]) : inst | uc.args[0];
-			cycles = c->counts ? min_u64(cycles, uc.args[1]) :
-					     cycles | uc.args[1];
-		}
-		vm_el3 = FIELD_GET(PFR0_EL3, uc.args[4]);
-		if (hide_el3 && i != 1 && i != 2)
-			continue;	/* without EL3 the first three say it all */
-		if (c->needs_vm_el3 && !vm_el3) {
-			ksft_test_result_skip("%s (the VM has no EL3)\n", c->name);
-			continue;
-		}
-		ksft_print_msg("%s%s: type 0x%lx reads 0x%lx, PMCCFILTR reads 0x%lx; INST_RETIRED %lu, CPU_CYCLES %lu (loop %lu)\n",
-			       hide_el3 ? "EL3 hidden, " : "", c->name, c->type,
-			       uc.args[2], uc.args[3], inst, cycles, expected);
-		if (c->counts)
-			ok = ok && inst >= expected && cycles >= expected &&
-			     (!icount || inst < expected + 64);
-		else
-			ok = ok && inst == 0 && cycles == 0;
-		if (hide_el3)
-			ksft_test_result(ok, "vm_without_el3_on_an_el3_host_%s\n", c->name);
-		else
-			ksft_test_result(ok, "event_filter_%s\n", c->name);
-	}
-	tvm_destroy(&t);
+/*
+ * event_filter.<case>.guest_el1_loop: a VM with the host's ID registers.
+ * Host kinds: every rig; the NSK cases skip where the VM has no EL3 (all
+ * but the EL3 rigs).
+ */
+FIXTURE(event_filter) {
+	struct tvm t;
+};
+
+FIXTURE_VARIANT(event_filter) {
+	struct filter_case c;
+};
+
+FIXTURE_VARIANT_ADD(event_filter, el1_counted) {
+	.c = { 0, true, false },
+};
+
+FIXTURE_VARIANT_ADD(event_filter, p_excludes_el1) {
+	.c = { EVTYPE_P, false, false },
+};
+
+FIXTURE_VARIANT_ADD(event_filter, u_does_not_exclude_el1) {
+	.c = { EVTYPE_U, true, false },
+};
+
+FIXTURE_VARIANT_ADD(event_filter, p_and_nsk_count_el1) {
+	.c = { EVTYPE_P | EVTYPE_NSK, true, true },
+};
+
+FIXTURE_VARIANT_ADD(event_filter, nsk_alone_excludes_el1) {
+	.c = { EVTYPE_NSK, false, true },
+};
+
+FIXTURE_SETUP(event_filter)
+{
+	tvm_add(&self->t, guest_filtered_loop, true);
+	pmu_vcpu_init(self->t.vcpu);
+}
+
+FIXTURE_TEARDOWN(event_filter)
+{
+	tvm_destroy(&self->t);
+}
+
+TEST_F_TIMEOUT(event_filter, guest_el1_loop, VM_TEST_TIMEOUT)
+{
+	check_filtered_loop(_metadata, &self->t, &variant->c, false);
+}
+
+/*
+ * vm_without_el3_on_an_el3_host.<case>.guest_el1_loop: the VMM clears
+ * ID_AA64PFR0_EL1.EL3; without EL3 the P and U cases say it all. Host
+ * kinds: the EL3 rigs; skipped on a host without EL3.
+ */
+FIXTURE(vm_without_el3_on_an_el3_host) {
+	struct tvm t;
+};
+
+FIXTURE_VARIANT(vm_without_el3_on_an_el3_host) {
+	struct filter_case c;
+};
+
+FIXTURE_VARIANT_ADD(vm_without_el3_on_an_el3_host, p_excludes_el1) {
+	.c = { EVTYPE_P, false, false },
+};
+
+FIXTURE_VARIANT_ADD(vm_without_el3_on_an_el3_host, u_does_not_exclude_el1) {
+	.c = { EVTYPE_U, true, false },
+};
+
+FIXTURE_SETUP(vm_without_el3_on_an_el3_host)
+{
+	uint64_t pfr0;
+
+	tvm_add(&self->t, guest_filtered_loop, true);
+	pfr0 = get_reg(self->t.vcpu, SYS_ID_AA64PFR0_EL1);
+	if (!FIELD_GET(PFR0_EL3, pfr0))
+		SKIP(return, "the host has no EL3");
+	vcpu_set_reg(self->t.vcpu, KVM_ARM64_SYS_REG(SYS_ID_AA64PFR0_EL1),
+		     pfr0 & ~PFR0_EL3);
+	pmu_vcpu_init(self->t.vcpu);
+}
+
+FIXTURE_TEARDOWN(vm_without_el3_on_an_el3_host)
+{
+	tvm_destroy(&self->t);
+}
+
+TEST_F_TIMEOUT(vm_without_el3_on_an_el3_host, guest_el1_loop, VM_TEST_TIMEOUT)
+{
+	check_filtered_loop(_metadata, &self->t, &variant->c, true);
 }
 
 /* ----------------------------------------------- ONE_REG sanitisation */
@@ -250,35 +365,61 @@ static void guest_hvcs_as_set(void)
  * counters must count only its own 4 instructions per iteration. Fails on
  * a host without PMUv3p5 (no HPMD/HCCD, the neoverse-n1 variant) if the
  * raw NSH reaches the hardware; the read-back fails everywhere.
+ *
+ * The fixture: a VM whose VMM stored dirty values (NSH, MT, SH, high
+ * bits; PMCR_EL0.X) in PMEVTYPER0_EL0 and PMCCFILTR_EL0 before its first
+ * run.
  */
-static void test_one_reg_values_are_sanitised(void)
+FIXTURE(one_reg) {
+	struct tvm t;
+	uint64_t nsh;	/* NSH where the guest reads it back, else 0 */
+};
+
+FIXTURE_SETUP(one_reg)
 {
 	uint64_t dirty = EVTYPE_NSH | EVTYPE_MT | EVTYPE_SH | GENMASK_ULL(63, 32);
-	uint64_t pmcr, expected = (uint64_t)HVC_K * HVC_LOOP_INSNS;
 	struct kvm_vcpu *vcpu;
-	uint64_t nsh;
-	struct tvm t;
-	struct ucall uc;
-	bool ok;
+	uint64_t pmcr;
 
-	vcpu = tvm_add(&t, guest_hvcs_as_set, true);
+	vcpu = tvm_add(&self->t, guest_hvcs_as_set, true);
 	pmu_vcpu_init(vcpu);
 	pmcr = get_reg(vcpu, SYS_PMCR_EL0);
 	/* ID_AA64PFR0_EL1.EL2, bits [11:8]: NSH is a field the guest reads back. */
-	nsh = (get_reg(vcpu, SYS_ID_AA64PFR0_EL1) >> 8) & 0xf ? EVTYPE_NSH : 0;
+	self->nsh = (get_reg(vcpu, SYS_ID_AA64PFR0_EL1) >> 8) & 0xf ? EVTYPE_NSH : 0;
 	vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMEVTYPERn_EL0(0)),
 		     ARMV8_PMUV3_PERFCTR_INST_RETIRED | dirty);
 	vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCCFILTR_EL0), dirty);
 	vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCNTENSET_EL0), BIT(0) | BIT(31));
 	vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0),
 		     pmcr | ARMV8_PMU_PMCR_E | ARMV8_PMU_PMCR_X | ARMV8_PMU_PMCR_LC);
-	ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC;
+}
+
+FIXTURE_TEARDOWN(one_reg)
+{
+	tvm_destroy(&self->t);
+}
+
+/* Host kinds: every rig. */
+TEST_F_TIMEOUT(one_reg, values_read_back_sanitised, VM_TEST_TIMEOUT)
+{
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(self->t.vcpu, &uc));
 	ksft_print_msg("the guest reads PMEVTYPER0 0x%lx PMCCFILTR 0x%lx PMCR 0x%lx\n",
 		       uc.args[0], uc.args[1], uc.args[2]);
-	ksft_test_result(ok && uc.args[0] == (ARMV8_PMUV3_PERFCTR_INST_RETIRED | nsh) &&
-			 uc.args[1] == nsh && !(uc.args[2] & ARMV8_PMU_PMCR_X),
-			 "one_reg_values_read_back_sanitised\n");
-	ok = ok && run_to_ucall(vcpu, &uc) == UCALL_SYNC;
+	EXPECT_EQ(ARMV8_PMUV3_PERFCTR_INST_RETIRED | self->nsh, uc.args[0]);
+	EXPECT_EQ(self->nsh, uc.args[1]);
+	EXPECT_FALSE(uc.args[2] & ARMV8_PMU_PMCR_X);
+}
+
+/* Host kinds: every rig; a raw NSH counts EL2 without PMUv3p5 (neoverse-n1). */
+TEST_F_TIMEOUT(one_reg, nsh_does_not_count_el2, VM_TEST_TIMEOUT)
+{
+	uint64_t expected = (uint64_t)HVC_K * HVC_LOOP_INSNS;
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(self->t.vcpu, &uc));
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(self->t.vcpu, &uc));
 	ksft_print_msg("%d more HVCs: INST_RETIRED +%lu, CPU_CYCLES +%lu (guest-only %lu)\n",
 		       HVC_K, uc.args[0], uc.args[1], expected);
 	/*
@@ -286,11 +427,12 @@ static void test_one_reg_values_are_sanitised(void)
 	 * counting EL2 would add far more than the 1% QEMU's bookkeeping of a
 	 * restarted counter may (seen: one instruction).
 	 */
-	ksft_test_result(ok && (icount ? within_one_percent(uc.args[0], expected) &&
-					 within_one_percent(uc.args[1], expected) :
-				uc.args[0] <= 2 * expected),
-			 "one_reg_nsh_does_not_count_el2\n");
-	tvm_destroy(&t);
+	if (icount) {
+		EXPECT_TRUE(within_one_percent(uc.args[0], expected));
+		EXPECT_TRUE(within_one_percent(uc.args[1], expected));
+	} else {
+		EXPECT_GE(2 * expected, uc.args[0]);
+	}
 }
 
 /* ------------------------------------------------------ PMCR one value */
@@ -311,78 +453,41 @@ static void guest_pmcr_reads(void)
 	GUEST_DONE();
 }
 
+TVM_FIXTURE(pmcr)
+
 /*
  * Rule: every guest read of PMCR_EL0 gives one value for its read-only
  * fields (IMP, IDCODE, N), whether the read traps (the first access after
  * vcpu_load, or MDCR_EL2.TPMCR without FGT) or not (FGT, PMU guest-owned).
  * v0.2.0 gave IMP = 0 when trapped and the hardware's otherwise, with FGT.
+ * Host kinds: every rig (FGT and trap policies).
  */
-static void test_pmcr_reads_one_value(void)
+TEST_F_TIMEOUT(pmcr, reads_give_one_value_whatever_the_trap_state, VM_TEST_TIMEOUT)
 {
 	uint64_t reads[4], fixed = GENMASK_ULL(31, 11);
-	struct kvm_vcpu *vcpu;
-	struct tvm t;
+	struct kvm_vcpu *vcpu = self->t.vcpu;
 	struct ucall uc;
 	int i;
-	bool ok;
 
-	vcpu = tvm_add(&t, guest_pmcr_reads, true);
+	vcpu_arch_set_entry_point(vcpu, guest_pmcr_reads);
 	pmu_vcpu_init(vcpu);
-	ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC;
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(vcpu, &uc));
 	reads[0] = uc.args[0];
 	reads[1] = uc.args[1];
-	ok = ok && run_to_ucall(vcpu, &uc) == UCALL_SYNC;
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(vcpu, &uc));
 	reads[2] = uc.args[0];
 	reads[3] = uc.args[1];
 	ksft_print_msg("PMCR_EL0 reads: first 0x%lx, after a write 0x%lx, after an exit 0x%lx, after clearing 0x%lx\n",
 		       reads[0], reads[1], reads[2], reads[3]);
 	for (i = 1; i < 4; i++)
-		ok = ok && (reads[i] & fixed) == (reads[0] & fixed);
-	ok = ok && FIELD_GET(ARMV8_PMU_PMCR_N, reads[0]) == expected_n &&
-	     (reads[1] & ARMV8_PMU_PMCR_E) && !(reads[3] & ARMV8_PMU_PMCR_E);
-	ksft_test_result(ok, "pmcr_reads_give_one_value_whatever_the_trap_state\n");
-	tvm_destroy(&t);
+		EXPECT_EQ(reads[0] & fixed, reads[i] & fixed)
+			TH_LOG("read %d differs from the first in IMP, IDCODE or N", i);
+	EXPECT_EQ(expected_n, FIELD_GET(ARMV8_PMU_PMCR_N, reads[0]));
+	EXPECT_TRUE(reads[1] & ARMV8_PMU_PMCR_E);
+	EXPECT_FALSE(reads[3] & ARMV8_PMU_PMCR_E);
 }
 
 /* ----------------------------------------------------- mode ownership */
-
-/*
- * Rule: only a partition the VMM chose takes the claim at SET; a default
- * one that the VMM turns into the fixed-counters-only PMU never holds it;
- * a chosen mode cannot be changed (EEXIST); and counts return to 0 when
- * the VM goes (v0.2.0 kept the claim of partitioned-then-fixed VMs until
- * rmmod, and counted partitioned VMs twice).
- */
-static void test_mode_changes_keep_counts(void)
-{
-	struct kvm_vcpu *vcpu;
-	struct tvm t;
-	uint64_t n = 0;
-	int err;
-	bool ok;
-
-	vcpu = tvm_add(&t, guest_sync_forever, true);
-	err = attr_set(vcpu, KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY);
-	ok = !err && read_sysfs_long("counters_claimed") == 0 &&
-	     read_sysfs_long("partitioned_vms") == 0 &&
-	     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) == ENXIO &&
-	     !pmu_attr(vcpu, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL);
-	tvm_destroy(&t);
-	ksft_test_result(ok && read_sysfs_long("counters_claimed") == 0,
-			 "default_partition_turned_fixed_holds_no_claim\n");
-
-	vcpu = tvm_add(&t, guest_sync_forever, true);
-	err = attr_set(vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED);
-	ok = !err && read_sysfs_long("counters_claimed") == 1 &&
-	     read_sysfs_long("partitioned_vms") == 1;
-	expect_errno("chosen_partition_then_fixed_is_eexist",
-		     attr_set(vcpu, KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY), EEXIST);
-	ok = ok && read_sysfs_long("partitioned_vms") == 1;
-	tvm_destroy(&t);
-	ksft_test_result(ok && read_sysfs_long("counters_claimed") == 0 &&
-			 read_sysfs_long("partitioned_vms") == 0,
-			 "chosen_partition_releases_its_claim_with_the_vm\n");
-}
 
 /* Counts a loop on the cycle counter; one ucall per call. */
 static void guest_cycles_rounds(void)
@@ -399,55 +504,94 @@ static void guest_cycles_rounds(void)
 }
 
 /*
+ * Rule: only a partition the VMM chose takes the claim at SET; a default
+ * one that the VMM turns into the fixed-counters-only PMU never holds it;
+ * a chosen mode cannot be changed (EEXIST); and counts return to 0 when
+ * the VM goes (v0.2.0 kept the claim of partitioned-then-fixed VMs until
+ * rmmod, and counted partitioned VMs twice).
+ * Host kinds: every rig (the rule does not depend on the PMU).
+ */
+TVM_FIXTURE(mode)
+
+TEST_F_TIMEOUT(mode, default_partition_turned_fixed_holds_no_claim, VM_TEST_TIMEOUT)
+{
+	struct kvm_vcpu *vcpu = self->t.vcpu;
+	uint64_t n = 0;
+
+	EXPECT_ERRNO(0, attr_set(vcpu, KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY));
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
+	EXPECT_EQ(0, read_sysfs_long("partitioned_vms"));
+	EXPECT_ERRNO(ENXIO, pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				     KVM_PMU_PARTITION_ATTR_PARTITIONED, &n));
+	EXPECT_ERRNO(0, pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				 KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL));
+	tvm_gone(&self->t);
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
+}
+
+TEST_F_TIMEOUT(mode, chosen_partition_then_fixed_is_eexist, VM_TEST_TIMEOUT)
+{
+	struct kvm_vcpu *vcpu = self->t.vcpu;
+
+	ASSERT_ERRNO(0, attr_set(vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED));
+	EXPECT_ERRNO(EEXIST, attr_set(vcpu, KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY));
+}
+
+TEST_F_TIMEOUT(mode, chosen_partition_releases_its_claim_with_the_vm, VM_TEST_TIMEOUT)
+{
+	struct kvm_vcpu *vcpu = self->t.vcpu;
+
+	EXPECT_ERRNO(0, attr_set(vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED));
+	EXPECT_EQ(1, read_sysfs_long("counters_claimed"));
+	EXPECT_EQ(1, read_sysfs_long("partitioned_vms"));
+	EXPECT_ERRNO(EEXIST, attr_set(vcpu, KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY));
+	EXPECT_EQ(1, read_sysfs_long("partitioned_vms"));
+	tvm_gone(&self->t);
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
+	EXPECT_EQ(0, read_sysfs_long("partitioned_vms"));
+}
+
+/*
  * Rule: a SET refused because the VM ran leaves the VM in its mode, and
  * the partitioned vCPU keeps counting on its hardware counters (v0.2.0
  * made a default-partitioned VM emulated before it validated the SET).
  */
-static void test_refused_set_changes_nothing(void)
+TEST_F_TIMEOUT(mode, refused_set_on_a_running_vm_changes_nothing, VM_TEST_TIMEOUT)
 {
-	struct kvm_vcpu *vcpu;
-	struct tvm t;
-	struct ucall uc;
+	struct kvm_vcpu *vcpu = self->t.vcpu;
 	uint64_t n = 0, before, after;
+	struct ucall uc;
 	int err;
-	bool ok;
 
-	vcpu = tvm_add(&t, guest_cycles_rounds, true);
+	vcpu_arch_set_entry_point(vcpu, guest_cycles_rounds);
 	pmu_vcpu_init(vcpu);
-	ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC;
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(vcpu, &uc));
 	before = uc.args[0];
 	err = attr_set(vcpu, KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY);
-	ok = ok && err == EBUSY &&
-	     !pmu_attr(vcpu, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) &&
-	     n == expected_n && read_sysfs_long("partitioned_vms") == 1;
-	ok = ok && run_to_ucall(vcpu, &uc) == UCALL_SYNC;
+	EXPECT_ERRNO(EBUSY, err);
+	EXPECT_ERRNO(0, pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				 KVM_PMU_PARTITION_ATTR_PARTITIONED, &n));
+	EXPECT_EQ(expected_n, n);
+	EXPECT_EQ(1, read_sysfs_long("partitioned_vms"));
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(vcpu, &uc));
 	after = uc.args[0];
 	ksft_print_msg("SET after the run: %s; GET N %lu; cycles %lu then %lu\n",
-		       err ? strerror(err) : "success", n, before, after);
-	tvm_destroy(&t);
-	ksft_test_result(ok && after > before + 1000,
-			 "refused_set_on_a_running_vm_changes_nothing\n");
+		       errno_name(err), n, before, after);
+	EXPECT_LT(before + 1000, after);
 }
 
-struct first_run {
+/* ------------------------------------------------- racing first runs */
+
+struct racing_run {
 	struct kvm_vcpu *vcpu;
 	pthread_barrier_t *barrier;
 	int cpu;		/* each thread on a CPU of its own */
 	int err;
 };
 
-/* CPU @cpu (not 0, which cannot go offline) is online. */
-static bool cpu_online(int cpu)
+static void *racing_run_thread(void *arg)
 {
-	char path[64], value[8];
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-	return read_line(path, value, sizeof(value)) && !strcmp(value, "1");
-}
-
-static void *first_run_thread(void *arg)
-{
-	struct first_run *f = arg;
+	struct racing_run *f = arg;
 	struct ucall uc;
 
 	/* main() pinned the process to CPU 0; threads inherit that. */
@@ -457,6 +601,22 @@ static void *first_run_thread(void *arg)
 	if (!f->err && get_ucall(f->vcpu, &uc) != UCALL_SYNC)
 		f->err = EIO;
 	return NULL;
+}
+
+/* The fixture: no partitioned VM at the start, the rule's zero. */
+FIXTURE(first_run) {
+	long partitioned_vms;
+};
+
+FIXTURE_SETUP(first_run)
+{
+	self->partitioned_vms = read_sysfs_long("partitioned_vms");
+	ASSERT_EQ(0, self->partitioned_vms)
+		TH_LOG("a partitioned VM exists before the test's first");
+}
+
+FIXTURE_TEARDOWN(first_run)
+{
 }
 
 /*
@@ -473,7 +633,7 @@ static void *first_run_thread(void *arg)
  * hook's lockdep_assert_held() says every decision is made under
  * config_lock.
  */
-static void test_concurrent_first_runs(void)
+TEST_F_TIMEOUT(first_run, concurrent_first_runs_count_the_vm_once, RACE_TEST_TIMEOUT)
 {
 	long most = 0, during;
 	bool ok = true;
@@ -481,7 +641,7 @@ static void test_concurrent_first_runs(void)
 
 	for (v = 0; v < RACE_VMS && ok; v++) {
 		struct kvm_vcpu_init init;
-		struct first_run runs[2];
+		struct racing_run runs[2];
 		pthread_barrier_t barrier;
 		pthread_t threads[2];
 		struct kvm_vm *vm;
@@ -500,9 +660,13 @@ static void test_concurrent_first_runs(void)
 		for (i = 0; i < 2; i++)
 			pmu_vcpu_init(runs[i].vcpu);
 		for (i = 0; i < 2; i++)
-			pthread_create(&threads[i], NULL, first_run_thread, &runs[i]);
+			ASSERT_EQ(0, pthread_create(&threads[i], NULL, racing_run_thread,
+						    &runs[i]));
 		for (i = 0; i < 2; i++) {
 			pthread_join(threads[i], NULL);
+			if (runs[i].err)
+				ksft_print_msg("VM %d, vCPU %d: first KVM_RUN: %s\n",
+					       v, i, strerror(runs[i].err));
 			ok &= !runs[i].err;
 		}
 		during = read_sysfs_long("partitioned_vms");
@@ -515,8 +679,11 @@ static void test_concurrent_first_runs(void)
 	}
 	ksft_print_msg("%d VMs with two racing first runs: partitioned_vms at most %ld, now %ld\n",
 		       v, most, read_sysfs_long("partitioned_vms"));
-	ksft_test_result(ok && read_sysfs_long("counters_claimed") == 0,
-			 "concurrent_first_runs_count_the_vm_once\n");
+	EXPECT_TRUE(ok)
+		TH_LOG("VM %d: a first run failed, or partitioned_vms was not 1 with the VM, 0 without",
+		       v - 1);
+	EXPECT_EQ(RACE_VMS, v);
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
 }
 
 /* --------------------------------------------------------- N = 0, NV */
@@ -550,52 +717,122 @@ static void guest_reads_n_and_cycles(void)
  * variant) the first KVM_RUN of a VMM's explicit choice fails with EINVAL
  * and a log line (v0.2.0 made it emulated without a word), and a default
  * one runs with KVM's emulation, with a log line.
+ * Host kinds: with FEAT_HPMN0 (-cpu max) and without (neoverse-n1); each
+ * test says which rule it checked.
  */
-static void test_zero_counters(bool chosen)
-{
-	const char *name = chosen ? "chosen" : "default";
-	long hpmn0 = read_sysfs_long("cpus/cpu0/hpmn0");
-	struct kvm_vcpu *vcpu;
-	struct tvm t;
-	struct ucall uc;
-	uint64_t pmcr, n = ~0ULL;
-	int kmsg, err;
-	bool ok;
+TVM_FIXTURE(zero_counters)
 
-	vcpu = tvm_add(&t, guest_reads_n_and_cycles, true);
+/* FEAT_HPMN0 on the host, as the module found it on CPU 0. */
+static bool host_has_hpmn0(void)
+{
+	return read_sysfs_long("cpus/cpu0/hpmn0") == 1;
+}
+
+/*
+ * The fixture's VM with PMCR_EL0.N = 0, @chosen by its VMM or by
+ * default_mode; 0 or the errno of its first KVM_RUN, with a kernel log
+ * mark taken before it in @kmsg.
+ */
+static int first_run_with_n_0(struct __test_metadata *_metadata, struct tvm *t,
+			      bool chosen, int *kmsg)
+{
+	uint64_t pmcr;
+
+	vcpu_arch_set_entry_point(t->vcpu, guest_reads_n_and_cycles);
 	if (chosen)
-		attr_set(vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED);
-	pmcr = get_reg(vcpu, SYS_PMCR_EL0);
-	vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), pmcr & ~ARMV8_PMU_PMCR_N);
-	pmu_vcpu_init(vcpu);
-	kmsg = kmsg_mark();
-	err = _vcpu_run(vcpu) ? errno : 0;
-	if (hpmn0 == 1) {
+		EXPECT_ERRNO(0, attr_set(t->vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED));
+	pmcr = get_reg(t->vcpu, SYS_PMCR_EL0);
+	vcpu_set_reg(t->vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), pmcr & ~ARMV8_PMU_PMCR_N);
+	pmu_vcpu_init(t->vcpu);
+	*kmsg = kmsg_mark();
+	return _vcpu_run(t->vcpu) ? errno : 0;
+}
+
+/* With FEAT_HPMN0: the first run ran partitioned with N = 0. */
+static void check_runs_with_hpmn0(struct __test_metadata *_metadata, struct tvm *t,
+				  const char *name, int err)
+{
+	struct ucall uc;
+	uint64_t n = ~0ULL;
+
+	ASSERT_ERRNO(0, err);
+	ASSERT_EQ(UCALL_SYNC, get_ucall(t->vcpu, &uc));
+	ksft_print_msg("%s N = 0 with FEAT_HPMN0: run ok, guest N %lu, cycles %lu\n",
+		       name, uc.args[0], uc.args[1]);
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_LE(1000, uc.args[1]);
+	EXPECT_GT(BIT_ULL(32), uc.args[1]);
+	EXPECT_ERRNO(0, pmu_attr(t->vcpu, KVM_GET_DEVICE_ATTR,
+				 KVM_PMU_PARTITION_ATTR_PARTITIONED, &n));
+	EXPECT_EQ(0, n);
+}
+
+TEST_F_TIMEOUT(zero_counters, chosen_partition_with_n_0, VM_TEST_TIMEOUT)
+{
+	int kmsg, err;
+
+	err = first_run_with_n_0(_metadata, &self->t, true, &kmsg);
+	if (host_has_hpmn0()) {
 		close(kmsg);
-		ok = !err && get_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 0 &&
-		     uc.args[1] >= 1000 && uc.args[1] < BIT_ULL(32) &&
-		     !pmu_attr(vcpu, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) &&
-		     n == 0;
-		ksft_print_msg("%s N = 0 with FEAT_HPMN0: run %s, guest N %lu, cycles %lu\n",
-			       name, err ? strerror(err) : "ok", uc.args[0], uc.args[1]);
-		ksft_test_result(ok, "%s_partition_with_n_0_runs_with_hpmn0\n", name);
-		if (chosen)
-			ksft_test_result_skip("retried_kvm_run_of_that_vm_fails_and_claims_nothing (FEAT_HPMN0)\n");
-	} else if (chosen) {
-		/* A VM that cannot run holds no counters from host perf. */
-		ok = err == EINVAL && kmsg_has(kmsg, "KVM_RUN fails with EINVAL") &&
-		     read_sysfs_long("counters_claimed") == 0;
-		ksft_test_result(ok, "chosen_partition_with_n_0_without_hpmn0_fails_kvm_run\n");
-		/* A retry fails the same way, and claims nothing either. */
-		err = _vcpu_run(vcpu) ? errno : 0;
-		ksft_test_result(err == EINVAL && read_sysfs_long("counters_claimed") == 0,
-				 "retried_kvm_run_of_that_vm_fails_and_claims_nothing\n");
-	} else {
-		ok = !err && kmsg_has(kmsg, "FEAT_HPMN0") &&
-		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) == ENXIO;
-		ksft_test_result(ok, "default_partition_with_n_0_without_hpmn0_runs_emulated\n");
+		check_runs_with_hpmn0(_metadata, &self->t, "chosen", err);
+		return;
 	}
-	tvm_destroy(&t);
+	/* A VM that cannot run holds no counters from host perf. */
+	ksft_print_msg("chosen N = 0 without FEAT_HPMN0: first KVM_RUN %s\n",
+		       errno_name(err));
+	EXPECT_ERRNO(EINVAL, err);
+	EXPECT_TRUE(kmsg_has(kmsg, "KVM_RUN fails with EINVAL"));
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
+}
+
+/* Without FEAT_HPMN0: a retry fails the same way, and claims nothing either. */
+TEST_F_TIMEOUT(zero_counters, retried_kvm_run_of_a_chosen_n_0_vm_fails_and_claims_nothing,
+	       VM_TEST_TIMEOUT)
+{
+	int kmsg, err;
+
+	if (host_has_hpmn0())
+		SKIP(return, "FEAT_HPMN0: that VM's first KVM_RUN succeeds");
+	err = first_run_with_n_0(_metadata, &self->t, true, &kmsg);
+	close(kmsg);
+	ASSERT_ERRNO(EINVAL, err);
+	EXPECT_ERRNO(EINVAL, _vcpu_run(self->t.vcpu) ? errno : 0);
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
+}
+
+TEST_F_TIMEOUT(zero_counters, default_partition_with_n_0, VM_TEST_TIMEOUT)
+{
+	uint64_t n = ~0ULL;
+	int kmsg, err;
+
+	err = first_run_with_n_0(_metadata, &self->t, false, &kmsg);
+	if (host_has_hpmn0()) {
+		close(kmsg);
+		check_runs_with_hpmn0(_metadata, &self->t, "default", err);
+		return;
+	}
+	ksft_print_msg("default N = 0 without FEAT_HPMN0: first KVM_RUN %s\n",
+		       errno_name(err));
+	EXPECT_ERRNO(0, err);
+	EXPECT_TRUE(kmsg_has(kmsg, "FEAT_HPMN0"));
+	EXPECT_ERRNO(ENXIO, pmu_attr(self->t.vcpu, KVM_GET_DEVICE_ATTR,
+				     KVM_PMU_PARTITION_ATTR_PARTITIONED, &n));
+}
+
+/*
+ * A VM and its vCPU 0 with PMUv3 and the @features the VMM asks for at
+ * KVM_ARM_VCPU_INIT; 0 or the errno of the INIT.
+ */
+static int vcpu_with_features(struct kvm_vm **vm, struct kvm_vcpu **vcpu,
+			      uint32_t features)
+{
+	struct kvm_vcpu_init init;
+
+	*vm = vm_create(1);
+	vm_ioctl(*vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3 | features;
+	*vcpu = __vm_vcpu_add(*vm, 0);
+	return __vcpu_ioctl(*vcpu, KVM_ARM_VCPU_INIT, &init) ? errno : 0;
 }
 
 /*
@@ -605,255 +842,100 @@ static void test_zero_counters(bool chosen)
  * itself (KVM_VCPU_MAX_FEATURES); the module also refuses such a VM
  * (docs/partition.md). Either way: INIT fails or the VM is not
  * partitioned, and nothing is claimed.
+ * Host kinds: every rig (6.12 refuses the feature on each).
  */
-static void test_nested_refused(void)
-{
-	struct kvm_vcpu_init init;
-	struct kvm_vcpu *vcpu;
+FIXTURE(nested_virtualisation) {
 	struct kvm_vm *vm;
-	bool refused;
+	struct kvm_vcpu *vcpu;
+	int init_err;
+};
+
+FIXTURE_SETUP(nested_virtualisation)
+{
+	self->init_err = vcpu_with_features(&self->vm, &self->vcpu,
+					    1 << KVM_ARM_VCPU_HAS_EL2);
+}
+
+FIXTURE_TEARDOWN(nested_virtualisation)
+{
+	kvm_vm_free(self->vm);
+}
+
+TEST_F_TIMEOUT(nested_virtualisation, vm_is_not_partitioned, VM_TEST_TIMEOUT)
+{
 	uint64_t n;
 	int err;
 
-	vm = vm_create(1);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3 | 1 << KVM_ARM_VCPU_HAS_EL2;
-	vcpu = __vm_vcpu_add(vm, 0);
-	err = __vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init) ? errno : 0;
-	if (err) {
-		ksft_print_msg("KVM_ARM_VCPU_INIT with EL2: %s (KVM refuses it)\n", strerror(err));
-		refused = true;
+	if (self->init_err) {
+		ksft_print_msg("KVM_ARM_VCPU_INIT with EL2: %s (KVM refuses it)\n",
+			       strerror(self->init_err));
 	} else {
-		err = attr_set(vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED);
-		refused = err == EINVAL &&
-			  pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
-				   KVM_PMU_PARTITION_ATTR_PARTITIONED, &n) == ENXIO;
-		ksft_print_msg("a vCPU with EL2: SET %s\n", err ? strerror(err) : "success");
+		err = attr_set(self->vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED);
+		ksft_print_msg("a vCPU with EL2: SET %s\n", errno_name(err));
+		EXPECT_ERRNO(EINVAL, err);
+		EXPECT_ERRNO(ENXIO, pmu_attr(self->vcpu, KVM_GET_DEVICE_ATTR,
+					     KVM_PMU_PARTITION_ATTR_PARTITIONED, &n));
 	}
-	kvm_vm_free(vm);
-	ksft_test_result(refused && read_sysfs_long("counters_claimed") == 0,
-			 "nested_virtualisation_vm_is_not_partitioned\n");
-}
-
-/* ------------------------------------------------ heterogeneous hosts */
-
-struct het_pmu {
-	char name[64];		/* the module's pmus/<name>, perf's name */
-	int type;		/* perf type */
-	int cpu;		/* its first CPU */
-	long counters;		/* its PMCR_EL0.N */
-};
-
-/* The module's pmus/ in directory order; how many. */
-static int read_host_pmus(struct het_pmu *pmus, int size)
-{
-	DIR *dir = opendir(SYSFS "/pmus");
-	char file[96], path[160], buf[64];
-	struct dirent *d;
-	int count = 0;
-
-	if (!dir)
-		ksft_exit_fail_msg("no %s/pmus\n", SYSFS);
-	while ((d = readdir(dir)) && count < size) {
-		struct het_pmu *p = &pmus[count];
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(p->name, sizeof(p->name), "%.63s", d->d_name);
-		snprintf(file, sizeof(file), "pmus/%s/counters", p->name);
-		p->counters = read_sysfs_long(file);
-		snprintf(path, sizeof(path), SYSFS "/pmus/%s/cpus", p->name);
-		p->cpu = read_line(path, buf, sizeof(buf)) ? atoi(buf) : -1;
-		snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", p->name);
-		p->type = read_line(path, buf, sizeof(buf)) ? atoi(buf) : -1;
-		count++;
-	}
-	closedir(dir);
-	return count;
-}
-
-/* The guest's PMCR_EL0.N: the smallest PMU's guest_counters (HPMN). */
-static uint64_t partition_n(void)
-{
-	struct het_pmu pmus[8];
-	long n, least = -1;
-	char file[96];
-	int i, count = read_host_pmus(pmus, 8);
-
-	for (i = 0; i < count; i++) {
-		snprintf(file, sizeof(file), "pmus/%.63s/guest_counters", pmus[i].name);
-		n = read_sysfs_long(file);
-		if (least < 0 || n < least)
-			least = n;
-	}
-	if (least < 0)
-		ksft_exit_fail_msg("no host PMU in %s/pmus\n", SYSFS);
-	return least;
-}
-
-/*
- * Pinned CPU-wide events of @p on its first CPU (INST_RETIRED at host
- * EL0, which never takes the cycle counter), @count of them: how many got
- * a counter and ran all the time they were enabled. The armv8 PMU driver
- * gives each the lowest free event counter.
- */
-static int pinned_events_running(const struct het_pmu *p, int count)
-{
-	struct host_pmu perf_pmu = { .type = p->type };
-	int fds[32], i, running = 0;
-	struct perf_count c;
-
-	for (i = 0; i < count; i++) {
-		fds[i] = open_host_el0_event(&perf_pmu, ARMV8_PMUV3_PERFCTR_INST_RETIRED,
-					     -1, p->cpu, false);
-		if (fds[i] < 0)
-			ksft_exit_fail_msg("perf_event_open of %s on CPU %d: %s\n",
-					   p->name, p->cpu, strerror(errno));
-	}
-	/* CPU-wide events are enabled, and run if they can, all the time. */
-	usleep(2000);
-	for (i = 0; i < count; i++) {
-		c = read_event(fds[i]);
-		if (c.read_ok && c.enabled > 0 && c.running == c.enabled)
-			running++;
-	}
-	while (count--)
-		close(fds[count]);
-	return running;
-}
-
-static void guest_reports_n(void)
-{
-	for (;;)
-		ucall(UCALL_SYNC, 1, FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg(pmcr_el0)));
-}
-
-/* vm/<pid>.<serial>/hpmn of this process's one VM, or -1. */
-static long vm_hpmn(void)
-{
-	char path[256], buf[16];
-	long hpmn = -1;
-	glob_t g;
-
-	snprintf(path, sizeof(path), SYSFS "/vm/%d.*/hpmn", getpid());
-	if (!glob(path, 0, NULL, &g) && g.gl_pathc == 1 &&
-	    read_line(g.gl_pathv[0], buf, sizeof(buf)))
-		hpmn = atol(buf);
-	globfree(&g);
-	return hpmn;
-}
-
-/*
- * Rule (issue 11 defect 12, docs/partition.md): on a host whose PMUs have
- * different numbers of event counters, HPMN is the same on every PMU, the
- * smallest PMU's N minus the reservation; a guest owns [0, HPMN) and the
- * cycle counter on every CPU, and host perf keeps [HPMN, N) of each PMU,
- * so a larger PMU keeps more than the reservation. v0.2.0 claimed
- * [0, N - reserved) of every PMU, so on a larger PMU the counters from
- * HPMN up to N - reserved belonged to nobody: neither the guest (N =
- * HPMN) nor host perf could use them.
- * Host kind: heterogeneous PMUs of different sizes (the split rig, with
- * QEMU's x-pmu-event-counters giving CPUs 0-1 six event counters and
- * CPUs 2-3 four); skipped where every host PMU has the same N.
- */
-static void test_heterogeneous_host_keeps_hpmn_to_n(void)
-{
-	static const char *const names[] = {
-		"heterogeneous_host_sysfs_shows_each_pmu_n_and_one_hpmn",
-		"heterogeneous_host_guest_n_is_hpmn_on_every_pmu",
-		"heterogeneous_host_perf_keeps_hpmn_to_n_of_every_pmu",
-	};
-	struct het_pmu pmus[8], *big, *small;
-	long reserved = read_sysfs_long("reserved_host_counters"), hpmn, n, vm;
-	int count = read_host_pmus(pmus, 8), i, want, running, baseline;
-	struct kvm_vcpu *vcpu;
-	struct ucall uc;
-	struct tvm t;
-	char path[128];
-	bool ok;
-
-	big = &pmus[0];
-	small = &pmus[0];
-	for (i = 1; i < count; i++) {
-		if (pmus[i].counters > big->counters)
-			big = &pmus[i];
-		if (pmus[i].counters < small->counters)
-			small = &pmus[i];
-	}
-	if (!count || big->counters == small->counters) {
-		ksft_print_msg("%d host PMU(s), all with %ld event counters: only a host whose PMUs differ in size (the split rig) shows the rule\n",
-			       count, count ? big->counters : 0L);
-		for (i = 0; i < (int)ARRAY_SIZE(names); i++)
-			ksft_test_result_skip("%s (host PMUs of one size)\n", names[i]);
-		return;
-	}
-	hpmn = small->counters - reserved;
-	if (hpmn < 0)
-		hpmn = 0;
-
-	/*
-	 * cpus/cpu<n>/counters is PMCR_EL0.N as the CPU's EL2 reads it;
-	 * pmus/<name>/guest_counters is HPMN on every PMU and
-	 * reserved_host_counters the rest of each PMU's N.
-	 */
-	ok = true;
-	for (i = 0; i < count; i++) {
-		long guest, host;
-
-		snprintf(path, sizeof(path), "cpus/cpu%d/counters", pmus[i].cpu);
-		n = read_sysfs_long(path);
-		snprintf(path, sizeof(path), "pmus/%.63s/guest_counters", pmus[i].name);
-		guest = read_sysfs_long(path);
-		snprintf(path, sizeof(path), "pmus/%.63s/reserved_host_counters", pmus[i].name);
-		host = read_sysfs_long(path);
-		ksft_print_msg("%s: CPUs from %d, %ld event counters (CPU %d reads N = %ld), perf type %d; sysfs: guest %ld, host %ld\n",
-			       pmus[i].name, pmus[i].cpu, pmus[i].counters,
-			       pmus[i].cpu, n, pmus[i].type, guest, host);
-		ok = ok && n == pmus[i].counters && pmus[i].type >= 0 &&
-		     guest == hpmn && host == pmus[i].counters - hpmn;
-	}
-	ksft_test_result(ok, "%s\n", names[0]);
-
-	/* Before any partitioned VM, host perf has all N of the larger PMU. */
-	baseline = pinned_events_running(big, big->counters + 1);
-	ksft_print_msg("no partitioned VM: %d of %ld pinned events of %s run on CPU %d\n",
-		       baseline, big->counters + 1, big->name, big->cpu);
-
-	/* The first run claims the partition's counters (default_mode). */
-	vcpu = tvm_add(&t, guest_reports_n, true);
-	pmu_vcpu_init(vcpu);
-	pin_to_cpu(big->cpu);
-	ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == (uint64_t)hpmn;
-	ksft_print_msg("the guest reads PMCR_EL0.N = %lu on CPU %d (%s)\n",
-		       uc.args[0], big->cpu, big->name);
-	pin_to_cpu(small->cpu);
-	ok = run_to_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == (uint64_t)hpmn && ok;
-	ksft_print_msg("the guest reads PMCR_EL0.N = %lu on CPU %d (%s)\n",
-		       uc.args[0], small->cpu, small->name);
-	vm = vm_hpmn();
-	ksft_print_msg("vm/%d.*/hpmn %ld; HPMN expected %ld (%ld - %ld reserved)\n",
-		       getpid(), vm, hpmn, small->counters, reserved);
-	ksft_test_result(ok && vm == hpmn, "%s\n", names[1]);
-
-	/*
-	 * With the claim held, each PMU's CPU schedules exactly N - HPMN
-	 * pinned events: one more finds only claimed counters.
-	 */
-	ok = read_sysfs_long("counters_claimed") == 1 && baseline == big->counters;
-	for (i = 0; i < count; i++) {
-		want = pmus[i].counters - hpmn;
-		running = pinned_events_running(&pmus[i], want + 1);
-		ksft_print_msg("partitioned VM: %d of %d pinned events of %s run on CPU %d (host keeps [%ld, %ld))\n",
-			       running, want + 1, pmus[i].name, pmus[i].cpu, hpmn,
-			       pmus[i].counters);
-		ok = ok && running == want;
-	}
-	tvm_destroy(&t);
-	pin_to_cpu(0);
-	ksft_test_result(ok, "%s\n", names[2]);
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
 }
 
 /* ---------------------------------------------------------- UAPI, sysfs */
+
+/*
+ * Rule: HAS returns 0 only where a SET could succeed: ENXIO for a vCPU
+ * without PMUv3 and for an AArch32 EL1 vCPU (v0.2.0 returned 0 there too).
+ * Host kinds: every rig; the AArch32 EL1 tests skip where KVM cannot
+ * create such a vCPU.
+ */
+FIXTURE(vcpu_without_pmuv3) {
+	struct tvm t;
+};
+
+FIXTURE_SETUP(vcpu_without_pmuv3)
+{
+	tvm_add(&self->t, guest_sync_forever, false);
+}
+
+FIXTURE_TEARDOWN(vcpu_without_pmuv3)
+{
+	tvm_destroy(&self->t);
+}
+
+TEST_F_TIMEOUT(vcpu_without_pmuv3, has_is_enxio, VM_TEST_TIMEOUT)
+{
+	EXPECT_ERRNO(ENXIO, pmu_attr(self->t.vcpu, KVM_HAS_DEVICE_ATTR,
+				     KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL));
+}
+
+FIXTURE(aarch32_el1_vcpu) {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+};
+
+FIXTURE_SETUP(aarch32_el1_vcpu)
+{
+	int err = vcpu_with_features(&self->vm, &self->vcpu,
+				     1 << KVM_ARM_VCPU_EL1_32BIT);
+
+	if (err)
+		SKIP(return, "no AArch32 EL1: %s", strerror(err));
+}
+
+FIXTURE_TEARDOWN(aarch32_el1_vcpu)
+{
+	kvm_vm_free(self->vm);
+}
+
+TEST_F_TIMEOUT(aarch32_el1_vcpu, has_is_enxio, VM_TEST_TIMEOUT)
+{
+	EXPECT_ERRNO(ENXIO, pmu_attr(self->vcpu, KVM_HAS_DEVICE_ATTR,
+				     KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL));
+}
+
+TEST_F_TIMEOUT(aarch32_el1_vcpu, set_is_einval, VM_TEST_TIMEOUT)
+{
+	EXPECT_ERRNO(EINVAL, attr_set(self->vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED));
+}
 
 /* Drops CAP_PERFMON and CAP_SYS_ADMIN from this process's effective set. */
 static bool drop_perfmon(void)
@@ -875,133 +957,162 @@ static bool drop_perfmon(void)
  * on every CPU, which perf allows only with CAP_PERFMON (pinned CPU-wide
  * events): without it the SET fails with EPERM and a log line, and takes
  * nothing (v0.2.0 let any /dev/kvm user hold the claim).
+ * The fixture: the test's process drops CAP_PERFMON and CAP_SYS_ADMIN,
+ * then creates its VM. Host kinds: every rig.
  */
-static void test_explicit_partition_needs_perfmon(void)
+FIXTURE(vmm_without_cap_perfmon) {
+	struct tvm t;
+	int kmsg;
+};
+
+FIXTURE_SETUP(vmm_without_cap_perfmon)
 {
-	int kmsg = kmsg_mark(), status = -1;
-	pid_t child = fork();
-
-	if (!child) {
-		struct kvm_vcpu *vcpu;
-		struct tvm t;
-		int err;
-
-		if (!drop_perfmon())
-			_exit(2);
-		vcpu = tvm_add(&t, guest_sync_forever, true);
-		err = attr_set(vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED);
-		_exit(err == EPERM && read_sysfs_long("counters_claimed") == 0 ? 0 : 1);
-	}
-	waitpid(child, &status, 0);
-	ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-			 kmsg_has(kmsg, "lacks CAP_PERFMON"),
-			 "explicit_partition_without_cap_perfmon_is_eperm\n");
+	self->kmsg = kmsg_mark();
+	ASSERT_TRUE(drop_perfmon());
+	tvm_add(&self->t, guest_sync_forever, true);
 }
 
-/*
- * Rule: HAS returns 0 only where a SET could succeed: ENXIO for a vCPU
- * without PMUv3 and for an AArch32 EL1 vCPU (v0.2.0 returned 0 there too).
- */
-static void test_has_matches_set(void)
+FIXTURE_TEARDOWN(vmm_without_cap_perfmon)
 {
-	struct kvm_vcpu_init init;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	struct tvm t;
+	tvm_destroy(&self->t);
+}
 
-	vcpu = tvm_add(&t, guest_sync_forever, false);
-	expect_errno("has_without_pmuv3_is_enxio",
-		     pmu_attr(vcpu, KVM_HAS_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL),
-		     ENXIO);
-	tvm_destroy(&t);
-
-	vm = vm_create(1);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3 | 1 << KVM_ARM_VCPU_EL1_32BIT;
-	vcpu = __vm_vcpu_add(vm, 0);
-	if (__vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init)) {
-		ksft_test_result_skip("has_for_an_aarch32_el1_vcpu_is_enxio (no AArch32 EL1: %s)\n",
-				      strerror(errno));
-		ksft_test_result_skip("set_for_an_aarch32_el1_vcpu_is_einval\n");
-	} else {
-		expect_errno("has_for_an_aarch32_el1_vcpu_is_enxio",
-			     pmu_attr(vcpu, KVM_HAS_DEVICE_ATTR,
-				      KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL), ENXIO);
-		expect_errno("set_for_an_aarch32_el1_vcpu_is_einval",
-			     attr_set(vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED), EINVAL);
-	}
-	kvm_vm_free(vm);
+TEST_F_TIMEOUT(vmm_without_cap_perfmon, explicit_partition_is_eperm, VM_TEST_TIMEOUT)
+{
+	EXPECT_ERRNO(EPERM, attr_set(self->t.vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED));
+	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
+	EXPECT_TRUE(kmsg_has(self->kmsg, "lacks CAP_PERFMON"));
 }
 
 /*
  * Rule: /sys/module/kvm_pmu_partition/parameters/reserved_host_counters is
- * the reservation pmuctl sets (v0.2.0 kept the load-time value there), and
- * vm/<pid>.<serial>/ files, which name VMM processes, are root's only.
+ * the reservation pmuctl sets (v0.2.0 kept the load-time value there).
+ * The fixture keeps the reservation the plan loaded the module with and
+ * writes it back after the test, whatever the test did.
+ * Host kinds: every rig.
  */
-static void test_sysfs_state(void)
+FIXTURE(reservation) {
+	long reserved;
+};
+
+FIXTURE_SETUP(reservation)
+{
+	self->reserved = read_sysfs_long("reserved_host_counters");
+	ASSERT_LE(0, self->reserved);
+}
+
+FIXTURE_TEARDOWN_PARENT(reservation)
+{
+	char value[16];
+
+	if (read_sysfs_long("reserved_host_counters") == self->reserved)
+		return;
+	snprintf(value, sizeof(value), "%ld\n", self->reserved);
+	ksft_print_msg("putting back reserved_host_counters %ld: %s\n", self->reserved,
+		       errno_name(write_file(SYSFS "/reserved_host_counters", value)));
+}
+
+TEST_F_TIMEOUT(reservation, module_parameter_follows_writes, VM_TEST_TIMEOUT)
 {
 	const char *param = "/sys/module/kvm_pmu_partition/parameters/reserved_host_counters";
-	long reserved = read_sysfs_long("reserved_host_counters");
-	char path[256], buf[16], value[16];
-	struct ucall uc;
-	struct tvm t;
-	struct stat st;
+	char buf[16], value[16];
+
+	EXPECT_ERRNO(0, write_file(SYSFS "/reserved_host_counters", "1\n"));
+	ASSERT_TRUE(read_line(param, buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+	snprintf(value, sizeof(value), "%ld\n", self->reserved);
+	EXPECT_ERRNO(0, write_file(SYSFS "/reserved_host_counters", value));
+	ASSERT_TRUE(read_line(param, buf, sizeof(buf)));
+	EXPECT_EQ(self->reserved, atol(buf));
+}
+
+/* -------------------------------------------------- owner, last_owner */
+
+static void guest_reports_n(void)
+{
+	for (;;)
+		ucall(UCALL_SYNC, 1, FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg(pmcr_el0)));
+}
+
+/*
+ * <pid>.<serial>/vcpu0 of this process's one VM (sysfs vm/<pid>.<serial>),
+ * as owner and last_owner name it; false if there is not exactly one.
+ */
+static bool vcpu0_sysfs_name(char *name, size_t size)
+{
+	char path[256];
 	glob_t g;
-	bool ok;
+	bool found;
 
-	ok = !write_file(SYSFS "/reserved_host_counters", "1\n") &&
-	     read_line(param, buf, sizeof(buf)) && !strcmp(buf, "1");
-	snprintf(value, sizeof(value), "%ld\n", reserved);
-	ok = !write_file(SYSFS "/reserved_host_counters", value) && ok &&
-	     read_line(param, buf, sizeof(buf)) && atol(buf) == reserved;
-	ksft_test_result(ok, "module_parameter_follows_reservation_writes\n");
-
-	tvm_add(&t, guest_sync_forever, true);
-	snprintf(path, sizeof(path), SYSFS "/vm/%d.*/vcpu0/traps", getpid());
-	ok = !glob(path, 0, NULL, &g) && g.gl_pathc == 1;
-	if (ok) {
-		char swaps[256];
-
-		ok = !stat(g.gl_pathv[0], &st) && (st.st_mode & 0777) == 0400;
-		snprintf(swaps, sizeof(swaps), "%s", g.gl_pathv[0]);
-		strcpy(strstr(swaps, "/traps"), "/swaps_in");
-		ok = ok && !stat(swaps, &st) && (st.st_mode & 0777) == 0400;
-		/* .../vm/<pid>.<serial>/vcpu0/traps -> .../vm/<pid>.<serial>/mode */
-		snprintf(path, sizeof(path), "%s", g.gl_pathv[0]);
-		strcpy(strstr(path, "/vcpu0/traps"), "/mode");
-		ok = ok && !stat(path, &st) && (st.st_mode & 0777) == 0400;
-	}
-	globfree(&g);
-	ok = ok && !stat(SYSFS "/cpus/cpu0/owner", &st) && (st.st_mode & 0777) == 0400;
-	ok = ok && !stat(SYSFS "/cpus/cpu0/last_owner", &st) && (st.st_mode & 0777) == 0400;
-	tvm_destroy(&t);
-	ksft_test_result(ok, "vm_and_owner_files_are_root_only\n");
-
-	/*
-	 * Rule: cpus/cpu<n>/owner is free once the vCPU is put; last_owner
-	 * still names it (pmuctl cpu show), until another vCPU loads there.
-	 * This process runs on CPU 0; the guest reads PMCR_EL0, which loads
-	 * its PMU state there.
-	 */
-	tvm_add(&t, guest_reports_n, true);
-	pmu_vcpu_init(t.vcpu);
 	snprintf(path, sizeof(path), SYSFS "/vm/%d.*", getpid());
-	ok = run_to_ucall(t.vcpu, &uc) == UCALL_SYNC && !glob(path, 0, NULL, &g) &&
-	     g.gl_pathc == 1;
-	if (ok) {
-		char expected[64], owner[64], last[64];
-
-		snprintf(expected, sizeof(expected), "%s/vcpu0",
-			 strrchr(g.gl_pathv[0], '/') + 1);
-		ok = read_line(SYSFS "/cpus/cpu0/owner", owner, sizeof(owner)) &&
-		     read_line(SYSFS "/cpus/cpu0/last_owner", last, sizeof(last));
-		ksft_print_msg("after KVM_RUN returned: cpu0 owner %s, last_owner %s (expected %s)\n",
-			       owner, last, expected);
-		ok = ok && !strcmp(owner, "free") && !strcmp(last, expected);
-	}
+	found = !glob(path, 0, NULL, &g) && g.gl_pathc == 1;
+	if (found)
+		snprintf(name, size, "%s/vcpu0", strrchr(g.gl_pathv[0], '/') + 1);
+	else
+		ksft_print_msg("no single %s\n", path);
 	globfree(&g);
-	tvm_destroy(&t);
-	ksft_test_result(ok, "cpu_last_owner_names_the_vcpu_after_it_was_put\n");
+	return found;
+}
+
+/* Mode bits 0400: readable by root only. */
+static bool root_only(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		ksft_print_msg("%s: %s\n", path, strerror(errno));
+		return false;
+	}
+	if ((st.st_mode & 0777) != 0400)
+		ksft_print_msg("%s: mode %03o\n", path, st.st_mode & 0777);
+	return (st.st_mode & 0777) == 0400;
+}
+
+/* Host kinds: every rig (the files do not depend on the PMU). */
+TVM_FIXTURE(owner)
+
+/*
+ * Rule: vm/<pid>.<serial>/ files, which name VMM processes, are root's
+ * only, and so are cpus/cpu<n>/owner and last_owner.
+ */
+TEST_F_TIMEOUT(owner, vm_and_owner_files_are_root_only, VM_TEST_TIMEOUT)
+{
+	char path[256], vcpu[64];
+
+	ASSERT_TRUE(vcpu0_sysfs_name(vcpu, sizeof(vcpu)));
+	snprintf(path, sizeof(path), SYSFS "/vm/%s/traps", vcpu);
+	EXPECT_TRUE(root_only(path));
+	snprintf(path, sizeof(path), SYSFS "/vm/%s/swaps_in", vcpu);
+	EXPECT_TRUE(root_only(path));
+	/* <pid>.<serial>/vcpu0 -> .../vm/<pid>.<serial>/mode */
+	snprintf(path, sizeof(path), SYSFS "/vm/%.*s/mode",
+		 (int)(strchr(vcpu, '/') - vcpu), vcpu);
+	EXPECT_TRUE(root_only(path));
+	EXPECT_TRUE(root_only(SYSFS "/cpus/cpu0/owner"));
+	EXPECT_TRUE(root_only(SYSFS "/cpus/cpu0/last_owner"));
+}
+
+/*
+ * Rule: cpus/cpu<n>/owner is free once the vCPU is put; last_owner
+ * still names it (pmuctl cpu show), until another vCPU loads there.
+ * This process runs on CPU 0; the guest reads PMCR_EL0, which loads
+ * its PMU state there.
+ */
+TEST_F_TIMEOUT(owner, cpu_last_owner_names_the_vcpu_after_it_was_put, VM_TEST_TIMEOUT)
+{
+	char expected[64], owner[64], last[64];
+	struct ucall uc;
+
+	vcpu_arch_set_entry_point(self->t.vcpu, guest_reports_n);
+	pmu_vcpu_init(self->t.vcpu);
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(self->t.vcpu, &uc));
+	ASSERT_TRUE(vcpu0_sysfs_name(expected, sizeof(expected)));
+	ASSERT_TRUE(read_line(SYSFS "/cpus/cpu0/owner", owner, sizeof(owner)));
+	ASSERT_TRUE(read_line(SYSFS "/cpus/cpu0/last_owner", last, sizeof(last)));
+	ksft_print_msg("after KVM_RUN returned: cpu0 owner %s, last_owner %s (expected %s)\n",
+		       owner, last, expected);
+	EXPECT_STREQ("free", owner);
+	EXPECT_STREQ(expected, last);
 }
 
 /* Set by the host, in guest memory, once it has looked: the guest stops. */
@@ -1110,150 +1221,434 @@ static bool pmuctl_cpu_show_guest_owned(int cpu, const char *owner)
 	       strstr(object, "\"state\":\"guest-owned\"") && strstr(object, claimed);
 }
 
+static bool pmuctl_in_path(void)
+{
+	return !system("command -v pmuctl >/dev/null 2>&1");
+}
+
+/* What watch_owner() saw. */
+struct owner_seen {
+	bool sysfs;		/* cpus/cpu1/owner named the vCPU */
+	bool pmuctl;		/* and then pmuctl cpu show -j did, guest-owned */
+	uint64_t ucall;		/* the vCPU's KVM_RUN returned with */
+};
+
 /*
  * Rule: while a partitioned vCPU is inside KVM_RUN with its PMU counting,
  * cpus/cpu<n>/owner of the CPU it runs on names it, and pmuctl cpu show
  * says so (issue 16: the demo, which looks after KVM_RUN returned, showed
- * every CPU free): guest-owned, the counters [0, HPMN) claimed. The vCPU's
- * thread runs on CPU 1; this process stays on CPU 0 (pmuctl too, which
- * inherits that), so it does not push the vCPU off. The vCPU is put
+ * every CPU free): guest-owned, the counters [0, HPMN) claimed. The
+ * vCPU's thread runs on CPU 1; this process stays on CPU 0 (pmuctl too,
+ * which inherits that), so it does not push the vCPU off. The vCPU is put
  * whenever its thread is scheduled out, so the check looks again, every
- * 10 ms for at most 10 s, until it sees the owner.
- * Rule: once KVM_RUN returned (no vCPU loaded) while the VM exists, pmuctl
- * shows every CPU reserved, not free, CPU 1 with the vCPU as last owner;
- * once the VM is destroyed (the claim given back), every CPU free.
- * Where it can fail: every rig with a CPU 1 (the split rig: CPUs of both
- * PMUs reserved).
+ * 10 ms for at most 10 s, until it sees the owner (and, with @pmuctl,
+ * pmuctl shows it).
+ * Where it can fail: every rig with a CPU 1.
  */
-static void test_cpu_owner_while_running(void)
+static void watch_owner(struct __test_metadata *_metadata, struct tvm *t, bool pmuctl,
+			struct owner_seen *seen)
 {
-	bool seen = false, seen_by_pmuctl = false, pmuctl, reserved, freed;
-	char path[256], expected[64], needle[96], owner[64] = "";
-	struct owner_run run = { .cpu = 1 };
-	char out[8192], object[1024];
+	char expected[64], owner[64] = "";
+	struct owner_run run = { .vcpu = t->vcpu, .cpu = 1 };
 	volatile uint64_t *looked_at;
-	int i, cpus = 0, with = 0;
 	pthread_t thread;
-	struct tvm t;
-	glob_t g;
+	int i;
 
-	if (!cpu_online(1)) {
-		ksft_test_result_skip("cpu_owner_names_the_vcpu_while_it_runs (no CPU 1)\n");
-		ksft_test_result_skip("pmuctl_cpu_show_names_the_vcpu_while_it_runs (no CPU 1)\n");
-		ksft_test_result_skip("pmuctl_cpu_show_reserved_then_free (no CPU 1)\n");
-		return;
-	}
-	pmuctl = !system("command -v pmuctl >/dev/null 2>&1");
-	run.vcpu = tvm_add(&t, guest_counts_until_looked_at, true);
-	pmu_vcpu_init(run.vcpu);
-	snprintf(path, sizeof(path), SYSFS "/vm/%d.*", getpid());
-	if (glob(path, 0, NULL, &g) || g.gl_pathc != 1) {
-		globfree(&g);
-		tvm_destroy(&t);
-		ksft_test_result_fail("cpu_owner_names_the_vcpu_while_it_runs (no vm/%d.*)\n",
-				      getpid());
-		ksft_test_result_fail("pmuctl_cpu_show_names_the_vcpu_while_it_runs\n");
-		ksft_test_result_fail("pmuctl_cpu_show_reserved_then_free\n");
-		return;
-	}
-	snprintf(expected, sizeof(expected), "%s/vcpu0", strrchr(g.gl_pathv[0], '/') + 1);
-	globfree(&g);
-	looked_at = addr_gva2hva(t.vm, (vm_vaddr_t)&owner_looked_at);
+	vcpu_arch_set_entry_point(t->vcpu, guest_counts_until_looked_at);
+	pmu_vcpu_init(t->vcpu);
+	ASSERT_TRUE(vcpu0_sysfs_name(expected, sizeof(expected)));
+	looked_at = addr_gva2hva(t->vm, (vm_vaddr_t)&owner_looked_at);
 	*looked_at = 0;
-	TEST_ASSERT(!pthread_create(&thread, NULL, owner_run_thread, &run),
-		    "pthread_create");
-	for (i = 0; i < 1000 && !(seen && (seen_by_pmuctl || !pmuctl)); i++) {
+	ASSERT_EQ(0, pthread_create(&thread, NULL, owner_run_thread, &run));
+	for (i = 0; i < 1000 && !(seen->sysfs && (seen->pmuctl || !pmuctl)); i++) {
 		usleep(10000);
 		if (!read_line(SYSFS "/cpus/cpu1/owner", owner, sizeof(owner)) ||
 		    strcmp(owner, expected))
 			continue;
-		seen = true;
+		seen->sysfs = true;
 		if (pmuctl)
-			seen_by_pmuctl = pmuctl_cpu_show_guest_owned(1, expected);
+			seen->pmuctl = pmuctl_cpu_show_guest_owned(1, expected);
 	}
 	*looked_at = 1;
 	pthread_join(thread, NULL);
+	seen->ucall = run.ucall;
 	ksft_print_msg("while vcpu0 ran on CPU 1: owner %s after %d looks (expected %s), pmuctl %s; KVM_RUN returned ucall %lu\n",
 		       owner, i, expected,
-		       !pmuctl ? "not found" : seen_by_pmuctl ? "showed it" : "did not show it",
+		       !pmuctl ? "not asked" : seen->pmuctl ? "showed it" : "did not show it",
 		       run.ucall);
+}
+
+TEST_F_TIMEOUT(owner, cpu_owner_names_the_vcpu_while_it_runs, VM_TEST_TIMEOUT)
+{
+	struct owner_seen seen = {};
+
+	if (!cpu_online(1))
+		SKIP(return, "no CPU 1");
+	watch_owner(_metadata, &self->t, false, &seen);
+	EXPECT_TRUE(seen.sysfs);
+	EXPECT_EQ(UCALL_SYNC, seen.ucall);
+}
+
+TEST_F_TIMEOUT(owner, pmuctl_cpu_show_names_the_vcpu_while_it_runs, VM_TEST_TIMEOUT)
+{
+	struct owner_seen seen = {};
+
+	if (!cpu_online(1))
+		SKIP(return, "no CPU 1");
+	if (!pmuctl_in_path())
+		SKIP(return, "no pmuctl in PATH");
+	watch_owner(_metadata, &self->t, true, &seen);
+	EXPECT_TRUE(seen.sysfs);
+	EXPECT_TRUE(seen.pmuctl);
+	EXPECT_EQ(UCALL_SYNC, seen.ucall);
+}
+
+/*
+ * Rule: once KVM_RUN returned (no vCPU loaded) while the VM exists, pmuctl
+ * shows every CPU reserved, not free, CPU 1 with the vCPU as last owner;
+ * once the VM is destroyed (the claim given back), every CPU free. The
+ * vCPU first runs on CPU 1 as in watch_owner().
+ * Where it can fail: every rig with a CPU 1 (the split rig: CPUs of both
+ * PMUs reserved).
+ */
+TEST_F_TIMEOUT(owner, pmuctl_cpu_show_reserved_then_free, VM_TEST_TIMEOUT)
+{
+	char expected[64], needle[96], out[8192], object[1024];
+	struct owner_seen seen = {};
+	int cpus, with;
+
+	if (!cpu_online(1))
+		SKIP(return, "no CPU 1");
+	if (!pmuctl_in_path())
+		SKIP(return, "no pmuctl in PATH");
+	watch_owner(_metadata, &self->t, false, &seen);
+	EXPECT_EQ(UCALL_SYNC, seen.ucall);
 
 	/* KVM_RUN returned: vcpu0 is put, its VM holds the claim. */
+	ASSERT_TRUE(vcpu0_sysfs_name(expected, sizeof(expected)));
 	snprintf(needle, sizeof(needle), "\"last_owner\":\"%s\"", expected);
-	reserved = false;
-	if (pmuctl && pmuctl_cpu_show(out, sizeof(out))) {
-		cpus = pmuctl_cpus_with(out, "\"state\":\"reserved\"", &with);
-		if (!pmuctl_cpu_object(out, 1, object, sizeof(object)))
-			snprintf(object, sizeof(object), "missing");
-		else
-			reserved = cpus > 1 && with == cpus &&
-				   strstr(object, "\"owner\":\"free\"") && strstr(object, needle);
-		ksft_print_msg("VM idle: %d of %d CPUs reserved; CPU 1: %s\n",
-			       with, cpus, object);
-	}
-	tvm_destroy(&t);
+	EXPECT_TRUE(pmuctl_cpu_show(out, sizeof(out)))
+		TH_LOG("pmuctl cpu show -j: %s", out);
+	cpus = pmuctl_cpus_with(out, "\"state\":\"reserved\"", &with);
+	if (!pmuctl_cpu_object(out, 1, object, sizeof(object)))
+		snprintf(object, sizeof(object), "missing");
+	ksft_print_msg("VM idle: %d of %d CPUs reserved; CPU 1: %s\n",
+		       with, cpus, object);
+	EXPECT_LT(1, cpus);
+	EXPECT_EQ(cpus, with);
+	EXPECT_TRUE(!!strstr(object, "\"owner\":\"free\""));
+	EXPECT_TRUE(!!strstr(object, needle));
 
 	/* No partitioned VM left in this process: the claim is given back. */
-	freed = false;
-	if (pmuctl && pmuctl_cpu_show(out, sizeof(out))) {
-		cpus = pmuctl_cpus_with(out, "\"state\":\"free\",\"claimed_counters\":null}",
-					&with);
-		freed = cpus > 1 && with == cpus;
-		ksft_print_msg("after the VM was destroyed: %d of %d CPUs free\n", with, cpus);
-	}
-
-	ksft_test_result(seen && run.ucall == UCALL_SYNC,
-			 "cpu_owner_names_the_vcpu_while_it_runs\n");
-	if (!pmuctl) {
-		ksft_test_result_skip("pmuctl_cpu_show_names_the_vcpu_while_it_runs (no pmuctl in PATH)\n");
-		ksft_test_result_skip("pmuctl_cpu_show_reserved_then_free (no pmuctl in PATH)\n");
-		return;
-	}
-	ksft_test_result(seen_by_pmuctl && run.ucall == UCALL_SYNC,
-			 "pmuctl_cpu_show_names_the_vcpu_while_it_runs\n");
-	ksft_test_result(reserved && freed && run.ucall == UCALL_SYNC,
-			 "pmuctl_cpu_show_reserved_then_free\n");
+	tvm_gone(&self->t);
+	EXPECT_TRUE(pmuctl_cpu_show(out, sizeof(out)))
+		TH_LOG("pmuctl cpu show -j: %s", out);
+	cpus = pmuctl_cpus_with(out, "\"state\":\"free\",\"claimed_counters\":null}",
+				&with);
+	ksft_print_msg("after the VM was destroyed: %d of %d CPUs free\n", with, cpus);
+	EXPECT_LT(1, cpus);
+	EXPECT_EQ(cpus, with);
 }
+
+/* ------------------------------------------------ heterogeneous hosts */
+
+struct het_pmu {
+	char name[64];		/* the module's pmus/<name>, perf's name */
+	int type;		/* perf type */
+	int cpu;		/* its first CPU */
+	long counters;		/* its PMCR_EL0.N */
+};
+
+/* The module's pmus/ in directory order; how many, or -1 without pmus/. */
+static int read_host_pmus(struct het_pmu *pmus, int size)
+{
+	DIR *dir = opendir(SYSFS "/pmus");
+	char file[96], path[160], buf[64];
+	struct dirent *d;
+	int count = 0;
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)) && count < size) {
+		struct het_pmu *p = &pmus[count];
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(p->name, sizeof(p->name), "%.63s", d->d_name);
+		snprintf(file, sizeof(file), "pmus/%s/counters", p->name);
+		p->counters = read_sysfs_long(file);
+		snprintf(path, sizeof(path), SYSFS "/pmus/%s/cpus", p->name);
+		p->cpu = read_line(path, buf, sizeof(buf)) ? atoi(buf) : -1;
+		snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", p->name);
+		p->type = read_line(path, buf, sizeof(buf)) ? atoi(buf) : -1;
+		count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+/* The guest's PMCR_EL0.N: the smallest PMU's guest_counters (HPMN); or -1. */
+static long partition_n(void)
+{
+	struct het_pmu pmus[8];
+	long n, least = -1;
+	char file[96];
+	int i, count = read_host_pmus(pmus, 8);
+
+	for (i = 0; i < count; i++) {
+		snprintf(file, sizeof(file), "pmus/%.63s/guest_counters", pmus[i].name);
+		n = read_sysfs_long(file);
+		if (least < 0 || n < least)
+			least = n;
+	}
+	return least;
+}
+
+/*
+ * Pinned CPU-wide events of @p on its first CPU (INST_RETIRED at host
+ * EL0, which never takes the cycle counter), @count of them: how many got
+ * a counter and ran all the time they were enabled; -1 if one could not
+ * be opened. The armv8 PMU driver gives each the lowest free event
+ * counter.
+ */
+static int pinned_events_running(const struct het_pmu *p, int count)
+{
+	struct host_pmu perf_pmu = { .type = p->type };
+	int fds[32], i, opened, running = 0;
+	struct perf_count c;
+
+	for (opened = 0; opened < count; opened++) {
+		fds[opened] = open_host_el0_event(&perf_pmu, ARMV8_PMUV3_PERFCTR_INST_RETIRED,
+						  -1, p->cpu, false);
+		if (fds[opened] < 0) {
+			ksft_print_msg("perf_event_open of %s on CPU %d: %s\n",
+				       p->name, p->cpu, strerror(errno));
+			running = -1;
+			break;
+		}
+	}
+	/* CPU-wide events are enabled, and run if they can, all the time. */
+	usleep(2000);
+	for (i = 0; i < opened && running >= 0; i++) {
+		c = read_event(fds[i]);
+		if (c.read_ok && c.enabled > 0 && c.running == c.enabled)
+			running++;
+	}
+	while (opened--)
+		close(fds[opened]);
+	return running;
+}
+
+/* vm/<pid>.<serial>/hpmn of this process's one VM, or -1. */
+static long vm_hpmn(void)
+{
+	char path[256], buf[16];
+	long hpmn = -1;
+	glob_t g;
+
+	snprintf(path, sizeof(path), SYSFS "/vm/%d.*/hpmn", getpid());
+	if (!glob(path, 0, NULL, &g) && g.gl_pathc == 1 &&
+	    read_line(g.gl_pathv[0], buf, sizeof(buf)))
+		hpmn = atol(buf);
+	globfree(&g);
+	return hpmn;
+}
+
+/*
+ * Rule (issue 11 defect 12, docs/partition.md): on a host whose PMUs have
+ * different numbers of event counters, HPMN is the same on every PMU, the
+ * smallest PMU's N minus the reservation; a guest owns [0, HPMN) and the
+ * cycle counter on every CPU, and host perf keeps [HPMN, N) of each PMU,
+ * so a larger PMU keeps more than the reservation. v0.2.0 claimed
+ * [0, N - reserved) of every PMU, so on a larger PMU the counters from
+ * HPMN up to N - reserved belonged to nobody: neither the guest (N =
+ * HPMN) nor host perf could use them.
+ * Host kind: heterogeneous PMUs of different sizes (the split rig, with
+ * QEMU's x-pmu-event-counters giving CPUs 0-1 six event counters and
+ * CPUs 2-3 four); skipped where every host PMU has the same N.
+ * The fixture: the host's PMUs, the largest and the smallest, and the
+ * HPMN they make; the tests that need a VM create it
+ * (run_on_big_and_small()), after what they measure without one.
+ */
+FIXTURE(heterogeneous_host) {
+	struct het_pmu pmus[8];
+	int count;
+	struct het_pmu *big, *small;
+	long reserved, hpmn;
+	struct tvm t;
+};
+
+FIXTURE_SETUP(heterogeneous_host)
+{
+	int i;
+
+	self->count = read_host_pmus(self->pmus, 8);
+	ASSERT_LT(0, self->count)
+		TH_LOG("no host PMU in %s/pmus", SYSFS);
+	self->big = &self->pmus[0];
+	self->small = &self->pmus[0];
+	for (i = 1; i < self->count; i++) {
+		if (self->pmus[i].counters > self->big->counters)
+			self->big = &self->pmus[i];
+		if (self->pmus[i].counters < self->small->counters)
+			self->small = &self->pmus[i];
+	}
+	if (self->big->counters == self->small->counters)
+		SKIP(return, "host PMUs of one size: %d PMU(s), all with %ld event counters; only a host whose PMUs differ in size (the split rig) shows the rule",
+		     self->count, self->big->counters);
+	self->reserved = read_sysfs_long("reserved_host_counters");
+	self->hpmn = self->small->counters - self->reserved;
+	if (self->hpmn < 0)
+		self->hpmn = 0;
+}
+
+FIXTURE_TEARDOWN(heterogeneous_host)
+{
+	if (self->t.vm)
+		tvm_destroy(&self->t);
+}
+
+/*
+ * cpus/cpu<n>/counters is PMCR_EL0.N as the CPU's EL2 reads it;
+ * pmus/<name>/guest_counters is HPMN on every PMU and
+ * reserved_host_counters the rest of each PMU's N.
+ */
+TEST_F_TIMEOUT(heterogeneous_host, sysfs_shows_each_pmu_n_and_one_hpmn, VM_TEST_TIMEOUT)
+{
+	char path[128];
+	long n, guest, host;
+	int i;
+
+	for (i = 0; i < self->count; i++) {
+		const struct het_pmu *p = &self->pmus[i];
+
+		snprintf(path, sizeof(path), "cpus/cpu%d/counters", p->cpu);
+		n = read_sysfs_long(path);
+		snprintf(path, sizeof(path), "pmus/%.63s/guest_counters", p->name);
+		guest = read_sysfs_long(path);
+		snprintf(path, sizeof(path), "pmus/%.63s/reserved_host_counters", p->name);
+		host = read_sysfs_long(path);
+		ksft_print_msg("%s: CPUs from %d, %ld event counters (CPU %d reads N = %ld), perf type %d; sysfs: guest %ld, host %ld\n",
+			       p->name, p->cpu, p->counters, p->cpu, n, p->type, guest, host);
+		EXPECT_EQ(p->counters, n);
+		EXPECT_LE(0, p->type);
+		EXPECT_EQ(self->hpmn, guest);
+		EXPECT_EQ(p->counters - self->hpmn, host);
+	}
+}
+
+/*
+ * A VM whose vCPU reads PMCR_EL0.N, run first on the largest PMU's CPU
+ * (its first run claims the partition's counters: default_mode) and then
+ * on the smallest's; what it read on each.
+ */
+static void run_on_big_and_small(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(heterogeneous_host) *self, uint64_t n[2])
+{
+	struct ucall uc;
+
+	tvm_add(&self->t, guest_reports_n, true);
+	pmu_vcpu_init(self->t.vcpu);
+	pin_to_cpu(self->big->cpu);
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(self->t.vcpu, &uc));
+	n[0] = uc.args[0];
+	ksft_print_msg("the guest reads PMCR_EL0.N = %lu on CPU %d (%s)\n",
+		       n[0], self->big->cpu, self->big->name);
+	pin_to_cpu(self->small->cpu);
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(self->t.vcpu, &uc));
+	n[1] = uc.args[0];
+	ksft_print_msg("the guest reads PMCR_EL0.N = %lu on CPU %d (%s)\n",
+		       n[1], self->small->cpu, self->small->name);
+	pin_to_cpu(0);
+}
+
+TEST_F_TIMEOUT(heterogeneous_host, guest_n_is_hpmn_on_every_pmu, VM_TEST_TIMEOUT)
+{
+	uint64_t n[2];
+	long vm;
+
+	run_on_big_and_small(_metadata, self, n);
+	vm = vm_hpmn();
+	ksft_print_msg("vm/%d.*/hpmn %ld; HPMN expected %ld (%ld - %ld reserved)\n",
+		       getpid(), vm, self->hpmn, self->small->counters, self->reserved);
+	EXPECT_EQ(self->hpmn, n[0]);
+	EXPECT_EQ(self->hpmn, n[1]);
+	EXPECT_EQ(self->hpmn, vm);
+}
+
+/*
+ * Before any partitioned VM, host perf has all N of the larger PMU; with
+ * the claim held, each PMU's CPU schedules exactly N - HPMN pinned
+ * events: one more finds only claimed counters.
+ */
+TEST_F_TIMEOUT(heterogeneous_host, perf_keeps_hpmn_to_n_of_every_pmu, VM_TEST_TIMEOUT)
+{
+	const struct het_pmu *big = self->big;
+	int baseline, running, want, i;
+	uint64_t n[2];
+
+	baseline = pinned_events_running(big, big->counters + 1);
+	ksft_print_msg("no partitioned VM: %d of %ld pinned events of %s run on CPU %d\n",
+		       baseline, big->counters + 1, big->name, big->cpu);
+	EXPECT_EQ(big->counters, baseline);
+	run_on_big_and_small(_metadata, self, n);
+	EXPECT_EQ(1, read_sysfs_long("counters_claimed"));
+	for (i = 0; i < self->count; i++) {
+		const struct het_pmu *p = &self->pmus[i];
+
+		want = p->counters - self->hpmn;
+		running = pinned_events_running(p, want + 1);
+		ksft_print_msg("partitioned VM: %d of %d pinned events of %s run on CPU %d (host keeps [%ld, %ld))\n",
+			       running, want + 1, p->name, p->cpu, self->hpmn, p->counters);
+		EXPECT_EQ(want, running);
+	}
+}
+
+/* -------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
 {
 	const char *icount_env = getenv("RIG_ICOUNT");
+	char *harness_argv[argc + 3];
+	int harness_argc = 0, i = 2;
+	bool races;
 
-	if (argc < 2 || argc > 3 || (strcmp(argv[1], "fgt") && strcmp(argv[1], "trap")) ||
-	    (argc == 3 && strcmp(argv[2], "races")))
-		ksft_exit_fail_msg("usage: %s fgt|trap [races]\n", argv[0]);
-	icount = icount_env && !strcmp(icount_env, "1");
-	ksft_print_header();
-	if (access(SYSFS, F_OK))
-		ksft_exit_fail_msg("%s missing: kvm_pmu_partition is not loaded\n", SYSFS);
-	expected_n = partition_n();
-	/* races: only the case that needs threads in parallel (check-debug). */
-	if (argc == 3) {
-		ksft_set_plan(1);
-		pin_to_cpu(0);
-		test_concurrent_first_runs();
-		ksft_finished();
+	if (argc < 2 || (strcmp(argv[1], "fgt") && strcmp(argv[1], "trap"))) {
+		ksft_print_header();
+		ksft_exit_fail_msg("usage: %s fgt|trap [races] [harness options]\n", argv[0]);
 	}
-	ksft_set_plan(5 + 2 + 2 + 1 + 4 + 1 + 2 + 1 + 3 + 2 + 1 + 3 + 1 +
-		      1 /* retried_kvm_run_of_that_vm_fails_and_claims_nothing */ +
-		      3 /* cpu_owner_..., pmuctl_cpu_show_names_the_vcpu_while_it_runs, */
-			/* pmuctl_cpu_show_reserved_then_free */);
-	pin_to_cpu(0);
+	races = argc > 2 && !strcmp(argv[2], "races");
+	i += races;
+	if (i < argc && argv[i][0] != '-') {
+		ksft_print_header();
+		ksft_exit_fail_msg("usage: %s fgt|trap [races] [harness options]\n", argv[0]);
+	}
+	/* The harness's options follow ours; races selects first_run's tests. */
+	harness_argv[harness_argc++] = argv[0];
+	if (races) {
+		harness_argv[harness_argc++] = "-f";
+		harness_argv[harness_argc++] = "first_run";
+	}
+	while (i < argc)
+		harness_argv[harness_argc++] = argv[i++];
+	harness_argv[harness_argc] = NULL;
 
-	test_el_filters(false);
-	test_el_filters(true);
-	test_one_reg_values_are_sanitised();
-	test_pmcr_reads_one_value();
-	test_mode_changes_keep_counts();
-	test_refused_set_changes_nothing();
-	test_concurrent_first_runs();
-	test_zero_counters(true);
-	test_zero_counters(false);
-	test_nested_refused();
-	test_has_matches_set();
-	test_explicit_partition_needs_perfmon();
-	test_sysfs_state();
-	test_cpu_owner_while_running();
-	test_heterogeneous_host_keeps_hpmn_to_n();
-	ksft_finished();
+	icount = icount_env && !strcmp(icount_env, "1");
+	if (!harness_lists_only(harness_argc, harness_argv)) {
+		long n;
+
+		if (access(SYSFS, F_OK)) {
+			ksft_print_header();
+			ksft_exit_fail_msg("%s missing: kvm_pmu_partition is not loaded\n", SYSFS);
+		}
+		n = partition_n();
+		if (n < 0) {
+			ksft_print_header();
+			ksft_exit_fail_msg("no host PMU in %s/pmus\n", SYSFS);
+		}
+		expected_n = n;
+		/* Every test runs on CPU 0 unless it moves (a forked test inherits it). */
+		pin_to_cpu(0);
+	}
+	return harness_run(harness_argc, harness_argv, NULL);
 }

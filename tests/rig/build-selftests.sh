@@ -3,8 +3,8 @@
 #
 # build-selftests.sh KSRC OUTDIR
 #
-# Owns: cross-building the Linux 6.12 KVM selftests (arm64) out of tree, as
-# described in docs hookmap-6.12.md section 5.3.  Nothing is written into KSRC
+# Owns: cross-building the Linux 6.12 KVM selftests (arm64) out of tree, with
+# the selftests Makefile's own O= and headers_install.  Nothing is written into KSRC
 # (it may be read-only): headers go to OUTDIR/usr/include, the generated arm64
 # sysreg header to OUTDIR/tools/arch/arm64/include/generated, the binaries and
 # library objects to OUTDIR/kselftest/kvm.

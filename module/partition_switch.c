@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The partitioned PMU's register work: loading a vCPU's PMU state into the
- * CPU and saving it back (swap in and out), the MDCR_EL2 and fine-grained
- * trap values of a guest-owned PMU, and the emulation of trapped PMU
- * register accesses against the guest-owned hardware.
+ * The switch side of the partitioned PMU: every access to the PMU's
+ * system registers, MDCR_EL2 and HDFGRTR/HDFGWTR_EL2 made for a
+ * guest-owned PMU. Loading a vCPU's PMU state into the CPU and saving it
+ * back (swap in and out), the MDCR_EL2 and fine-grained trap values of a
+ * guest-owned PMU, the emulation of trapped accesses against the
+ * guest-owned hardware, and the hooks that run on every guest entry and
+ * exit or in the host PMU driver while a guest owns the PMU.
  *
- * Context: everything here is noinstr and runs with IRQs masked on the CPU
- * the vCPU is loaded on: in the VHE guest-exit path (DAIF masked, RCU not
- * watching, the hyp vectors live: no tracing, no WARN or BUG, nothing that
- * can fault), and from vcpu_load/put and the slow path under
- * local_irq_save(). It touches only PMU system registers, MDCR_EL2,
- * HDFGRTR/HDFGWTR_EL2, CNTPCT_EL0 (read), the vCPU, its partition_vcpu
- * and this CPU's partition_cpu; statistics are plain increments by the
- * vCPU's one writer.
+ * Contexts, all on the CPU the vCPU is loaded on:
+ *  - noinstr, IRQs masked: the VHE guest-exit path (partition_hyp_sysreg():
+ *    DAIF masked, RCU not watching, the hyp vectors live: no tracing, no
+ *    WARN or BUG, nothing that can fault), and swap in/out and emulation
+ *    from vcpu_load/put and the slow path under local_irq_save().
+ *  - notrace, preemption disabled: the hooks of every guest entry and exit
+ *    (partition_setup_mdcr(), IRQs off; partition_overflow_status()).
+ *  - IRQs off or hardirq: the host PMU driver's start/stop and overflow
+ *    interrupt (partition_host_pmu_ctrl(), partition_take_overflows()).
+ * Nothing here traces; what is to be traced waits in the vCPU's
+ * partition_vcpu for partition.c, which traces at the next traceable
+ * point. It touches only the registers above, CNTPCT_EL0 (read), the
+ * vCPU, its partition_vcpu and this CPU's partition_cpu; statistics are
+ * plain increments by the vCPU's one writer. The owner test is
+ * partition_cpu_owner_is().
  *
  * Counter n is reached through PMSELR_EL0.SEL = n and PMXEVCNTR_EL0 /
  * PMXEVTYPER_EL0 (at EL2 every counter is accessible), with the guest's
@@ -33,6 +43,7 @@
 #include <asm/sysreg.h>
 
 #include "kvm_pmu_partition.h"
+#include "trace.h"
 
 #define CYCLE_COUNTER	ARMV8_PMU_CYCLE_IDX
 #define SELECT_MASK	PMSELR_EL0_SEL_MASK
@@ -97,11 +108,16 @@ static __always_inline void select_counter(unsigned int counter)
 	isb();
 }
 
-/* Whether the VM's event filter lets it count @event. */
+/*
+ * Whether @event may count: it counts the same on every host PMU the vCPU
+ * may run on, and the VM's event filter lets it.
+ */
 static __always_inline bool event_allowed(struct kvm_vcpu *vcpu, u64 event)
 {
 	const unsigned long *filter = vcpu->kvm->arch.pmu_filter;
 
+	if (!partition_event_counts_everywhere(&partition_host_events, event))
+		return false;
 	if (!filter)
 		return true;
 	/* The VM's event numbers fit; a bound against a surprise, not a rule. */
@@ -329,6 +345,7 @@ noinstr void partition_swap_in(struct kvm_vcpu *vcpu, struct partition_cpu *cpu)
 	cpu->owner_serial = state->vm->serial;
 	cpu->owner_vcpu_id = vcpu->vcpu_id;
 	WRITE_ONCE(cpu->owner, vcpu);
+	cpu->fast_owner = partition_config.fast_path ? vcpu : NULL;
 	state->owned_cpu = vcpu->cpu;
 	state->swaps_in++;
 }
@@ -383,6 +400,7 @@ noinstr void partition_swap_out(struct kvm_vcpu *vcpu, struct partition_cpu *cpu
 	}
 	isb();
 
+	cpu->fast_owner = NULL;
 	WRITE_ONCE(cpu->owner, NULL);
 	state->owned_cpu = -1;
 	state->swaps_out++;
@@ -441,11 +459,6 @@ static __always_inline u64 read_guest_pmcr(struct kvm_vcpu *vcpu)
 	return pmcr | FIELD_PREP(ARMV8_PMU_PMCR_N, guest_counters(vcpu));
 }
 
-static __always_inline bool guest_at_el0(struct kvm_vcpu *vcpu)
-{
-	return (*vcpu_cpsr(vcpu) & PSR_MODE_MASK) == PSR_MODE_EL0t;
-}
-
 /*
  * CHAIN (0x1e) on the odd neighbour of @counter, whose software increment
  * just overflowed at 32 bits: the hardware counts CHAIN only for overflows
@@ -485,7 +498,7 @@ static __always_inline void chain_increment(struct kvm_vcpu *vcpu,
 static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 {
 	u64 pmcr = read_sysreg_s(SYS_PMCR_EL0);
-	bool kernel = !guest_at_el0(vcpu);
+	bool kernel = !partition_guest_at_el0(vcpu);
 	unsigned int counter;
 
 	if (!(pmcr & ARMV8_PMU_PMCR_E) ||
@@ -511,67 +524,149 @@ static __always_inline void software_increment(struct kvm_vcpu *vcpu, u64 value)
 }
 
 /*
- * Emulates a trapped access to the guest-owned PMU. Returns DONE, with a
- * read's result in *@value, or STOCK for what needs kernel context (PMCEID,
- * PMMIR) or is UNDEFINED (counters the guest does not have): the slow path
- * decides those.
+ * A PMU register as the ESR_ELx ISS of its trap names it (Op0, Op1, CRn,
+ * CRm, Op2: ESR_ELx_SYS64_ISS_SYS_MASK), so that the guest-exit path
+ * switches on the trap's ISS with no decoding; iss_of_encoding() gives
+ * the slow path's sys_reg() encodings the same form, and
+ * check_iss_names() that each name below is its register's.
  */
-static __always_inline enum kvm_pmu_hook_result
-emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
-	bool is_write, u64 *value)
+#define ISS(op0, op1, crn, crm, op2)	ESR_ELx_SYS64_ISS_SYS_VAL(op0, op1, op2, crn, crm)
+
+enum {
+	ISS_PMCR_EL0 = ISS(3, 3, 9, 12, 0),
+	ISS_PMCNTENSET_EL0 = ISS(3, 3, 9, 12, 1),
+	ISS_PMCNTENCLR_EL0 = ISS(3, 3, 9, 12, 2),
+	ISS_PMOVSCLR_EL0 = ISS(3, 3, 9, 12, 3),
+	ISS_PMSWINC_EL0 = ISS(3, 3, 9, 12, 4),
+	ISS_PMSELR_EL0 = ISS(3, 3, 9, 12, 5),
+	ISS_PMCCNTR_EL0 = ISS(3, 3, 9, 13, 0),
+	ISS_PMXEVTYPER_EL0 = ISS(3, 3, 9, 13, 1),
+	ISS_PMXEVCNTR_EL0 = ISS(3, 3, 9, 13, 2),
+	ISS_PMUSERENR_EL0 = ISS(3, 3, 9, 14, 0),
+	ISS_PMOVSSET_EL0 = ISS(3, 3, 9, 14, 3),
+	ISS_PMINTENSET_EL1 = ISS(3, 0, 9, 14, 1),
+	ISS_PMINTENCLR_EL1 = ISS(3, 0, 9, 14, 2),
+	ISS_PMEVCNTR0_EL0 = ISS(3, 3, 14, 8, 0),
+};
+
+/*
+ * PMEVCNTR<n>_EL0 (CRm 8-11) and PMEVTYPER<n>_EL0 (CRm 12-15, bit 2 set):
+ * n is CRm[1:0]:Op2.
+ */
+#define ISS_COUNTER_FAMILY_MASK						\
+	(ESR_ELx_SYS64_ISS_SYS_MASK &					\
+	 ~((7UL << ESR_ELx_SYS64_ISS_CRM_SHIFT) | ESR_ELx_SYS64_ISS_OP2_MASK))
+#define ISS_EVENT_TYPE		(4UL << ESR_ELx_SYS64_ISS_CRM_SHIFT)
+
+static __always_inline u64 iss_of_encoding(u32 encoding)
+{
+	return ISS(sys_reg_Op0(encoding), sys_reg_Op1(encoding),
+		   sys_reg_CRn(encoding), sys_reg_CRm(encoding),
+		   sys_reg_Op2(encoding));
+}
+
+/* Compile-time only: partition_emulate() calls it so that it is checked. */
+static __always_inline void check_iss_names(void)
+{
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMCR_EL0) != ISS_PMCR_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMCNTENSET_EL0) != ISS_PMCNTENSET_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMCNTENCLR_EL0) != ISS_PMCNTENCLR_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMOVSCLR_EL0) != ISS_PMOVSCLR_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMSWINC_EL0) != ISS_PMSWINC_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMSELR_EL0) != ISS_PMSELR_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMCCNTR_EL0) != ISS_PMCCNTR_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMXEVTYPER_EL0) != ISS_PMXEVTYPER_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMXEVCNTR_EL0) != ISS_PMXEVCNTR_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMUSERENR_EL0) != ISS_PMUSERENR_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMOVSSET_EL0) != ISS_PMOVSSET_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMINTENSET_EL1) != ISS_PMINTENSET_EL1);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMINTENCLR_EL1) != ISS_PMINTENCLR_EL1);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMEVCNTRn_EL0(0)) != ISS_PMEVCNTR0_EL0);
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMEVTYPERn_EL0(0)) !=
+		     (ISS_PMEVCNTR0_EL0 | ISS_EVENT_TYPE));
+	BUILD_BUG_ON(iss_of_encoding(SYS_PMCCFILTR_EL0) !=
+		     (ISS_PMEVCNTR0_EL0 | ISS_EVENT_TYPE | ISS(0, 0, 0, 3, 7)));
+}
+
+static __always_inline unsigned int iss_counter(u64 iss)
+{
+	return ((iss >> ESR_ELx_SYS64_ISS_CRM_SHIFT) & 3) << 3 |
+	       (iss & ESR_ELx_SYS64_ISS_OP2_MASK) >> ESR_ELx_SYS64_ISS_OP2_SHIFT;
+}
+
+/*
+ * Emulates a trapped access to the guest-owned PMU, @iss its register
+ * (ISS_*). Returns the register's group (for the trap statistics),
+ * with a read's result in *@value, or PARTITION_REGISTER_NONE for what
+ * needs kernel context (PMCEID, PMMIR), is UNDEFINED (counters the guest
+ * does not have) or is not a PMU register the module emulates: the slow
+ * path or KVM decides those.
+ */
+static __always_inline enum partition_register
+emulate(struct kvm_vcpu *vcpu, u64 iss, bool is_write, u64 *value)
 {
 	unsigned int counters = guest_counters(vcpu), counter;
 	u64 valid = partition_guest_counters(vcpu);
 	u64 *overflow = guest_reg(vcpu, PMOVSSET_EL0);
 
-	switch (group) {
-	case PARTITION_REGISTER_PMEVCNTR:
-		counter = partition_counter_of(encoding,
-					       read_sysreg_s(SYS_PMSELR_EL0));
-		if (counter >= counters)
-			return KVM_PMU_HOOK_STOCK;
+	/* The cycle counter first: what a counting guest reads most. */
+	if (iss == ISS_PMCCNTR_EL0) {
 		if (is_write)
-			write_counter(counter, *value);
+			write_sysreg_s(*value, SYS_PMCCNTR_EL0);
 		else
-			*value = read_counter(counter);
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMEVTYPER:
-		counter = partition_counter_of(encoding,
-					       read_sysreg_s(SYS_PMSELR_EL0));
-		if (counter >= counters && counter != CYCLE_COUNTER)
-			return KVM_PMU_HOOK_STOCK;
+			*value = read_sysreg_s(SYS_PMCCNTR_EL0);
+		return PARTITION_REGISTER_PMCCNTR;
+	}
+	if ((iss & ISS_COUNTER_FAMILY_MASK) == ISS_PMEVCNTR0_EL0) {
+		counter = iss_counter(iss);	/* PMEVTYPER 31: PMCCFILTR_EL0 */
+		if (iss & ISS_EVENT_TYPE)
+			goto event_type;
+		goto event_counter;
+	}
+
+	switch (iss) {
+	case ISS_PMXEVCNTR_EL0:
+		counter = read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK;
+		goto event_counter;
+	case ISS_PMXEVTYPER_EL0:
+		counter = read_sysreg_s(SYS_PMSELR_EL0) & SELECT_MASK;
+		goto event_type;
+	case ISS_PMSELR_EL0:
 		if (is_write)
-			write_event_type(vcpu, counter, *value);
+			write_sysreg_s(*value & SELECT_MASK, SYS_PMSELR_EL0);
 		else
-			*value = *guest_reg(vcpu, event_type_reg(counter));
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMCR:
+			*value = read_sysreg_s(SYS_PMSELR_EL0);
+		return PARTITION_REGISTER_PMSELR;
+	case ISS_PMCR_EL0:
 		if (is_write)
 			write_guest_pmcr(vcpu, *value);
 		else
 			*value = read_guest_pmcr(vcpu);
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMCNTEN:
+		return PARTITION_REGISTER_PMCR;
+	case ISS_PMCNTENSET_EL0:
+	case ISS_PMCNTENCLR_EL0:
 		if (!is_write)
 			*value = read_sysreg_s(SYS_PMCNTENSET_EL0) & valid;
-		else if (encoding == SYS_PMCNTENSET_EL0)
+		else if (iss == ISS_PMCNTENSET_EL0)
 			write_sysreg_s(*value & valid, SYS_PMCNTENSET_EL0);
 		else
 			write_sysreg_s(*value & valid, SYS_PMCNTENCLR_EL0);
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMINTEN:
+		return PARTITION_REGISTER_PMCNTEN;
+	case ISS_PMINTENSET_EL1:
+	case ISS_PMINTENCLR_EL1:
 		if (!is_write)
 			*value = read_sysreg_s(SYS_PMINTENSET_EL1) & valid;
-		else if (encoding == SYS_PMINTENSET_EL1)
+		else if (iss == ISS_PMINTENSET_EL1)
 			write_sysreg_s(*value & valid, SYS_PMINTENSET_EL1);
 		else
 			write_sysreg_s(*value & valid, SYS_PMINTENCLR_EL1);
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMOVS:
+		return PARTITION_REGISTER_PMINTEN;
+	case ISS_PMOVSSET_EL0:
+	case ISS_PMOVSCLR_EL0:
 		/* Memory holds the overflows taken so far, hardware new ones. */
 		if (!is_write) {
 			*value = (*overflow | read_sysreg_s(SYS_PMOVSSET_EL0)) & valid;
-		} else if (encoding == SYS_PMOVSSET_EL0) {
+		} else if (iss == ISS_PMOVSSET_EL0) {
 			/*
 			 * A new overflow, so the hardware's: raises the
 			 * interrupt now if enabled (host IRQ hook), which
@@ -583,87 +678,244 @@ emulate(struct kvm_vcpu *vcpu, enum partition_register group, u32 encoding,
 			write_sysreg_s(*value & valid, SYS_PMOVSCLR_EL0);
 			note_acknowledged(vcpu, *value & valid);
 		}
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMSELR:
-		if (is_write)
-			write_sysreg_s(*value & SELECT_MASK, SYS_PMSELR_EL0);
-		else
-			*value = read_sysreg_s(SYS_PMSELR_EL0);
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMCCNTR:
-		if (is_write)
-			write_sysreg_s(*value, SYS_PMCCNTR_EL0);
-		else
-			*value = read_sysreg_s(SYS_PMCCNTR_EL0);
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMUSERENR:
+		return PARTITION_REGISTER_PMOVS;
+	case ISS_PMUSERENR_EL0:
 		if (is_write)
 			write_sysreg_s(*value & ARMV8_PMU_USERENR_MASK,
 				       SYS_PMUSERENR_EL0);
 		else
 			*value = read_sysreg_s(SYS_PMUSERENR_EL0);
-		return KVM_PMU_HOOK_DONE;
-	case PARTITION_REGISTER_PMSWINC:
-		if (is_write)
-			software_increment(vcpu, *value);
-		return KVM_PMU_HOOK_DONE;
+		return PARTITION_REGISTER_PMUSERENR;
+	case ISS_PMSWINC_EL0:
+		if (!is_write)
+			return PARTITION_REGISTER_NONE;	/* write-only: UNDEFINED */
+		software_increment(vcpu, *value);
+		return PARTITION_REGISTER_PMSWINC;
 	default:
-		return KVM_PMU_HOOK_STOCK;
+		return PARTITION_REGISTER_NONE;
 	}
+
+event_counter:
+	if (counter >= counters)
+		return PARTITION_REGISTER_NONE;
+	if (is_write)
+		write_counter(counter, *value);
+	else
+		*value = read_counter(counter);
+	return PARTITION_REGISTER_PMEVCNTR;
+
+event_type:
+	if (counter >= counters && counter != CYCLE_COUNTER)
+		return PARTITION_REGISTER_NONE;
+	if (is_write)
+		write_event_type(vcpu, counter, *value);
+	else
+		*value = *guest_reg(vcpu, event_type_reg(counter));
+	return PARTITION_REGISTER_PMEVTYPER;
 }
 
 noinstr enum kvm_pmu_hook_result
 partition_emulate(struct kvm_vcpu *vcpu, u32 encoding, bool is_write, u64 *value)
 {
-	return emulate(vcpu, partition_register_of(encoding), encoding,
-		       is_write, value);
+	check_iss_names();
+	return emulate(vcpu, iss_of_encoding(encoding), is_write, value) ==
+	       PARTITION_REGISTER_NONE ? KVM_PMU_HOOK_STOCK : KVM_PMU_HOOK_DONE;
+}
+
+/*
+ * The VHE early-exit hook of a vCPU that does not own this CPU's PMU, or
+ * with fast_path=0. Only the PMU registers partition_register_of() knows
+ * are the module's: SPE, TRBE and newer PMU registers go to KVM untouched,
+ * without loading the PMU. A partitioned vCPU's first PMU access since
+ * vcpu_load makes its PMU guest-owned here; an access from guest EL0 is
+ * then retried, so that the hardware applies the guest's PMUSERENR_EL0
+ * (KVM's all-ones value let it trap here).
+ */
+static noinstr enum kvm_pmu_hook_result
+hyp_sysreg_not_owned(struct kvm_vcpu *vcpu, u64 esr)
+{
+	struct partition_vcpu *state = partition_vcpu(vcpu);
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+
+	if (!partition_config.fast_path || partition_cpu_owner_is(cpu, vcpu) ||
+	    partition_register_of(esr_sys64_to_sysreg(esr)) == PARTITION_REGISTER_NONE ||
+	    !partition_vcpu_partitioned(state)) {
+		partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
+		return KVM_PMU_HOOK_STOCK;
+	}
+	partition_swap_in(vcpu, cpu);
+	state->swap_in_untraced = true;
+	if (partition_guest_at_el0(vcpu))
+		return KVM_PMU_HOOK_RETRY;
+	return partition_hyp_sysreg(vcpu, esr);
 }
 
 /*
  * The shim's VHE early-exit hook, for SYS64 traps with an encoding in the
- * PMU's space. Only the PMU registers partition_register_of() knows are the
- * module's: SPE, TRBE and newer PMU registers go to KVM untouched, without
- * loading the PMU. A partitioned vCPU's first PMU access since vcpu_load
- * makes its PMU guest-owned here; an access from guest EL0 is then retried,
- * so that the hardware applies the guest's PMUSERENR_EL0 (KVM's all-ones
- * value let it trap here). Anything emulate() leaves alone takes the full
- * exit.
+ * PMU's space. While this vCPU owns the CPU's PMU (and fast_path=1), the
+ * access is emulated against the hardware, switched on the trap's ISS with
+ * nothing else decoded (make bench's trap-fast rows measure it against
+ * the exit floor); anything emulate() leaves alone takes the full exit.
+ * An EL0 access the guest's PMUSERENR_EL0 refuses never gets here while
+ * the PMU is guest-owned: the PE traps it to EL1 first.
  */
 noinstr enum kvm_pmu_hook_result
 partition_hyp_sysreg(struct kvm_vcpu *vcpu, u64 esr)
 {
-	struct partition_vcpu *state = partition_vcpu(vcpu);
-	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
 	bool is_write = !(esr & ESR_ELx_SYS64_ISS_DIR_READ);
-	u32 encoding = esr_sys64_to_sysreg(esr);
 	u8 rt = ESR_ELx_SYS64_ISS_RT(esr);
-	enum partition_register group = partition_register_of(encoding);
+	enum partition_register group;
 	u64 value;
 
-	/* Owned implies partitioned: the common case first. */
-	if (unlikely(cpu->owner != vcpu)) {
-		if (group == PARTITION_REGISTER_NONE ||
-		    !partition_vcpu_partitioned(state) ||
-		    !partition_config.fast_path) {
-			partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
-			return KVM_PMU_HOOK_STOCK;
-		}
-		partition_swap_in(vcpu, cpu);
-		state->swap_in_untraced = true;
-		if (guest_at_el0(vcpu))
-			return KVM_PMU_HOOK_RETRY;
-	} else if (unlikely(!partition_config.fast_path ||
-			    group == PARTITION_REGISTER_NONE)) {
-		return KVM_PMU_HOOK_STOCK;
-	}
+	if (unlikely(raw_cpu_read(partition_cpus.fast_owner) != vcpu))
+		return hyp_sysreg_not_owned(vcpu, esr);
 
 	value = is_write ? vcpu_get_reg(vcpu, rt) : 0;
-	if (emulate(vcpu, group, encoding, is_write, &value) != KVM_PMU_HOOK_DONE) {
+	group = emulate(vcpu, esr & ESR_ELx_SYS64_ISS_SYS_MASK, is_write, &value);
+	if (unlikely(group == PARTITION_REGISTER_NONE)) {
 		partition_count_hook_noinstr(PARTITION_HOOK_HYP_SYSREG);
 		return KVM_PMU_HOOK_STOCK;
 	}
 	if (!is_write)
 		vcpu_set_reg(vcpu, rt, value);
-	state->traps_fast[group]++;
+	partition_vcpu(vcpu)->traps_fast[group]++;
 	return KVM_PMU_HOOK_DONE;
+}
+
+/*
+ * Whether the guest may make this access now, under its PMUSERENR_EL0 in
+ * the hardware (EL1 always may). The slow path, IRQs masked, the vCPU
+ * owning this CPU's PMU.
+ */
+bool partition_access_allowed_now(struct kvm_vcpu *vcpu,
+				  enum partition_register group, bool is_write)
+{
+	return partition_el0_access_allowed(vcpu, group,
+					    read_sysreg_s(SYS_PMUSERENR_EL0),
+					    is_write);
+}
+
+/*
+ * The on_setup_mdcr hook: every entry of every vCPU, IRQs off. While the
+ * vCPU owns this CPU's PMU, its MDCR_EL2 keeps the partition's fields.
+ * Registered directly (no hooks.c wrapper): it is on the path of every
+ * exit, PMU or not (issue 14: cost of exits that do not touch the PMU).
+ */
+notrace void partition_setup_mdcr(struct kvm_vcpu *vcpu, u64 *mdcr_el2)
+{
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+
+	if (!partition_cpu_owner_is(cpu, vcpu))
+		return;
+	partition_count_hook_atomic(PARTITION_HOOK_SETUP_MDCR);
+	*mdcr_el2 = (*mdcr_el2 & ~(u64)MDCR_PARTITION) | cpu->owned_mdcr;
+}
+
+/*
+ * The guest's overflow flags, in memory (taken by the host's interrupt)
+ * and in the hardware, and in *@requesting those that request its
+ * interrupt (Arm ARM: PMCR_EL0.E, PMOVSSET<n> and PMINTENSET<n>).
+ * Hardware first: an interrupt moving flags to memory in between is then
+ * still seen. Preemption disabled, the vCPU owning this CPU's PMU.
+ */
+notrace u64 partition_owned_overflows(struct kvm_vcpu *vcpu, u64 *requesting)
+{
+	u64 valid = partition_guest_counters(vcpu);
+	u64 overflow = read_sysreg_s(SYS_PMOVSSET_EL0);
+	u64 pmcr = read_sysreg_s(SYS_PMCR_EL0);
+	u64 enabled = read_sysreg_s(SYS_PMINTENSET_EL1);
+
+	overflow = (overflow | READ_ONCE(*guest_reg(vcpu, PMOVSSET_EL0))) & valid;
+	*requesting = pmcr & ARMV8_PMU_PMCR_E ? overflow & enabled : 0;
+	return overflow;
+}
+
+/*
+ * The on_overflow_status hook: every entry and exit of every vCPU,
+ * preemption disabled. Registered directly, like partition_setup_mdcr().
+ * A vCPU that does not own this CPU's PMU (fixed VMs, and partitioned ones
+ * whose PMU is not guest-owned) keeps its state in memory, and KVM's own
+ * computation serves it.
+ *
+ * No flag taken or pending and the line low: the interrupt cannot be due.
+ * Before an entry (IRQs on), a flag in hardware that can request it
+ * asserts the host's PMU interrupt (Arm ARM: PMCR_EL0.E, PMOVSSET<n> and
+ * PMINTENSET<n>, n < HPMN), whose hook takes it into memory and makes KVM
+ * loop (KVM_REQ_IRQ_PENDING) before the entry, or the guest exits for it
+ * at once: the hardware need not be read. After an exit (IRQs off) it
+ * must be: the exit may be a WFI that KVM blocks on before the interrupt
+ * is taken, or the host's PMU may have no interrupt, and the line must be
+ * up before that. Traced deliveries and fast-path traces take partition.c's
+ * full path, which notes them. A swap-in made while the swap tracepoint
+ * was off is noted at the next full path or the put: enabled in between,
+ * its "first access" event comes late.
+ */
+notrace bool partition_overflow_status(struct kvm_vcpu *vcpu, u64 *status)
+{
+	struct partition_cpu *cpu = raw_cpu_ptr(&partition_cpus);
+	u64 pending;
+
+	if (!partition_cpu_owner_is(cpu, vcpu))
+		return false;
+	partition_count_hook_atomic(PARTITION_HOOK_OVERFLOW_STATUS);
+	if (vcpu->arch.pmu.irq_level ||
+	    trace_kvm_pmu_partition_overflow_enabled() ||
+	    trace_kvm_pmu_partition_fast_traps_enabled() ||
+	    (trace_kvm_pmu_partition_swap_enabled() &&
+	     partition_vcpu(vcpu)->swap_in_untraced))
+		return partition_overflow_status_full(vcpu, status);
+	pending = READ_ONCE(*guest_reg(vcpu, PMOVSSET_EL0));
+	if (irqs_disabled())
+		pending |= read_sysreg_s(SYS_PMOVSSET_EL0);
+	if (pending & cpu->owner_counters)
+		return partition_overflow_status_full(vcpu, status);
+	*status = 0;
+	return true;
+}
+
+/*
+ * The host driver enables or disables its counters (IRQs off or hardirq).
+ * While a guest owns this CPU's PMU, PMCR_EL0.E is the guest's: the
+ * host's counters follow MDCR_EL2.HPME instead, and the host's PMCR_EL0.E
+ * is restored at put.
+ */
+bool partition_host_pmu_ctrl(bool enable)
+{
+	struct partition_cpu *cpu = this_cpu_ptr(&partition_cpus);
+	struct kvm_vcpu *vcpu = cpu->owner;
+	u64 mdcr;
+
+	if (!vcpu)
+		return false;
+	if (enable)
+		cpu->host_pmcr |= ARMV8_PMU_PMCR_E;
+	else
+		cpu->host_pmcr &= ~(u64)ARMV8_PMU_PMCR_E;
+	mdcr = partition_update_owned_mdcr(vcpu, cpu, vcpu->arch.mdcr_el2);
+	vcpu->arch.mdcr_el2 = mdcr;
+	write_sysreg(mdcr, mdcr_el2);
+	isb();
+	return true;
+}
+
+/*
+ * The host PMU interrupt (hardirq), @vcpu owning this CPU's PMU: takes
+ * the guest's overflow flags out of the hardware (which lowers the
+ * interrupt) into the vCPU's PMOVSSET, and returns them; *@coalesced:
+ * those already in memory, which overflowed again before the guest
+ * cleared them.
+ */
+u64 partition_take_overflows(struct kvm_vcpu *vcpu, u64 *coalesced)
+{
+	u64 *memory = guest_reg(vcpu, PMOVSSET_EL0);
+	u64 overflow = read_sysreg_s(SYS_PMOVSSET_EL0) &
+		       partition_guest_counters(vcpu);
+
+	if (!overflow)
+		return 0;
+	write_sysreg_s(overflow, SYS_PMOVSCLR_EL0);
+	isb();
+	*coalesced = *memory & overflow;
+	*memory |= overflow;
+	return overflow;
 }
