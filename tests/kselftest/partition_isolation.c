@@ -22,6 +22,8 @@
  *    writes; the per-VM sysfs files are root's;
  *  - cpus/cpu<n>/owner, and pmuctl cpu show, name the partitioned vCPU
  *    running on CPU n, and last_owner the one that ran there last;
+ *    pmuctl cpu show says every CPU is reserved while a partitioned VM
+ *    exists and none of its vCPUs is loaded, and free once it is gone;
  *  - on a host whose PMUs differ in size, HPMN is the smallest PMU's N
  *    minus the reservation on every PMU, and host perf keeps [HPMN, N)
  *    of each (issue 11 defect 12).
@@ -1148,21 +1150,75 @@ static void *owner_run_thread(void *arg)
 	return NULL;
 }
 
-/* `pmuctl cpu show -j` succeeds and its output holds @needle. */
-static bool pmuctl_cpu_show_has(const char *needle)
+/* `pmuctl cpu show -j` into @out, of @size bytes: true if it succeeded. */
+static bool pmuctl_cpu_show(char *out, size_t size)
 {
-	char out[8192];
 	size_t length;
 	FILE *pipe;
 
 	pipe = popen("pmuctl cpu show -j 2>&1", "r");
 	if (!pipe)
 		return false;
-	length = fread(out, 1, sizeof(out) - 1, pipe);
+	length = fread(out, 1, size - 1, pipe);
 	out[length] = '\0';
-	if (pclose(pipe))
+	return !pclose(pipe);
+}
+
+/*
+ * The object of CPU @cpu in the `pmuctl cpu show -j` output @out, into
+ * @object of @size bytes (its strings never hold a brace): true if found.
+ */
+static bool pmuctl_cpu_object(const char *out, int cpu, char *object, size_t size)
+{
+	const char *start, *end;
+	char key[32];
+
+	snprintf(key, sizeof(key), "{\"cpu\":%d,", cpu);
+	start = strstr(out, key);
+	end = start ? strchr(start, '}') : NULL;
+	if (!end || (size_t)(end - start) + 2 > size)
 		return false;
-	return strstr(out, needle);
+	memcpy(object, start, end - start + 1);
+	object[end - start + 1] = '\0';
+	return true;
+}
+
+/* How many CPU objects @out has, and in *@with how many of them hold @needle. */
+static int pmuctl_cpus_with(const char *out, const char *needle, int *with)
+{
+	const char *start = out, *end;
+	char object[1024];
+	int cpus = 0;
+
+	*with = 0;
+	while ((start = strstr(start, "{\"cpu\":"))) {
+		end = strchr(start, '}');
+		if (!end || (size_t)(end - start) + 2 > sizeof(object))
+			break;
+		memcpy(object, start, end - start + 1);
+		object[end - start + 1] = '\0';
+		cpus++;
+		*with += !!strstr(object, needle);
+		start = end;
+	}
+	return cpus;
+}
+
+/*
+ * `pmuctl cpu show -j` says CPU @cpu is guest-owned by @owner, with the
+ * partition's counters claimed.
+ */
+static bool pmuctl_cpu_show_guest_owned(int cpu, const char *owner)
+{
+	char out[8192], object[1024], claimed[48], owned_by[96];
+
+	snprintf(owned_by, sizeof(owned_by), "\"owner\":\"%s\"", owner);
+	snprintf(claimed, sizeof(claimed), "\"claimed_counters\":%lu}",
+		 (unsigned long)expected_n);
+	return pmuctl_cpu_show(out, sizeof(out)) &&
+	       pmuctl_cpu_object(out, cpu, object, sizeof(object)) &&
+	       strstr(object, owned_by) &&
+	       strstr(object, "\"state\":\"guest-owned\"") && strstr(object, claimed);
 }
 
 static bool pmuctl_in_path(void)
@@ -1173,7 +1229,7 @@ static bool pmuctl_in_path(void)
 /* What watch_owner() saw. */
 struct owner_seen {
 	bool sysfs;		/* cpus/cpu1/owner named the vCPU */
-	bool pmuctl;		/* and then pmuctl cpu show -j did */
+	bool pmuctl;		/* and then pmuctl cpu show -j did, guest-owned */
 	uint64_t ucall;		/* the vCPU's KVM_RUN returned with */
 };
 
@@ -1181,17 +1237,18 @@ struct owner_seen {
  * Rule: while a partitioned vCPU is inside KVM_RUN with its PMU counting,
  * cpus/cpu<n>/owner of the CPU it runs on names it, and pmuctl cpu show
  * says so (issue 16: the demo, which looks after KVM_RUN returned, showed
- * every CPU free). The vCPU's thread runs on CPU 1; this process stays on
- * CPU 0 (pmuctl too, which inherits that), so it does not push the vCPU
- * off. The vCPU is put whenever its thread is scheduled out, so the check
- * looks again, every 10 ms for at most 10 s, until it sees the owner
- * (and, with @pmuctl, pmuctl shows it).
+ * every CPU free): guest-owned, the counters [0, HPMN) claimed. The
+ * vCPU's thread runs on CPU 1; this process stays on CPU 0 (pmuctl too,
+ * which inherits that), so it does not push the vCPU off. The vCPU is put
+ * whenever its thread is scheduled out, so the check looks again, every
+ * 10 ms for at most 10 s, until it sees the owner (and, with @pmuctl,
+ * pmuctl shows it).
  * Where it can fail: every rig with a CPU 1.
  */
 static void watch_owner(struct __test_metadata *_metadata, struct tvm *t, bool pmuctl,
 			struct owner_seen *seen)
 {
-	char expected[64], needle[96], owner[64] = "";
+	char expected[64], owner[64] = "";
 	struct owner_run run = { .vcpu = t->vcpu, .cpu = 1 };
 	volatile uint64_t *looked_at;
 	pthread_t thread;
@@ -1200,7 +1257,6 @@ static void watch_owner(struct __test_metadata *_metadata, struct tvm *t, bool p
 	vcpu_arch_set_entry_point(t->vcpu, guest_counts_until_looked_at);
 	pmu_vcpu_init(t->vcpu);
 	ASSERT_TRUE(vcpu0_sysfs_name(expected, sizeof(expected)));
-	snprintf(needle, sizeof(needle), "\"owner\":\"%s\"", expected);
 	looked_at = addr_gva2hva(t->vm, (vm_vaddr_t)&owner_looked_at);
 	*looked_at = 0;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, owner_run_thread, &run));
@@ -1211,7 +1267,7 @@ static void watch_owner(struct __test_metadata *_metadata, struct tvm *t, bool p
 			continue;
 		seen->sysfs = true;
 		if (pmuctl)
-			seen->pmuctl = pmuctl_cpu_show_has(needle);
+			seen->pmuctl = pmuctl_cpu_show_guest_owned(1, expected);
 	}
 	*looked_at = 1;
 	pthread_join(thread, NULL);
@@ -1245,6 +1301,53 @@ TEST_F_TIMEOUT(owner, pmuctl_cpu_show_names_the_vcpu_while_it_runs, VM_TEST_TIME
 	EXPECT_TRUE(seen.sysfs);
 	EXPECT_TRUE(seen.pmuctl);
 	EXPECT_EQ(UCALL_SYNC, seen.ucall);
+}
+
+/*
+ * Rule: once KVM_RUN returned (no vCPU loaded) while the VM exists, pmuctl
+ * shows every CPU reserved, not free, CPU 1 with the vCPU as last owner;
+ * once the VM is destroyed (the claim given back), every CPU free. The
+ * vCPU first runs on CPU 1 as in watch_owner().
+ * Where it can fail: every rig with a CPU 1 (the split rig: CPUs of both
+ * PMUs reserved).
+ */
+TEST_F_TIMEOUT(owner, pmuctl_cpu_show_reserved_then_free, VM_TEST_TIMEOUT)
+{
+	char expected[64], needle[96], out[8192], object[1024];
+	struct owner_seen seen = {};
+	int cpus, with;
+
+	if (!cpu_online(1))
+		SKIP(return, "no CPU 1");
+	if (!pmuctl_in_path())
+		SKIP(return, "no pmuctl in PATH");
+	watch_owner(_metadata, &self->t, false, &seen);
+	EXPECT_EQ(UCALL_SYNC, seen.ucall);
+
+	/* KVM_RUN returned: vcpu0 is put, its VM holds the claim. */
+	ASSERT_TRUE(vcpu0_sysfs_name(expected, sizeof(expected)));
+	snprintf(needle, sizeof(needle), "\"last_owner\":\"%s\"", expected);
+	EXPECT_TRUE(pmuctl_cpu_show(out, sizeof(out)))
+		TH_LOG("pmuctl cpu show -j: %s", out);
+	cpus = pmuctl_cpus_with(out, "\"state\":\"reserved\"", &with);
+	if (!pmuctl_cpu_object(out, 1, object, sizeof(object)))
+		snprintf(object, sizeof(object), "missing");
+	ksft_print_msg("VM idle: %d of %d CPUs reserved; CPU 1: %s\n",
+		       with, cpus, object);
+	EXPECT_LT(1, cpus);
+	EXPECT_EQ(cpus, with);
+	EXPECT_TRUE(!!strstr(object, "\"owner\":\"free\""));
+	EXPECT_TRUE(!!strstr(object, needle));
+
+	/* No partitioned VM left in this process: the claim is given back. */
+	tvm_gone(&self->t);
+	EXPECT_TRUE(pmuctl_cpu_show(out, sizeof(out)))
+		TH_LOG("pmuctl cpu show -j: %s", out);
+	cpus = pmuctl_cpus_with(out, "\"state\":\"free\",\"claimed_counters\":null}",
+				&with);
+	ksft_print_msg("after the VM was destroyed: %d of %d CPUs free\n", with, cpus);
+	EXPECT_LT(1, cpus);
+	EXPECT_EQ(cpus, with);
 }
 
 /* ------------------------------------------------ heterogeneous hosts */

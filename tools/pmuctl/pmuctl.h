@@ -131,6 +131,22 @@ void pmu_list_print_plain(const struct pmu_list *list);
 /* Write the PMUs as a JSON array. */
 void pmu_list_write_json(struct json_writer *w, const struct pmu_list *list);
 
+/*
+ * What a CPU's PMU is to partitioned guests, from its owner file and the
+ * module's counters_claimed (the claim covers every CPU of every host PMU
+ * at once: docs/partition.md).
+ */
+enum cpu_state {
+	/* Not guest-owned, and the module has no counters_claimed file. */
+	CPU_STATE_UNKNOWN,
+	/* Nothing claimed (or no PMU): host perf may use every counter. */
+	CPU_STATE_FREE,
+	/* Counters [0, N) and the cycle counter claimed, no vCPU loaded. */
+	CPU_STATE_RESERVED,
+	/* A partitioned vCPU's PMU state is in the CPU's registers. */
+	CPU_STATE_GUEST_OWNED,
+};
+
 /* One host CPU, from cpus/cpu<n>/. */
 struct cpu_info {
 	unsigned long cpu;
@@ -138,6 +154,14 @@ struct cpu_info {
 	char owner[512];		/* "free" or "<pid>.<serial>/vcpu<id>" */
 	/* "none" or "<pid>.<serial>/vcpu<id>"; "" when absent (older modules) */
 	char last_owner[512];
+	enum cpu_state state;
+	/*
+	 * Reserved or guest-owned: N, the event counters [0, N) claimed for
+	 * guests (pmus/<pmu>/guest_counters); absent when free, unknown, or
+	 * the CPU has no PMU.
+	 */
+	bool has_claimed_counters;
+	unsigned long claimed_counters;
 };
 
 struct cpu_list {
@@ -147,8 +171,9 @@ struct cpu_list {
 
 /*
  * Read every CPU under ROOT/cpus (none when cpus/ is missing: a module
- * older than 0.2.0), sorted by number.  CPUs whose directory vanishes while
- * they are read are left out.
+ * older than 0.2.0), sorted by number, with its state: ROOT/counters_claimed
+ * is read once, before the CPUs, and each CPU's owner file once.  CPUs whose
+ * directory vanishes while they are read are left out.
  */
 int cpu_list_read(const char *root, struct cpu_list *list);
 void cpu_list_free(struct cpu_list *list);

@@ -15,6 +15,9 @@
 # partitioned or fixed (kvm_pmu_partition loaded with that default_mode).
 # Once the guest runs perf (its console says "guest-perf: perf ..."):
 #   - pmuctl vm show -j lists QEMU's VM (its pid) with MODE (not stock);
+#   - pmuctl cpu show: partitioned, no CPU is free: each is guest-owned
+#     (the vCPU is loaded there, its OWNER shown) or reserved (the guest
+#     counters claimed, no vCPU loaded there right then);
 #   - host perf stat -a -e instructions,cycles starts and counts until QEMU
 #     exits, on the host's counters (with a partition, the reserved ones):
 #     both counted, 100% of the time unless stock (where the guest's
@@ -133,6 +136,8 @@ if [ "${RIG_GUEST_QUIET:-0}" != 1 ]; then
 					pmuctl vm show "$qemu"
 					pmuctl -j vm show "$qemu" > "$work/vm.json"
 					cat "$work/vm.json"
+					pmuctl cpu show
+					pmuctl -j cpu show > "$work/cpu.json"
 				fi
 				perf stat -a -x, -o "$work/host-perf.csv" -e instructions,cycles &
 				host_perf=$!
@@ -179,6 +184,11 @@ done
 if [ "$mode" != stock ]; then
 	check "pmuctl vm show lists QEMU's VM (pid $qemu) in mode $mode" \
 		grep -q "\"pid\":$qemu,\"mode\":\"$mode\"" "$work/vm.json"
+fi
+if [ "$mode" = partitioned ]; then
+	check "pmuctl cpu show: while the guest ran perf, every CPU guest-owned or reserved, none free" \
+		bash -c "grep -Eq '\"state\":\"(guest-owned|reserved)\"' '$work/cpu.json' &&
+			 ! grep -Eq '\"state\":(\"free\"|null)' '$work/cpu.json'"
 fi
 rm -rf "$work"
 exit $fail

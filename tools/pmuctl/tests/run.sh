@@ -342,7 +342,7 @@ add_cpu "$one" 1 armv8_pmuv3_0 free 1234.0/vcpu0
 
 one_module='{"version":"0.2.0","abi_version":1,"default_mode":"emulated","fgt":"auto","fgt_present":true,"trap_policy":"fgt","fast_path":true,"reserved_host_counters":2,"counters_claimed":false,"partitioned_vms":0,"attached_vms":0}'
 one_pmus='[{"name":"armv8_pmuv3_0","cpulist":"0-1","cpu_list":[0,1],"counters":6,"cycle_counter":true,"reserved_host_counters":2,"guest_counters":4,"pmuver":6}]'
-one_cpus='[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"none"},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"1234.0/vcpu0"}]'
+one_cpus='[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"none","state":"free","claimed_counters":null},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"1234.0/vcpu0","state":"free","claimed_counters":null}]'
 one_doc="{\"pmuctl_version\":\"$expected_version\",\"module\":$one_module,\"pmus\":$one_pmus,\"cpus\":$one_cpus,\"vms\":[]}"
 
 run "$one" show
@@ -364,10 +364,10 @@ check "show: module values aligned in one column" sh -c "
 		sort -u | wc -l) -eq 1 ]"
 check "show: table header" out_has '^PMU +CPUs +COUNTERS +CYCLE +HOST +GUEST +PMUVER$'
 check "show: table row" out_has '^armv8_pmuv3_0 +0-1 +6 +yes +2 +4 +6$'
-check "show: CPU table header" out_has '^CPU +PMU +OWNER +LAST OWNER$'
+check "show: CPU table header" out_has '^CPU +PMU +STATE +OWNER +CLAIMED +LAST OWNER$'
 check "show: CPU rows, the last owner of a free CPU" sh -c "
-	grep -Eq '^0 +armv8_pmuv3_0 +free +none$' '$tmp/out' &&
-	grep -Eq '^1 +armv8_pmuv3_0 +free +1234\.0/vcpu0$' '$tmp/out'"
+	grep -Eq '^0 +armv8_pmuv3_0 +free +- +- +none$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +free +- +- +1234\.0/vcpu0$' '$tmp/out'"
 check "show: module (9), blank, PMUs (2), blank, CPUs (3)" out_lines 16
 
 run "$one" -j show
@@ -946,6 +946,8 @@ done
 
 cpus=$tmp/cpus
 make_module "$cpus" partitioned_vms=1 counters_claimed=1
+add_pmu "$cpus" armv8_cortex_a72 4-10 8 1 4 4 4
+add_pmu "$cpus" armv8_cortex_a53 1-3 6 1 2 4 3
 add_cpu "$cpus" 10 armv8_cortex_a72 free
 add_cpu "$cpus" 2 armv8_cortex_a53 4242.0/vcpu1
 add_cpu "$cpus" 0 none free
@@ -955,7 +957,7 @@ printf '0-10\n' >"$cpus/cpus/online"
 mkdir "$cpus/cpus/cpu3"
 printf 'free\n' >"$cpus/cpus/cpu3/owner"
 
-cpus_json='[{"cpu":0,"pmu":"none","owner":"free","last_owner":null},{"cpu":2,"pmu":"armv8_cortex_a53","owner":"4242.0/vcpu1","last_owner":null},{"cpu":10,"pmu":"armv8_cortex_a72","owner":"free","last_owner":null}]'
+cpus_json='[{"cpu":0,"pmu":"none","owner":"free","last_owner":null,"state":"free","claimed_counters":null},{"cpu":2,"pmu":"armv8_cortex_a53","owner":"4242.0/vcpu1","last_owner":null,"state":"guest-owned","claimed_counters":4},{"cpu":10,"pmu":"armv8_cortex_a72","owner":"free","last_owner":null,"state":"reserved","claimed_counters":4}]'
 run "$cpus" cpu show -j
 check "cpu show -j: exit 0" expect_success
 check "cpu show -j: CPUs by number, owner a string, no last_owner file: null" \
@@ -965,12 +967,12 @@ run "$cpus" -p cpu
 check "cpu -p: parsed values" json_is "$cpus_json"
 run "$cpus" cpu show
 check "cpu show: exit 0" expect_success
-check "cpu show: header" out_has '^CPU +PMU +OWNER +LAST OWNER$'
+check "cpu show: header" out_has '^CPU +PMU +STATE +OWNER +CLAIMED +LAST OWNER$'
 check "cpu show: rows in number order" sh -c "
 	[ \$(wc -l <'$tmp/out') -eq 4 ] &&
 	awk 'NR > 1 { printf \"%s \", \$1 }' '$tmp/out' | grep -qx '0 2 10 '"
 check "cpu show: guest-owned row, no last_owner file: '-'" \
-	out_has '^2 +armv8_cortex_a53 +4242\.0/vcpu1 +-$'
+	out_has '^2 +armv8_cortex_a53 +guest-owned +4242\.0/vcpu1 +\[0,4\) +-$'
 check "cpu show: columns aligned" sh -c "
 	[ \$(awk 'NR == 1 { print index(\$0, \"OWNER\") }' '$tmp/out') -eq \
 	  \$(awk 'NR == 3 { print index(\$0, \"4242\") }' '$tmp/out') ]"
@@ -1041,22 +1043,179 @@ add_cpu "$opt" 0 none free ''
 run "$opt" cpu show
 check "empty cpus/cpu0/last_owner: exit 1, error names the file" \
 	expect_error 1 "$opt/cpus/cpu0/last_owner"
-make_module "$opt" partitioned_vms=1
+make_module "$opt" partitioned_vms=1 counters_claimed=1
+add_pmu "$opt" armv8_pmuv3_0 0-2 6 1 2 4 6
 add_cpu "$opt" 0 armv8_pmuv3_0 77.2/vcpu3 77.2/vcpu3
 add_cpu "$opt" 1 armv8_pmuv3_0 free 77.2/vcpu1
 add_cpu "$opt" 2 armv8_pmuv3_0 free
 run "$opt" cpu show -j
 check "last_owner: of a guest-owned CPU, of a free one, and absent (null)" json_is \
-	'[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"77.2/vcpu3","last_owner":"77.2/vcpu3"},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"77.2/vcpu1"},{"cpu":2,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":null}]'
+	'[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"77.2/vcpu3","last_owner":"77.2/vcpu3","state":"guest-owned","claimed_counters":4},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"77.2/vcpu1","state":"reserved","claimed_counters":4},{"cpu":2,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":null,"state":"reserved","claimed_counters":4}]'
 run "$opt" cpu show
 check "last_owner (text): the LAST OWNER column, '-' when absent" sh -c "
-	grep -Eq '^0 +armv8_pmuv3_0 +77\.2/vcpu3 +77\.2/vcpu3$' '$tmp/out' &&
-	grep -Eq '^1 +armv8_pmuv3_0 +free +77\.2/vcpu1$' '$tmp/out' &&
-	grep -Eq '^2 +armv8_pmuv3_0 +free +-$' '$tmp/out'"
+	grep -Eq '^0 +armv8_pmuv3_0 +guest-owned +77\.2/vcpu3 +\[0,4\) +77\.2/vcpu3$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +reserved +- +\[0,4\) +77\.2/vcpu1$' '$tmp/out' &&
+	grep -Eq '^2 +armv8_pmuv3_0 +reserved +- +\[0,4\) +-$' '$tmp/out'"
 make_module "$opt"
 printf 'x\n' >"$opt/cpus"
 run "$opt" cpu show
 check "cpus is a file: exit 1, error names it" expect_error 1 "$opt/cpus"
+
+### CPU states: guest-owned, reserved for partitioned VMs, free.
+#
+# Host kind: any (fake module 0.2.0 trees); inputs: counters_claimed, each
+# CPU's owner and pmu, and pmus/<name>/guest_counters, as the module
+# writes them in each situation (and as a read racing a claim can find
+# them).
+
+# cpu_fields_are JSON: the state and claimed_counters of every CPU of the
+# "cpu show -j" output, as JSON [[cpu, state, claimed_counters], ...].
+cpu_fields_are()
+{
+	python3 - "$tmp/out" "$1" <<'PYTHON'
+import json
+import sys
+
+try:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        cpus = json.load(f)
+except ValueError as e:
+    print("# invalid JSON: %s" % e)
+    sys.exit(1)
+got = [[c["cpu"], c["state"], c["claimed_counters"]] for c in cpus]
+want = json.loads(sys.argv[2])
+# type() too: 0 is not false, and a number is not its string.
+if [[type(x) for x in c] for c in got] != [[type(x) for x in c] for c in want] or got != want:
+    print("# got:  " + json.dumps(got))
+    print("# want: " + json.dumps(want))
+    sys.exit(1)
+PYTHON
+}
+
+# make_states ROOT CLAIMED OWNER0 OWNER1 [LAST0 LAST1]: one PMU of 6
+# counters, 2 kept for the host (guest_counters 4), CPUs 0 and 1.
+make_states()
+{
+	make_module "$1" counters_claimed="$2" partitioned_vms="$2" default_mode=partitioned
+	add_pmu "$1" armv8_pmuv3_0 0-1 6 1 2 4 6
+	add_cpu "$1" 0 armv8_pmuv3_0 "$3" "${5:-none}"
+	add_cpu "$1" 1 armv8_pmuv3_0 "$4" "${6:-none}"
+}
+
+st=$tmp/states
+
+# No partitioned VM: nothing claimed, every CPU free (the last owner stays).
+make_states "$st" 0 free free none 9.0/vcpu0
+run "$st" cpu show -j
+check "states, no claim: exit 0" expect_success
+check "states, no claim: every CPU free, claimed_counters null" \
+	cpu_fields_are '[[0,"free",null],[1,"free",null]]'
+run "$st" cpu show
+check "states, no claim (text): free, OWNER and CLAIMED '-', the last owner kept" sh -c "
+	grep -Eq '^0 +armv8_pmuv3_0 +free +- +- +none$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +free +- +- +9\.0/vcpu0$' '$tmp/out'"
+
+# A partitioned VM exists, none of its vCPUs loaded (between two KVM_RUNs,
+# as the demo looks): reserved, not free; owner stays the module's "free".
+make_states "$st" 1 free free 12.3/vcpu1 none
+run "$st" cpu show -j
+check "states, claimed, no vCPU loaded: every CPU reserved, [0,4) claimed" \
+	cpu_fields_are '[[0,"reserved",4],[1,"reserved",4]]'
+check "states, claimed, no vCPU loaded: owner is still the file's \"free\"" json_is \
+	'[{"cpu":0,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"12.3/vcpu1","state":"reserved","claimed_counters":4},{"cpu":1,"pmu":"armv8_pmuv3_0","owner":"free","last_owner":"none","state":"reserved","claimed_counters":4}]'
+run "$st" cpu show
+check "states, claimed, no vCPU loaded (text): reserved [0,4), the last owner" sh -c "
+	grep -Eq '^0 +armv8_pmuv3_0 +reserved +- +\[0,4\) +12\.3/vcpu1$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +reserved +- +\[0,4\) +none$' '$tmp/out'"
+
+# A partitioned vCPU loaded on CPU 1, none on CPU 0.
+make_states "$st" 1 free 12.3/vcpu1 none 12.3/vcpu1
+run "$st" cpu show -j
+check "states, vCPU loaded on CPU 1: CPU 1 guest-owned, CPU 0 reserved" \
+	cpu_fields_are '[[0,"reserved",4],[1,"guest-owned",4]]'
+run "$st" cpu show
+check "states, vCPU loaded on CPU 1 (text): OWNER names the VM and vCPU" sh -c "
+	grep -Eq '^0 +armv8_pmuv3_0 +reserved +- +\[0,4\) +none$' '$tmp/out' &&
+	grep -Eq '^1 +armv8_pmuv3_0 +guest-owned +12\.3/vcpu1 +\[0,4\) +12\.3/vcpu1$' '$tmp/out'"
+run "$st" show
+check "states: pmuctl show has the same CPU rows" \
+	out_has '^1 +armv8_pmuv3_0 +guest-owned +12\.3/vcpu1 +\[0,4\) +12\.3/vcpu1$'
+
+# A read racing the first claim: counters_claimed (read first) said 0, the
+# owner (read after) names a vCPU. Its VM holds the claim: guest-owned,
+# with the claimed counters; the other CPU as counters_claimed said.
+make_states "$st" 0 free 12.3/vcpu1
+run "$st" cpu show -j
+check "states, owner seen but counters_claimed 0 (a racing read): guest-owned, [0,4)" \
+	cpu_fields_are '[[0,"free",null],[1,"guest-owned",4]]'
+
+# HPMN 0 (FEAT_HPMN0; reserved_host_counters = N): the claim is the cycle
+# counter alone; claimed_counters is 0, a number, not null.
+make_module "$st" counters_claimed=1 partitioned_vms=1
+add_pmu "$st" armv8_pmuv3_0 0 6 1 6 0 6
+add_cpu "$st" 0 armv8_pmuv3_0 free
+run "$st" cpu show -j
+check "states, HPMN 0: reserved, claimed_counters 0 (a number)" \
+	cpu_fields_are '[[0,"reserved",0]]'
+run "$st" cpu show
+check "states, HPMN 0 (text): [0,0)" out_has '^0 +armv8_pmuv3_0 +reserved +- +\[0,0\) +-$'
+
+# big.LITTLE: each CPU's claimed counters are its own PMU's guest_counters
+# (the module gives every PMU the same HPMN; the values differ here so that
+# a CPU reading another PMU's file fails), and a CPU without a PMU has
+# nothing to claim: free.
+make_module "$st" counters_claimed=1 partitioned_vms=1
+add_pmu "$st" armv8_cortex_a53 0-1 4 1 1 3 1
+add_pmu "$st" armv8_cortex_a72 2-3 6 1 1 5 4
+add_cpu "$st" 0 armv8_cortex_a53 free
+add_cpu "$st" 3 armv8_cortex_a72 free
+add_cpu "$st" 2 armv8_cortex_a72 1.0/vcpu0
+add_cpu "$st" 7 none free
+run "$st" cpu show -j
+check "states, two PMUs: each CPU's own PMU's guest_counters; no PMU: free" \
+	cpu_fields_are '[[0,"reserved",3],[2,"guest-owned",5],[3,"reserved",5],[7,"free",null]]'
+
+# A module with cpus/ but without counters_claimed (no such module was
+# released; the member is null as for every file a module lacks): a CPU
+# without an owner is neither reserved nor free for sure; an owned one is
+# guest-owned.
+make_states "$st" 1 free 4.0/vcpu2
+rm "$st/counters_claimed"
+run "$st" cpu show -j
+check "states, no counters_claimed file: state null unless guest-owned" \
+	cpu_fields_are '[[0,null,null],[1,"guest-owned",4]]'
+run "$st" cpu show
+check "states, no counters_claimed file (text): STATE '-'" \
+	out_has '^0 +armv8_pmuv3_0 +- +- +- +none$'
+
+# Without a claim, pmus/ is not read for the CPUs: a broken PMU file fails
+# pmu show, not cpu show.
+make_states "$st" 0 free free
+printf 'x\n' >"$st/pmus/armv8_pmuv3_0/guest_counters"
+run "$st" cpu show -j
+check "states, no claim: the PMU's guest_counters is not read" \
+	cpu_fields_are '[[0,"free",null],[1,"free",null]]'
+
+# With a claim, the CPU's PMU directory and its guest_counters are required.
+make_states "$st" 1 free free
+printf 'x\n' >"$st/pmus/armv8_pmuv3_0/guest_counters"
+run "$st" cpu show
+check "states, invalid guest_counters: exit 1, error names the file" \
+	expect_error 1 "$st/pmus/armv8_pmuv3_0/guest_counters"
+make_states "$st" 1 free free
+rm -r "$st/pmus/armv8_pmuv3_0"
+run "$st" cpu show -j
+check "states, the CPU's PMU directory missing: exit 1, error names the file" \
+	expect_error 1 "$st/pmus/armv8_pmuv3_0/guest_counters"
+make_states "$st" 1 free free
+printf '../../etc\n' >"$st/cpus/cpu0/pmu"
+run "$st" cpu show
+check "states, a PMU name that is a path: exit 1, error names the pmu file" \
+	expect_error 1 "invalid PMU name '../../etc' in $st/cpus/cpu0/pmu"
+make_states "$st" 2 free free
+run "$st" cpu show
+check "states, counters_claimed 2: exit 1, error names the file" \
+	expect_error 1 "$st/counters_claimed"
 
 ### pmuctl metrics: the Prometheus text exposition format 0.0.4.
 
