@@ -7,6 +7,15 @@
  *        host_counter_leak partitioned  (kvm_pmu_partition loaded, any
  *                                        default_mode: the test opts its
  *                                        VM in with the attribute)
+ *        either followed by the kselftest harness's options (-t TEST, ...);
+ *        host_counter_leak -l lists the tests.
+ *
+ * Host kinds: the rig's -cpu max host (check.plan: stock; "partitioned"
+ * with the module loaded default_mode=partitioned with FGT, with fgt=off,
+ * and default_mode=fixed; debug.plan: the debug kernel, FGT), and
+ * "partitioned" on EL3 with -cpu max (el3.plan), neoverse-n1 with and
+ * without EL3 (neoverse.plan, neoverse-el3.plan: no FGT, PMUv3p1) and the
+ * split-PMU rig (split.plan).
  *
  * Host set-up covered: perf user access. With
  * /proc/sys/kernel/perf_user_access = 1 and a task event asking for it
@@ -26,7 +35,12 @@
  * UNDEFINED one raises SIGILL, which is handled) and none may hold a
  * guest value: in the VMM thread right after KVM_RUN returns with a user
  * access event that was live across it, with an event opened after the
- * guest ran, in another process, and after the VM is destroyed.
+ * guest ran, in another process, and after the VM is destroyed. Every
+ * such read must find PMCCNTR_EL0 readable, or it could see no value.
+ *
+ * Each rule is a kselftest harness test (fixture guest_counters: a fresh
+ * VM whose guest ran once, perf_user_access on, both undone by the
+ * teardown), in a process of its own; the harness counts the plan.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -34,6 +48,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
+#include "rig_harness.h"
 #include "pmu_test.h"
 
 #define TEST_CPU		0
@@ -46,11 +61,15 @@
 #define PERF_USER_ACCESS	"/proc/sys/kernel/perf_user_access"
 /* attr.config1 bit 1 of the armv8 PMUs (format/rdpmc): EL0 may read. */
 #define CONFIG1_RDPMC		BIT(1)
+/*
+ * Seconds a test may take (the harness's timeout): far above a run on
+ * the debug kernel under -icount, where the whole program takes seconds.
+ */
+#define TEST_SECONDS		120
 
 static bool module_mode;
 static struct host_pmu host_pmu;
 static uint64_t guest_counters;	/* PMCR_EL0.N the guest saw */
-static bool pmccntr_was_readable;
 
 /* ------------------------------------------------------------- guest */
 
@@ -120,8 +139,12 @@ static bool is_guest_value(int index, uint64_t value)
 	return false;
 }
 
-/* Prints what EL0 read; true if no readable register held a guest value. */
-static bool no_guest_value(const char *when, const struct el0_view *view)
+/*
+ * Prints what EL0 read, @when; fails the test if a readable register held
+ * a guest value, or if PMCCNTR_EL0 was not readable (nothing was checked).
+ */
+static void expect_no_guest_value(struct __test_metadata *_metadata, const char *when,
+				  const struct el0_view *view)
 {
 	char line[1024], name[16];
 	int used = 0, leaks = 0;
@@ -140,9 +163,11 @@ static bool no_guest_value(const char *when, const struct el0_view *view)
 				 view->value[i],
 				 is_guest_value(i, view->value[i]) ? " (guest's)" : "");
 	}
-	pmccntr_was_readable |= view->readable[PMCCNTR_INDEX];
 	ksft_print_msg("%s:%s\n", when, used ? line : " no register readable");
-	return !leaks;
+	EXPECT_EQ(0, leaks)
+		TH_LOG("%s: host EL0 read guest values", when);
+	EXPECT_TRUE(view->readable[PMCCNTR_INDEX])
+		TH_LOG("%s: PMCCNTR_EL0 was UNDEFINED at EL0", when);
 }
 
 /*
@@ -180,50 +205,168 @@ static int open_user_access_event(void)
 
 /* ------------------------------------------------------------ the VM */
 
-/* A VM whose guest ran once: its values are in place. */
-static void create_vm(struct tvm *t)
+/* The guest writes its values again and exits; KVM_RUN returns. */
+static void run_guest(struct __test_metadata *_metadata, struct tvm *t)
 {
 	struct ucall uc;
-	uint64_t n = 0;
-	int err;
 
-	tvm_add(t, guest_write_distinctive_values, true);
-	if (module_mode) {
-		err = pmu_attr(t->vcpu, KVM_SET_DEVICE_ATTR,
-			       KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL);
-		if (!err)
-			err = pmu_attr(t->vcpu, KVM_GET_DEVICE_ATTR,
-				       KVM_PMU_PARTITION_ATTR_PARTITIONED, &n);
-		ksft_print_msg("opting the VM in: %s, N %lu\n",
-			       err ? strerror(err) : "ok", n);
-		ksft_test_result(!err && n > 0, "test_vm_is_partitioned\n");
-	}
-	pmu_vcpu_init(t->vcpu);
-	TEST_ASSERT(run_to_ucall(t->vcpu, &uc) == UCALL_SYNC, "the guest did not sync");
-	guest_counters = uc.args[1];
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(t->vcpu, &uc))
+		TH_LOG("the guest did not sync");
 }
 
-/* The guest writes its values again and exits; KVM_RUN returns. */
-static void run_guest(struct tvm *t)
-{
-	struct ucall uc;
+/*
+ * Fixture guest_counters: SIGILL handled, this thread on TEST_CPU, a VM
+ * whose guest ran once, its values in place (in module mode opted in with
+ * the attribute, which must make it partitioned), and perf_user_access
+ * set to 1. The teardown closes the test's user access event, destroys
+ * the VM (unless the test did) and restores perf_user_access.
+ */
+FIXTURE(guest_counters) {
+	struct tvm t;
+	bool vm_alive;
+	int live_fd;		/* the test's user access event, or -1 */
+	int partition_err;	/* of opting the VM in (module mode) */
+	uint64_t partitioned_n;	/* the attribute's N read back (module mode) */
+	char old_access[16];	/* perf_user_access before the setup */
+};
 
-	TEST_ASSERT(run_to_ucall(t->vcpu, &uc) == UCALL_SYNC, "the guest did not sync");
+FIXTURE_SETUP(guest_counters)
+{
+	struct sigaction sigill = { .sa_handler = on_sigill };
+	struct ucall uc;
+	int fd;
+
+	self->live_fd = -1;
+	ASSERT_EQ(0, sigaction(SIGILL, &sigill, NULL));
+	pin_to_cpu(TEST_CPU);
+
+	tvm_add(&self->t, guest_write_distinctive_values, true);
+	self->vm_alive = true;
+	if (module_mode) {
+		self->partition_err = pmu_attr(self->t.vcpu, KVM_SET_DEVICE_ATTR,
+					       KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL);
+		if (!self->partition_err)
+			self->partition_err = pmu_attr(self->t.vcpu, KVM_GET_DEVICE_ATTR,
+						       KVM_PMU_PARTITION_ATTR_PARTITIONED,
+						       &self->partitioned_n);
+		ksft_print_msg("opting the VM in: %s, N %lu\n",
+			       self->partition_err ? strerror(self->partition_err) : "ok",
+			       self->partitioned_n);
+		ASSERT_EQ(0, self->partition_err);
+		ASSERT_GT(self->partitioned_n, 0);
+	}
+	pmu_vcpu_init(self->t.vcpu);
+	ASSERT_EQ(UCALL_SYNC, run_to_ucall(self->t.vcpu, &uc))
+		TH_LOG("the guest did not sync");
+	guest_counters = uc.args[1];
+	ksft_print_msg("%s: guest N %lu; guest values 0x%lx + n, PMCCNTR 0x%lx, PMSELR 0x%x\n",
+		       module_mode ? "partitioned" : "stock", guest_counters,
+		       GUEST_COUNTER(0), GUEST_CYCLES, GUEST_PMSELR);
+
+	/* Last: a failed setup has no teardown to restore it. */
+	ASSERT_TRUE(read_line(PERF_USER_ACCESS, self->old_access, sizeof(self->old_access)));
+	fd = open(PERF_USER_ACCESS, O_WRONLY);
+	ASSERT_LE(0, fd)
+		TH_LOG("opening %s: %s", PERF_USER_ACCESS, strerror(errno));
+	ASSERT_EQ(1, write(fd, "1", 1))
+		TH_LOG("enabling %s: %s", PERF_USER_ACCESS, strerror(errno));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(guest_counters)
+{
+	size_t len = strlen(self->old_access);
+	int fd;
+
+	if (self->live_fd >= 0)
+		close(self->live_fd);
+	if (self->vm_alive)
+		tvm_destroy(&self->t);
+	fd = open(PERF_USER_ACCESS, O_WRONLY);
+	EXPECT_LE(0, fd)
+		TH_LOG("opening %s: %s", PERF_USER_ACCESS, strerror(errno));
+	if (fd >= 0) {
+		EXPECT_EQ(len, write(fd, self->old_access, len))
+			TH_LOG("restoring %s: %s", PERF_USER_ACCESS, strerror(errno));
+		close(fd);
+	}
+}
+
+/* The test's user access event, live from now on (closed by the teardown). */
+static void open_live_event(struct __test_metadata *_metadata, int *live_fd)
+{
+	*live_fd = open_user_access_event();
+	ASSERT_LE(0, *live_fd)
+		TH_LOG("perf refused a user access event");
 }
 
 /* ---------------------------------------------------------- the rules */
 
-static void check_other_process(struct tvm *t)
+/*
+ * Rule: in module mode the test's VM is partitioned: the attribute opts
+ * it in, reads back N > 0, and its guest sees that N in PMCR_EL0.N. Host
+ * kinds: the file's, module mode ("partitioned"); stock has no module and
+ * skips.
+ */
+TEST_F_TIMEOUT(guest_counters, test_vm_is_partitioned, TEST_SECONDS)
+{
+	if (!module_mode)
+		SKIP(return, "stock KVM: no module");
+	EXPECT_EQ(0, self->partition_err);
+	EXPECT_GT(self->partitioned_n, 0);
+	EXPECT_EQ(self->partitioned_n, guest_counters);
+}
+
+/*
+ * Rule: a user access event opened after the guest ran (scheduled now,
+ * the driver zeroes the counters no host event uses) shows host EL0 no
+ * guest value. Host kinds and inputs: the file's, both modes.
+ */
+TEST_F_TIMEOUT(guest_counters,
+	       host_el0_event_opened_after_the_guest_ran_sees_no_guest_counter_value,
+	       TEST_SECONDS)
+{
+	struct el0_view view;
+
+	open_live_event(_metadata, &self->live_fd);
+	el0_read_all(&view);
+	expect_no_guest_value(_metadata, "event opened after the guest ran", &view);
+}
+
+/*
+ * Rule: with a user access event live across KVM_RUN (nothing
+ * rescheduled it), the VMM thread reads no guest value once KVM_RUN
+ * returns. Host kinds and inputs: the file's, both modes.
+ */
+TEST_F_TIMEOUT(guest_counters, host_el0_sees_no_guest_counter_value_when_kvm_run_returns,
+	       TEST_SECONDS)
+{
+	struct el0_view view;
+
+	open_live_event(_metadata, &self->live_fd);
+	run_guest(_metadata, &self->t);
+	el0_read_all(&view);
+	expect_no_guest_value(_metadata, "right after KVM_RUN", &view);
+}
+
+/*
+ * Rule: another process on the CPU, with a user access event of its own,
+ * reads no guest value while the VMM thread sleeps after KVM_RUN (its
+ * event live). Host kinds and inputs: the file's, both modes.
+ */
+TEST_F_TIMEOUT(guest_counters, another_process_on_the_cpu_sees_no_guest_counter_value,
+	       TEST_SECONDS)
 {
 	struct el0_view view = {};
 	int pipe_fds[2], status;
 	pid_t child;
 
-	run_guest(t);
-	TEST_ASSERT(!pipe(pipe_fds), "pipe");
+	open_live_event(_metadata, &self->live_fd);
+	run_guest(_metadata, &self->t);
+	ASSERT_EQ(0, pipe(pipe_fds));
 	fflush(stdout);
 	child = fork();
-	TEST_ASSERT(child >= 0, "fork");
+	ASSERT_LE(0, child);
 	if (!child) {
 		int fd;
 
@@ -242,82 +385,77 @@ static void check_other_process(struct tvm *t)
 	if (read(pipe_fds[0], &view, sizeof(view)) != sizeof(view))
 		memset(&view, 0, sizeof(view));
 	close(pipe_fds[0]);
-	waitpid(child, &status, 0);
-	ksft_test_result(no_guest_value("another process", &view),
-			 "another_process_on_the_cpu_sees_no_guest_counter_value\n");
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("the other process ended with status 0x%x", status);
+	expect_no_guest_value(_metadata, "another process", &view);
+}
+
+/*
+ * Rule: once the VM is destroyed (right after its guest ran), host EL0
+ * reads no guest value, with the event that was live across it and with
+ * a new one. Host kinds and inputs: the file's, both modes.
+ */
+TEST_F_TIMEOUT(guest_counters, host_el0_sees_no_guest_counter_value_after_the_vm_is_destroyed,
+	       TEST_SECONDS)
+{
+	struct el0_view view;
+
+	open_live_event(_metadata, &self->live_fd);
+	run_guest(_metadata, &self->t);
+	tvm_destroy(&self->t);
+	self->vm_alive = false;
+	el0_read_all(&view);
+	expect_no_guest_value(_metadata, "VM destroyed, event live", &view);
+	close(self->live_fd);
+	open_live_event(_metadata, &self->live_fd);
+	el0_read_all(&view);
+	expect_no_guest_value(_metadata, "VM destroyed, new event", &view);
+}
+
+/*
+ * The harness's own check: perf user access lets host EL0 read the
+ * counters at all (a user access event opens; PMCCNTR_EL0 reads at EL0
+ * with it, before and after a KVM_RUN), so the rules above could see a
+ * guest value. Host kinds and inputs: the file's, both modes.
+ */
+TEST_F_TIMEOUT(guest_counters, perf_user_access_lets_host_el0_read_the_counters,
+	       TEST_SECONDS)
+{
+	struct el0_view view;
+
+	open_live_event(_metadata, &self->live_fd);
+	el0_read_all(&view);
+	EXPECT_TRUE(view.readable[PMCCNTR_INDEX])
+		TH_LOG("PMCCNTR_EL0 was UNDEFINED at EL0 with a user access event");
+	run_guest(_metadata, &self->t);
+	el0_read_all(&view);
+	EXPECT_TRUE(view.readable[PMCCNTR_INDEX])
+		TH_LOG("PMCCNTR_EL0 was UNDEFINED at EL0 after KVM_RUN");
 }
 
 int main(int argc, char **argv)
 {
-	struct sigaction sigill = { .sa_handler = on_sigill };
-	struct el0_view view;
-	char old_access[16];
-	int live_fd, fd;
-	struct tvm t;
-	bool ok;
+	char access_value[16];
 
-	if (argc != 2 || (strcmp(argv[1], "stock") && strcmp(argv[1], "partitioned")))
-		ksft_exit_fail_msg("usage: %s stock|partitioned\n", argv[0]);
+	/* host_counter_leak -l (or -h): the harness lists the tests. */
+	if (argc > 1 && argv[1][0] == '-')
+		return rig_harness_run(argc, argv);
+	if (argc < 2 || (strcmp(argv[1], "stock") && strcmp(argv[1], "partitioned")))
+		ksft_exit_fail_msg("usage: %s stock|partitioned [harness options]\n", argv[0]);
 	module_mode = !strcmp(argv[1], "partitioned");
 
-	ksft_print_header();
 	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
 		ksft_exit_skip("KVM has no PMUv3 on this host\n");
 	if (module_mode && access(KVM_PMU_PARTITION_SYSFS_DIR, F_OK))
 		ksft_exit_fail_msg("kvm_pmu_partition is not loaded\n");
 	if (!module_mode && !access(KVM_PMU_PARTITION_SYSFS_DIR, F_OK))
 		ksft_exit_fail_msg("stock: kvm_pmu_partition is loaded\n");
-	if (!read_line(PERF_USER_ACCESS, old_access, sizeof(old_access)))
+	if (!read_line(PERF_USER_ACCESS, access_value, sizeof(access_value)))
 		ksft_exit_skip("no %s: this kernel has no perf user access\n", PERF_USER_ACCESS);
 	find_host_pmu(&host_pmu);
-	ksft_set_plan(6);
 
-	fd = open(PERF_USER_ACCESS, O_WRONLY);
-	TEST_ASSERT(fd >= 0 && write(fd, "1", 1) == 1, "enabling %s", PERF_USER_ACCESS);
-	close(fd);
-	sigaction(SIGILL, &sigill, NULL);
-	pin_to_cpu(TEST_CPU);
-
-	create_vm(&t);
-	if (!module_mode)
-		ksft_test_result_skip("test_vm_is_partitioned (stock KVM: no module)\n");
-	ksft_print_msg("%s: guest N %lu; guest values 0x%lx + n, PMCCNTR 0x%lx, PMSELR 0x%x\n",
-		       argv[1], guest_counters, GUEST_COUNTER(0), GUEST_CYCLES, GUEST_PMSELR);
-
-	/* Scheduled now, after the guest ran: the driver zeroes free counters. */
-	live_fd = open_user_access_event();
-	el0_read_all(&view);
-	ksft_test_result(no_guest_value("event opened after the guest ran", &view),
-			 "host_el0_event_opened_after_the_guest_ran_sees_no_guest_counter_value\n");
-
-	/* Live across KVM_RUN: nothing rescheduled it. */
-	run_guest(&t);
-	el0_read_all(&view);
-	ksft_test_result(no_guest_value("right after KVM_RUN", &view),
-			 "host_el0_sees_no_guest_counter_value_when_kvm_run_returns\n");
-
-	check_other_process(&t);
-
-	run_guest(&t);
-	tvm_destroy(&t);
-	el0_read_all(&view);
-	ok = no_guest_value("VM destroyed, event live", &view);
-	close(live_fd);
-	fd = open_user_access_event();
-	el0_read_all(&view);
-	ok &= no_guest_value("VM destroyed, new event", &view);
-	close(fd);
-	ksft_test_result(ok, "host_el0_sees_no_guest_counter_value_after_the_vm_is_destroyed\n");
-
-	/* The harness: the checks above could see a value at all. */
-	ksft_test_result(pmccntr_was_readable && live_fd >= 0,
-			 "perf_user_access_lets_host_el0_read_the_counters\n");
-
-	fd = open(PERF_USER_ACCESS, O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, old_access, strlen(old_access)) < 0)
-			ksft_print_msg("restoring %s: %s\n", PERF_USER_ACCESS, strerror(errno));
-		close(fd);
-	}
-	ksft_finished();
+	/* The harness's arguments: the program, then the options after MODE. */
+	argv[1] = argv[0];
+	return rig_harness_run(argc - 1, argv + 1);
 }

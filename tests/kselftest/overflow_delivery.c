@@ -3,15 +3,25 @@
  * PMU overflow interrupts reach the guest exactly once per overflow, for
  * every counter kind and in every host set-up.
  *
- * Usage: overflow_delivery stock|fgt|trap|slow [FILTER]
+ * Usage: overflow_delivery stock|fgt|trap|slow [FILTER] [harness options]
+ *        overflow_delivery -l   (lists every test)
  *   stock  no module loaded: KVM 6.12's perf-backed emulation
  *   fgt    kvm_pmu_partition default_mode=partitioned
  *          reserved_host_counters=2 (fine-grained traps, fast path)
  *   trap   the same with fgt=off (MDCR_EL2.TPM/TPMCR traps, fast path)
  *   slow   the same with fgt=off fast_path=0 (every trap a full exit)
- *   FILTER runs only the cases whose name contains it; a comma-separated
- *          list selects those that contain one of its words and none of
- *          its words marked with '-' ("swinc,-cpu1").
+ *   FILTER runs only the cases whose full name (FIXTURE.VARIANT.TEST, as
+ *          the TAP lines print it) contains it; a comma-separated list
+ *          selects those that contain one of its words and none of its
+ *          words marked with '-' ("swinc,-cpu1"). It does not start with
+ *          '-' (",-cpu1" excludes only). The kselftest harness's options
+ *          may follow: -T TEST, -V VARIANT, -F FIXTURE take tests out of
+ *          FILTER's selection, -t, -v, -f, -r add to it.
+ *
+ * The cases are kselftest harness tests (kselftest_harness.h, run by
+ * rig_harness.h), each in a process of its own with a fresh VM that its
+ * fixture creates and destroys: counter.KIND.CASE (fixture counter, one
+ * variant per counter kind) and pmu.CASE; the harness counts the plan.
  *
  * It runs on the rig's -cpu max host (FEAT_FGT, PMUv3p5, 6 event counters,
  * docs/rig.md), where a partitioned VM is PMUv3p5 with 4 event counters,
@@ -39,23 +49,23 @@
  *   and the flag and the request survive anything the hypervisor does in
  *   between (exits to user space, migration to another CPU).
  *
- * Cases, each for the cycle counter and event counter 0 (counting
- * CPU_CYCLES), 32-bit and 64-bit:
- * overflow_position (preloads 2^32 - D and 2^64 - D), 8_wraps (8 overflows
- * in one guest run with no exit in between, each D after a preload),
- * overflow_then_pmintenset, overflow_pending and counting across an exit
- * to user space and across a migration to CPU 1, overflow_pending across
- * CPU 1 going offline under the running vCPU, overflow_pending cleared by
- * the VMM's KVM_SET_ONE_REG at the exit (no interrupt then), and an
- * overflow with
- * PMINTENSET or PMCR_EL0.E clear across an exit or a migration, then set;
- * and pmovsset_write, pmovsset_with_e_clear, lc_res1 and lp_res0. The
- * 32-bit cycle counter is tested only where the VM's EL0 has AArch32
- * (otherwise LC is RES1, as lc_res1 checks), the 64-bit event counter
- * only on a PMUv3p5 VM. Where the interrupt is due the moment the guest
- * sets the last enable (or unmasks IRQs), it must come within
- * PROMPT_LIMIT loop iterations: a hypervisor that only notices at its
- * next unrelated exit (a timer tick) fails, however long the wait.
+ * Cases (fixture counter), each for the cycle counter and event counter 0
+ * (counting CPU_CYCLES), 32-bit and 64-bit (the variants cycle32, cycle64,
+ * event32, event64): overflow_position (preloads 2^32 - D and 2^64 - D),
+ * 8_wraps (8 overflows in one guest run with no exit in between, each D
+ * after a preload), overflow_then_pmintenset, overflow_pending and
+ * counting across an exit to user space and across a migration to CPU 1,
+ * overflow_pending across CPU 1 going offline under the running vCPU,
+ * overflow_pending cleared by the VMM's KVM_SET_ONE_REG at the exit (no
+ * interrupt then), and an overflow with PMINTENSET or PMCR_EL0.E clear
+ * across an exit or a migration, then set; and (fixture pmu)
+ * pmovsset_write, pmovsset_with_e_clear, lc_res1 and lp_res0. The 32-bit
+ * cycle counter is tested only where the VM's EL0 has AArch32 (otherwise
+ * LC is RES1, as lc_res1 checks), the 64-bit event counter only on a
+ * PMUv3p5 VM: the other kinds' cases skip. Where the interrupt is due the
+ * moment the guest sets the last enable (or unmasks IRQs), it must come
+ * within PROMPT_LIMIT loop iterations: a hypervisor that only notices at
+ * its next unrelated exit (a timer tick) fails, however long the wait.
  *
  * Counting is over short distances (D instructions) from a preloaded value,
  * as counting 2^32 events would take minutes under emulation. QEMU 10.0.2
@@ -67,9 +77,9 @@
  * PMCR_EL0.E cases of the fgt and trap set-ups fail on a rig QEMU without
  * that fix, whatever the module does.
  *
- * The swinc32 and swinc64 kinds, run only when a word of FILTER starts
- * with "swinc", program event counter 0 with SW_INCR and have every loop
- * iteration write PMSWINC_EL0: the same cases with counts known exactly
+ * The swinc32 and swinc64 kinds (variants), run only when a word of
+ * FILTER starts with "swinc", program event counter 0 with SW_INCR and
+ * have every loop iteration write PMSWINC_EL0: the same cases with counts known exactly
  * and overflows the PMU finds at the increment, not by a timer, so they
  * hold without -icount too (the MTTCG rig and make soak run them there).
  * Stock KVM and fgt=off trap every increment, hence not by default.
@@ -81,6 +91,7 @@
  * A lost interrupt cannot hang the test: every guest wait is bounded, the
  * guest's handler masks PMINTENSET after too many interrupts, and every
  * KVM_RUN is bounded by an alarm. A case then fails and prints its counts.
+ * The harness's timeout of a case (CASE_SECONDS) is above its KVM_RUNs'.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -91,12 +102,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <uapi/linux/kvm_pmu_partition.h>
 
-#include "kselftest.h"
+#include "rig_harness.h"
 #include "pmu_vm.h"
 #include "kernel_state.h"
 #include <gic.h>
@@ -115,7 +127,16 @@
  * OVERFLOW_DELIVERY_RUN_SECONDS (the soak on the debug kernel, where the
  * slow path's full exit per increment takes longer under load).
  */
-static unsigned int case_timeout = 120;
+static unsigned int run_seconds(void)
+{
+	const char *seconds = getenv("OVERFLOW_DELIVERY_RUN_SECONDS");
+
+	if (seconds && strtoul(seconds, NULL, 0) > 0)
+		return strtoul(seconds, NULL, 0);
+	return 120;
+}
+
+static unsigned int case_timeout;	/* run_seconds(), set by main() */
 #define CYCLE_COUNTER		31
 #define SYNC_STAY		0	/* guest's request at a GUEST_SYNC */
 #define SYNC_MIGRATE		1
@@ -455,8 +476,11 @@ static void guest_main(void)
 /* -------------------------------------------------------------- the host */
 
 enum mode { MODE_STOCK, MODE_FGT, MODE_TRAP, MODE_SLOW };
+static const char *const mode_names[] = { "stock", "fgt", "trap", "slow" };
 static enum mode mode;
 static const char *filter;
+static uint64_t vm_el0;		/* ID_AA64PFR0_EL1.EL0 of a default VM */
+static uint64_t vm_pmuver;	/* ID_AA64DFR0_EL1.PMUVer of a default VM */
 
 /*
  * FILTER: comma-separated substrings; a name is selected when it contains
@@ -508,8 +532,6 @@ static bool filter_asks_for(const char *what)
 	}
 	return false;
 }
-static uint64_t vm_el0;		/* ID_AA64PFR0_EL1.EL0 of a default VM */
-static uint64_t vm_pmuver;	/* ID_AA64DFR0_EL1.PMUVer of a default VM */
 
 /*
  * A counter kind: which counter, whether the guest asks for 64 bits, and
@@ -520,15 +542,6 @@ struct kind {
 	uint64_t counter;
 	bool long_counter;
 	bool software;
-};
-
-static const struct kind kinds[] = {
-	{ "cycle32", CYCLE_COUNTER, false, false },
-	{ "cycle64", CYCLE_COUNTER, true, false },
-	{ "event32", 0, false, false },
-	{ "event64", 0, true, false },
-	{ "swinc32", 0, false, true },
-	{ "swinc64", 0, true, true },
 };
 
 /* VM ID register changes of a case (0: leave the register as it is). */
@@ -560,16 +573,16 @@ static uint64_t id_reg(struct kvm_vcpu *vcpu, uint64_t encoding)
 	return value;
 }
 
-static void set_id_field(struct kvm_vcpu *vcpu, uint64_t encoding,
-			 uint64_t mask, uint64_t field)
+static void set_id_field(struct __test_metadata *_metadata, struct kvm_vcpu *vcpu,
+			 uint64_t encoding, uint64_t mask, uint64_t field)
 {
 	uint64_t value = id_reg(vcpu, encoding);
 	int err;
 
 	value = (value & ~mask) | ((field << __builtin_ctzll(mask)) & mask);
 	err = __vcpu_set_reg(vcpu, KVM_ARM64_SYS_REG(encoding), value);
-	TEST_ASSERT(!err, "KVM_SET_ONE_REG of ID register 0x%lx: %s",
-		    encoding, strerror(errno));
+	ASSERT_EQ(0, err)
+		TH_LOG("KVM_SET_ONE_REG of ID register 0x%lx: %s", encoding, strerror(errno));
 }
 
 /* The guest injections the module counted for this process's VM, or -1. */
@@ -592,6 +605,24 @@ static long module_injections(void)
 static int set_cpu1_online(bool online)
 {
 	return write_file(CPU1_ONLINE, online ? "1" : "0");
+}
+
+/*
+ * Set while a case may have CPU 1 offline, until its teardown brought it
+ * back (memory every case's process shares with the harness, set up by
+ * main()): a case the harness killed at its timeout had no teardown, so
+ * the next case's setup, or the harness at its end, brings CPU 1 back.
+ * Only this run's own offline is undone, not another's (make soak's).
+ */
+static volatile bool *cpu1_left_offline;
+
+/* rig_harness_at_end: CPU 1 back online after a killed offline case. */
+static bool cpu1_back_online(void)
+{
+	if (!*cpu1_left_offline)
+		return true;
+	ksft_print_msg("a killed case left CPU 1 offline: bringing it back online\n");
+	return !set_cpu1_online(true);
 }
 
 /* The host thread of SCENARIO_PENDING_ACROSS_OFFLINE, on CPU 0. */
@@ -675,7 +706,8 @@ static void vmm_clears_flags(struct kvm_vcpu *vcpu, bool partitioned)
  * Runs the case's VM to GUEST_DONE, migrating at the guest's request.
  * Returns false on a timeout, a guest assertion or an unexpected exit.
  */
-static bool run_vm(struct pmu_vm *p, bool *partitioned, long *injections)
+static bool run_vm(struct __test_metadata *_metadata, struct pmu_vm *p,
+		   bool *partitioned, long *injections)
 {
 	struct ucall uc;
 	int ret;
@@ -688,7 +720,8 @@ static bool run_vm(struct pmu_vm *p, bool *partitioned, long *injections)
 			ksft_print_msg("KVM_RUN did not return within %u s\n", case_timeout);
 			return false;
 		}
-		TEST_ASSERT(!ret, "KVM_RUN: %s", strerror(errno));
+		ASSERT_EQ(0, ret)
+			TH_LOG("KVM_RUN: %s", strerror(errno));
 		if (mode != MODE_STOCK && !*partitioned) {
 			uint64_t n;
 
@@ -717,127 +750,134 @@ static bool run_vm(struct pmu_vm *p, bool *partitioned, long *injections)
 	}
 }
 
-static void run_case(const char *name, const struct guest_case *c,
-		     const struct id_override *ids, const struct expectation *e)
+/*
+ * What one case creates, the fixtures' data: its VM and, for the CPU 1
+ * offline case, the host thread that takes CPU 1 offline. The teardown
+ * ends the thread, brings CPU 1 back online and destroys the VM, also
+ * after a failed assertion, so the next case starts as this one did.
+ */
+struct case_state {
+	char name[128];			/* FIXTURE[.VARIANT].TEST */
+	struct pmu_vm p;
+	bool vm_created;
+	struct offline_helper offline;
+	pthread_t helper;
+	bool helper_running;
+	bool cpu1_may_be_offline;
+};
+
+/* A fresh VM whose guest runs guest_main, the vCPU thread on CPU 0. */
+static void case_setup(struct __test_metadata *_metadata, struct case_state *s)
 {
-	struct offline_helper offline = { .err = -1, .vcpu_cpu = -1 };
+	struct sigaction action = { .sa_handler = on_alarm };
+
+	/* No SA_RESTART: the alarm ends a KVM_RUN that takes too long. */
+	ASSERT_EQ(0, sigaction(SIGALRM, &action, NULL));
+	if (*cpu1_left_offline) {
+		ksft_print_msg("a killed case left CPU 1 offline: bringing it back online\n");
+		ASSERT_EQ(0, set_cpu1_online(true));
+		*cpu1_left_offline = false;
+	}
+	ksft_print_msg("mode %s; a default VM has ID_AA64PFR0_EL1.EL0 %lu, PMUVer %lu; RIG_ICOUNT %s\n",
+		       mode_names[mode], vm_el0, vm_pmuver,
+		       getenv("RIG_ICOUNT") ? getenv("RIG_ICOUNT") : "unset");
+	pin_to_cpu(0);
+	pmu_vm_create_running(&s->p, guest_main);
+	s->vm_created = true;
+	vm_init_descriptor_tables(s->p.vm);
+	vcpu_init_descriptor_tables(s->p.vcpu);
+	vm_install_exception_handler(s->p.vm, VECTOR_IRQ_CURRENT, guest_irq);
+}
+
+/* The vCPU thread starts on CPU 1, which the helper takes offline under it. */
+static void start_offline(struct __test_metadata *_metadata, struct case_state *s)
+{
+	s->offline.err = -1;
+	s->offline.vcpu_cpu = -1;
+	s->offline.handshake = addr_gva2hva(s->p.vm, (vm_vaddr_t)&offline_handshake);
+	*s->offline.handshake = OFFLINE_IDLE;
+	s->offline.vcpu_thread = pthread_self();
+	s->offline.vcpu_tid = syscall(SYS_gettid);
+	pin_to_cpu(1);
+	s->cpu1_may_be_offline = true;
+	*cpu1_left_offline = true;
+	ASSERT_EQ(0, pthread_create(&s->helper, NULL, take_cpu1_offline, &s->offline));
+	s->helper_running = true;
+}
+
+/* Stops the helper (it stops waiting) and brings CPU 1 back online. */
+static void end_offline(struct __test_metadata *_metadata, struct case_state *s)
+{
+	int online_err;
+
+	if (s->helper_running) {
+		*s->offline.handshake = OFFLINE_HOST_DONE;
+		pthread_join(s->helper, NULL);
+		s->helper_running = false;
+	}
+	if (s->cpu1_may_be_offline) {
+		s->cpu1_may_be_offline = false;
+		online_err = set_cpu1_online(true);
+		EXPECT_EQ(0, online_err)
+			TH_LOG("cannot bring CPU 1 back online: %s", strerror(online_err));
+		if (!online_err)
+			*cpu1_left_offline = false;
+	}
+}
+
+static void case_teardown(struct __test_metadata *_metadata, struct case_state *s)
+{
+	end_offline(_metadata, s);
+	if (s->vm_created)
+		pmu_vm_destroy(&s->p);
+	s->vm_created = false;
+}
+
+/*
+ * Runs the case @c in the fixture's VM (with the ID registers @ids
+ * changed first) and checks what its guest saw against @e: every check a
+ * harness EXPECT, each printed when it fails, then the rounds.
+ */
+static void run_case(struct __test_metadata *_metadata, struct case_state *s,
+		     const struct guest_case *c, const struct id_override *ids,
+		     const struct expectation *e)
+{
 	bool offline_case = c->scenario == SCENARIO_PENDING_ACROSS_OFFLINE;
-	struct guest_result r;
-	bool ok, done, partitioned = false;
+	const char *name = s->name;
+	bool done, partitioned = false;
 	uint64_t expected_total = 0;
 	long injections = -1;
-	pthread_t helper;
+	struct guest_result r;
 	char waits[128];
-	struct pmu_vm p;
 	int i;
 
-	if (!filter_selects(name))
-		return;
-	if (offline_case && access(CPU1_ONLINE, W_OK)) {
-		ksft_test_result_skip("%s (%s: %s)\n", name, CPU1_ONLINE, strerror(errno));
-		return;
-	}
-	pin_to_cpu(0);
-	pmu_vm_create_running(&p, guest_main);
-	vm_init_descriptor_tables(p.vm);
-	vcpu_init_descriptor_tables(p.vcpu);
-	vm_install_exception_handler(p.vm, VECTOR_IRQ_CURRENT, guest_irq);
+	if (offline_case && access(CPU1_ONLINE, W_OK))
+		SKIP(return, "%s: %s", CPU1_ONLINE, strerror(errno));
 	if (ids && ids->el0)
-		set_id_field(p.vcpu, SYS_ID_AA64PFR0_EL1,
+		set_id_field(_metadata, s->p.vcpu, SYS_ID_AA64PFR0_EL1,
 			     ARM64_FEATURE_MASK(ID_AA64PFR0_EL1_EL0), ids->el0);
 	if (ids && ids->pmuver)
-		set_id_field(p.vcpu, SYS_ID_AA64DFR0_EL1,
+		set_id_field(_metadata, s->p.vcpu, SYS_ID_AA64DFR0_EL1,
 			     ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), ids->pmuver);
 	gcase = *c;
-	sync_global_to_guest(p.vm, gcase);
-	if (offline_case) {
-		/* The vCPU starts on CPU 1, which goes offline under it. */
-		offline.handshake = addr_gva2hva(p.vm, (vm_vaddr_t)&offline_handshake);
-		*offline.handshake = OFFLINE_IDLE;
-		offline.vcpu_thread = pthread_self();
-		offline.vcpu_tid = syscall(SYS_gettid);
-		pin_to_cpu(1);
-		TEST_ASSERT(!pthread_create(&helper, NULL, take_cpu1_offline, &offline),
-			    "pthread_create");
-	}
-	done = run_vm(&p, &partitioned, &injections);
-	if (offline_case) {
-		int online_err;
-
-		*offline.handshake = OFFLINE_HOST_DONE;	/* the helper stops waiting */
-		pthread_join(helper, NULL);
-		online_err = set_cpu1_online(true);
-		TEST_ASSERT(!online_err, "cannot bring CPU 1 back online: %s",
-			    strerror(online_err));
-	}
-	memcpy(&r, addr_gva2hva(p.vm, (vm_vaddr_t)&gres), sizeof(r));
-	pmu_vm_destroy(&p);
+	sync_global_to_guest(s->p.vm, gcase);
+	if (offline_case)
+		start_offline(_metadata, s);
+	done = run_vm(_metadata, &s->p, &partitioned, &injections);
+	if (offline_case)
+		end_offline(_metadata, s);
+	memcpy(&r, addr_gva2hva(s->p.vm, (vm_vaddr_t)&gres), sizeof(r));
 	pin_to_cpu(0);
 
-	ok = done && r.rounds == (uint64_t)e->rounds;
-	for (i = 0; i < e->rounds; i++) {
+	for (i = 0; i < e->rounds; i++)
 		expected_total += e->irqs[i];
-		ok = ok && r.round_irqs[i] == e->irqs[i] && r.round_pmovs[i] == e->pmovs[i];
-		if (e->prompt & BIT(i))
-			ok = ok && r.round_wait[i] <= PROMPT_LIMIT;
-	}
-	ok = ok && r.irqs == expected_total && r.final_irqs == expected_total &&
-	     !r.wrong_bits && !r.stray && !r.storm;
-	ok = ok && (r.pmcr_readback & e->pmcr_set) == e->pmcr_set &&
-	     !(r.pmcr_readback & e->pmcr_clear);
-	if (e->value_above_32)
-		ok = ok && r.round_value[0] >= TWO_32;
-	/*
-	 * Software-incremented: exact. The wrap is the DISTANCE-th increment
-	 * of the wait, and the count across an exit is the preload plus the
-	 * DISTANCE / 2 made before it.
-	 */
-	if (c->software && (c->scenario == SCENARIO_POSITION ||
-			    c->scenario == SCENARIO_WRAP)) {
-		for (i = 0; i < e->rounds; i++) {
-			if (e->irqs[i] && (r.round_wait[i] < DISTANCE ||
-					   r.round_wait[i] > DISTANCE + PROMPT_LIMIT)) {
-				ksft_print_msg("%s: round %d's interrupt came after %lu increments, not %d\n",
-					       name, i, r.round_wait[i], DISTANCE);
-				ok = false;
-			}
-		}
-	}
-	if (c->software && e->counting_across_sync) {
-		uint64_t want = (e->counting_across_sync == 64 ? -(uint64_t)DISTANCE :
-				 TWO_32 - DISTANCE) + DISTANCE / 2;
-
-		if (r.value_after_sync != want) {
-			ksft_print_msg("%s: 0x%lx after the exit, not 0x%lx\n",
-				       name, r.value_after_sync, want);
-			ok = false;
-		}
-	}
-	if (e->counting_across_sync) {
-		uint64_t left = e->counting_across_sync == 64 ? -r.value_after_sync :
-				TWO_32 - (uint32_t)r.value_after_sync;
-
-		/* Else the overflow came before the exit: not this case's rule. */
-		if (left > DISTANCE) {
-			ksft_print_msg("%s: the counter had wrapped before the exit (0x%lx)\n",
-				       name, r.value_after_sync);
-			ok = false;
-		}
-	}
-	if (mode != MODE_STOCK && !partitioned) {
-		ksft_print_msg("%s: the VM was not partitioned\n", name);
-		ok = false;
-	}
 	if (offline_case) {
 		/* CPU 1 went offline under the guest as it waited, not after. */
 		ksft_print_msg("%s: CPU 1 offline: %s, the vCPU thread on CPU %d then; the guest waited %lu iterations\n",
-			       name, offline.err < 0 ? "never asked" :
-			       offline.err ? strerror(offline.err) : "done",
-			       offline.vcpu_cpu, r.offline_wait);
-		ok = ok && offline.err == 0 && offline.vcpu_cpu == 1 &&
-		     r.offline_wait < OFFLINE_WAIT_LIMIT;
+			       name, s->offline.err < 0 ? "never asked" :
+			       s->offline.err ? strerror(s->offline.err) : "done",
+			       s->offline.vcpu_cpu, r.offline_wait);
 	}
-
 	for (i = 0, waits[0] = '\0'; i < (int)r.rounds && i < MAX_ROUNDS; i++)
 		snprintf(waits + strlen(waits), sizeof(waits) - strlen(waits), "%s%lu",
 			 i ? "," : "", r.round_wait[i]);
@@ -854,14 +894,92 @@ static void run_case(const char *name, const struct guest_case *c,
 	 */
 	ksft_print_msg("overflow count: %s: taken %lu, delivered %lu\n",
 		       name, expected_total, r.irqs);
-	for (i = 0; !ok && i < (int)r.rounds && i < MAX_ROUNDS; i++)
+
+	EXPECT_TRUE(done)
+		TH_LOG("the guest did not run to its end");
+	EXPECT_EQ(e->rounds, r.rounds);
+	for (i = 0; i < e->rounds; i++) {
+		EXPECT_EQ(e->irqs[i], r.round_irqs[i])
+			TH_LOG("round %d: interrupts", i);
+		EXPECT_EQ(e->pmovs[i], r.round_pmovs[i])
+			TH_LOG("round %d: PMOVSSET_EL0 after the round", i);
+		/* An EXPECT is two statements: braces around it. */
+		if (e->prompt & BIT(i)) {
+			EXPECT_LE(r.round_wait[i], PROMPT_LIMIT)
+				TH_LOG("round %d: the interrupt was due at once", i);
+		}
+	}
+	EXPECT_EQ(expected_total, r.irqs);
+	EXPECT_EQ(expected_total, r.final_irqs)
+		TH_LOG("an interrupt came after the counters stopped");
+	EXPECT_EQ(0, r.wrong_bits)
+		TH_LOG("last PMOVSSET_EL0 other than the counter's bit: 0x%lx",
+		       r.last_wrong_bits);
+	EXPECT_EQ(0, r.stray);
+	EXPECT_EQ(0, r.storm);
+	EXPECT_EQ(e->pmcr_set, r.pmcr_readback & e->pmcr_set)
+		TH_LOG("PMCR_EL0 0x%lx", r.pmcr_readback);
+	EXPECT_EQ(0, r.pmcr_readback & e->pmcr_clear)
+		TH_LOG("PMCR_EL0 0x%lx", r.pmcr_readback);
+	if (e->value_above_32) {
+		EXPECT_GE(r.round_value[0], TWO_32);
+	}
+	/*
+	 * Software-incremented: exact. The wrap is the DISTANCE-th increment
+	 * of the wait, and the count across an exit is the preload plus the
+	 * DISTANCE / 2 made before it.
+	 */
+	if (c->software && (c->scenario == SCENARIO_POSITION ||
+			    c->scenario == SCENARIO_WRAP)) {
+		for (i = 0; i < e->rounds; i++) {
+			if (!e->irqs[i])
+				continue;
+			EXPECT_GE(r.round_wait[i], DISTANCE)
+				TH_LOG("round %d's interrupt came after %lu increments, not %d",
+				       i, r.round_wait[i], DISTANCE);
+			EXPECT_LE(r.round_wait[i], DISTANCE + PROMPT_LIMIT)
+				TH_LOG("round %d's interrupt came after %lu increments, not %d",
+				       i, r.round_wait[i], DISTANCE);
+		}
+	}
+	if (c->software && e->counting_across_sync) {
+		uint64_t want = (e->counting_across_sync == 64 ? -(uint64_t)DISTANCE :
+				 TWO_32 - DISTANCE) + DISTANCE / 2;
+
+		EXPECT_EQ(want, r.value_after_sync)
+			TH_LOG("the counter after the exit");
+	}
+	if (e->counting_across_sync) {
+		uint64_t left = e->counting_across_sync == 64 ? -r.value_after_sync :
+				TWO_32 - (uint32_t)r.value_after_sync;
+
+		/* Else the overflow came before the exit: not this case's rule. */
+		EXPECT_LE(left, DISTANCE)
+			TH_LOG("the counter had wrapped before the exit (0x%lx)",
+			       r.value_after_sync);
+	}
+	if (mode != MODE_STOCK) {
+		EXPECT_TRUE(partitioned)
+			TH_LOG("the VM was not partitioned");
+	}
+	if (offline_case) {
+		EXPECT_EQ(0, s->offline.err)
+			TH_LOG("CPU 1 did not go offline under the waiting guest");
+		EXPECT_EQ(1, s->offline.vcpu_cpu)
+			TH_LOG("the vCPU thread was not on CPU 1 when it went offline");
+		EXPECT_LT(r.offline_wait, OFFLINE_WAIT_LIMIT)
+			TH_LOG("the guest stopped waiting before CPU 1 went offline");
+	}
+
+	if (_metadata->exit_code != KSFT_FAIL)
+		return;
+	for (i = 0; i < (int)r.rounds && i < MAX_ROUNDS; i++)
 		ksft_print_msg("%s: round %d: %lu interrupts (expected %lu) after %lu iterations%s, PMOVSSET 0x%lx (expected 0x%lx), counter 0x%lx\n",
 			       name, i, r.round_irqs[i], i < e->rounds ? e->irqs[i] : 0,
 			       r.round_wait[i],
 			       e->prompt & BIT(i) ? " (due at once)" : "",
 			       r.round_pmovs[i], i < e->rounds ? e->pmovs[i] : 0,
 			       r.round_value[i]);
-	ksft_test_result(ok, "%s\n", name);
 }
 
 static uint64_t long_bit(const struct kind *k)
@@ -897,62 +1015,141 @@ static void expect_pmcr(struct expectation *e, const struct kind *k)
 		e->pmcr_clear = bit;
 }
 
+/* ------------------------------------------------------------ the tests */
+
+/*
+ * Harness timeout of a case, in seconds: its KVM_RUNs (two at most, one
+ * GUEST_SYNC between them; the CPU 1 offline thread waits within the
+ * run), each bounded by case_timeout, and a minute for the VM's creation
+ * and the checks. Computed when the harness registers the tests, so it
+ * follows OVERFLOW_DELIVERY_RUN_SECONDS.
+ */
+#define CASE_SECONDS	(2 * run_seconds() + 60)
+
+/*
+ * Fixture counter: the cases of one counter kind (the variant), each in a
+ * fresh VM. Host kinds: every rig plan that runs overflow_delivery
+ * (check.plan's -cpu max with FGT, PMUv3p5 and 6 event counters in the
+ * fgt, trap, slow and stock set-ups; neoverse-n1, no FGT, no FEAT_HPMN0,
+ * PMUv3p1, with and without EL3, trap; EL3 with -cpu max, fgt; the
+ * split-PMU rig, fgt; the debug kernel; the MTTCG rig and make soak
+ * without -icount, the swinc kinds), in the MODE given. Inputs: the kind
+ * (cycle32, cycle64, event32, event64: CPU_CYCLES on the cycle counter or
+ * event counter 0, PMCR_EL0.LC/LP 0 or 1; swinc32, swinc64: SW_INCR on
+ * event counter 0, only when FILTER asks for them). A kind the host's
+ * default VM lacks (the 32-bit cycle counter where the VM's EL0 is
+ * AArch64-only, the 64-bit event counter below PMUv3p5) skips each case.
+ */
+FIXTURE(counter) {
+	struct case_state s;
+};
+
+FIXTURE_VARIANT(counter) {
+	struct kind kind;
+};
+
+FIXTURE_VARIANT_ADD(counter, cycle32) {
+	.kind = { "cycle32", CYCLE_COUNTER, false, false },
+};
+
+FIXTURE_VARIANT_ADD(counter, cycle64) {
+	.kind = { "cycle64", CYCLE_COUNTER, true, false },
+};
+
+FIXTURE_VARIANT_ADD(counter, event32) {
+	.kind = { "event32", 0, false, false },
+};
+
+FIXTURE_VARIANT_ADD(counter, event64) {
+	.kind = { "event64", 0, true, false },
+};
+
+FIXTURE_VARIANT_ADD(counter, swinc32) {
+	.kind = { "swinc32", 0, false, true },
+};
+
+FIXTURE_VARIANT_ADD(counter, swinc64) {
+	.kind = { "swinc64", 0, true, true },
+};
+
+FIXTURE_SETUP(counter)
+{
+	const struct kind *k = &variant->kind;
+
+	snprintf(self->s.name, sizeof(self->s.name), "counter.%s.%s", k->name,
+		 _metadata->name);
+	if (k->counter == CYCLE_COUNTER && !k->long_counter &&
+	    vm_el0 == ID_AA64PFR0_EL1_EL0_IMP)
+		SKIP(return, "%s: LC is RES1 (the VM's EL0 is AArch64-only)", k->name);
+	if (k->counter != CYCLE_COUNTER && k->long_counter &&
+	    vm_pmuver < ID_AA64DFR0_EL1_PMUVer_V3P5)
+		SKIP(return, "%s: the VM's PMUVer %lu has no PMCR_EL0.LP", k->name,
+		     vm_pmuver);
+	case_setup(_metadata, &self->s);
+}
+
+FIXTURE_TEARDOWN(counter)
+{
+	case_teardown(_metadata, &self->s);
+}
+
 /*
  * Rule: LP (event counters, FEAT_PMUv3p5) and LC (cycle counter) choose
  * overflow on unsigned overflow of bit 63 (1) or bit 31 (0). Preloaded at
  * 2^32 - D, a 32-bit counter overflows once and a 64-bit one carries into
  * bit 32 without an overflow; preloaded at 2^64 - D both overflow once.
+ * Covers: the fixture's host kinds and modes, each counter kind.
  */
-static void test_position(const struct kind *k)
+TEST_F_TIMEOUT(counter, overflow_position, CASE_SECONDS)
 {
+	const struct kind *k = &variant->kind;
 	struct guest_case c = case_of(k, SCENARIO_POSITION, SYNC_STAY);
 	struct expectation e = { .rounds = 2, .irqs = { !k->long_counter, 1 } };
-	char name[64];
 
 	expect_pmcr(&e, k);
 	e.value_above_32 = k->long_counter;
-	snprintf(name, sizeof(name), "%s_overflow_position", k->name);
-	run_case(name, &c, NULL, &e);
+	run_case(_metadata, &self->s, &c, NULL, &e);
 }
+
+_Static_assert(WRAP_ROUNDS == 8, "8_wraps_8_interrupts names WRAP_ROUNDS");
 
 /*
  * Rule: every overflow sets PMOVSSET_EL0.<n> and, with PMCR_EL0.E and
  * PMINTENSET_EL1.<n> set, requests one interrupt; WRAP_ROUNDS overflows
  * in one guest run, with no exit to user space between them, give exactly
  * WRAP_ROUNDS interrupts, each showing only the counter's bit.
+ * Covers: the fixture's host kinds and modes, each counter kind.
  */
-static void test_wrap(const struct kind *k)
+TEST_F_TIMEOUT(counter, 8_wraps_8_interrupts, CASE_SECONDS)
 {
+	const struct kind *k = &variant->kind;
 	struct guest_case c = case_of(k, SCENARIO_WRAP, SYNC_STAY);
 	struct expectation e = { .rounds = WRAP_ROUNDS };
-	char name[64];
 	int i;
 
 	for (i = 0; i < WRAP_ROUNDS; i++)
 		e.irqs[i] = 1;
 	expect_pmcr(&e, k);
-	snprintf(name, sizeof(name), "%s_%d_wraps_%d_interrupts", k->name,
-		 WRAP_ROUNDS, WRAP_ROUNDS);
-	run_case(name, &c, NULL, &e);
+	run_case(_metadata, &self->s, &c, NULL, &e);
 }
 
 /*
  * Rule: the interrupt request needs PMINTENSET_EL1.<n>: an overflow while
  * it is clear sets PMOVSSET_EL0.<n> and requests nothing; setting
- * PMINTENSET_EL1.<n> afterwards requests exactly one interrupt.
+ * PMINTENSET_EL1.<n> afterwards requests exactly one interrupt, at once.
+ * Covers: the fixture's host kinds and modes, each counter kind.
  */
-static void test_inten_later(const struct kind *k)
+TEST_F_TIMEOUT(counter, overflow_then_pmintenset_one_interrupt, CASE_SECONDS)
 {
+	const struct kind *k = &variant->kind;
 	struct guest_case c = case_of(k, SCENARIO_INTEN_LATER, SYNC_STAY);
 	struct expectation e = {
 		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(k->counter), 0 },
 		.prompt = BIT(1),
 	};
-	char name[64];
 
 	expect_pmcr(&e, k);
-	snprintf(name, sizeof(name), "%s_overflow_then_pmintenset_one_interrupt", k->name);
-	run_case(name, &c, NULL, &e);
+	run_case(_metadata, &self->s, &c, NULL, &e);
 }
 
 /*
@@ -963,11 +1160,11 @@ static void test_inten_later(const struct kind *k)
  * Counting: the counter is started D below its wrap just before the exit
  * and overflows after it, on the same or the other CPU: one interrupt.
  */
-static void test_across_exit(const struct kind *k, bool pending, bool migrate)
+static void across_exit(struct __test_metadata *_metadata, struct case_state *s,
+			const struct kind *k, bool pending, bool migrate)
 {
 	struct guest_case c = case_of(k, SCENARIO_COUNTING_ACROSS_EXIT, SYNC_STAY);
 	struct expectation e = { .rounds = 1, .irqs = { 1 } };
-	char name[80];
 
 	if (migrate)
 		c.sync_request = SYNC_MIGRATE;
@@ -982,10 +1179,61 @@ static void test_across_exit(const struct kind *k, bool pending, bool migrate)
 		e.counting_across_sync = k->long_counter ? 64 : 32;
 	}
 	expect_pmcr(&e, k);
-	snprintf(name, sizeof(name), "%s_%s_across_%s", k->name,
-		 pending ? "overflow_pending" : "counting",
-		 migrate ? "migration_to_cpu1" : "exit_to_user_space");
-	run_case(name, &c, NULL, &e);
+	run_case(_metadata, s, &c, NULL, &e);
+}
+
+/* across_exit(), pending. Covers: the fixture's host kinds and modes, each kind. */
+TEST_F_TIMEOUT(counter, overflow_pending_across_exit_to_user_space, CASE_SECONDS)
+{
+	across_exit(_metadata, &self->s, &variant->kind, true, false);
+}
+
+/* across_exit(), counting. Covers: the fixture's host kinds and modes, each kind. */
+TEST_F_TIMEOUT(counter, counting_across_exit_to_user_space, CASE_SECONDS)
+{
+	across_exit(_metadata, &self->s, &variant->kind, false, false);
+}
+
+/*
+ * across_exit(), pending, the vCPU moved to CPU 1 at the exit.
+ * Covers: the fixture's host kinds and modes, each kind (needs CPU 1).
+ */
+TEST_F_TIMEOUT(counter, overflow_pending_across_migration_to_cpu1, CASE_SECONDS)
+{
+	across_exit(_metadata, &self->s, &variant->kind, true, true);
+}
+
+/*
+ * across_exit(), counting, the vCPU moved to CPU 1 at the exit.
+ * Covers: the fixture's host kinds and modes, each kind (needs CPU 1).
+ */
+TEST_F_TIMEOUT(counter, counting_across_migration_to_cpu1, CASE_SECONDS)
+{
+	across_exit(_metadata, &self->s, &variant->kind, false, true);
+}
+
+/*
+ * Rule: as for an overflow pending across an exit (across_exit()), with
+ * no exit to user space: the overflow happens with the guest's IRQs
+ * masked on CPU 1 (the host takes it and raises the guest's interrupt,
+ * which the guest does not handle yet), CPU 1 goes offline while the guest
+ * runs (the host moves the vCPU's thread to CPU 0 and gives CPU 1's PMU
+ * back), and the guest, on CPU 0, takes the interrupt once, at once.
+ * Covers: the fixture's host kinds and modes, each kind (on the split-PMU
+ * rig CPUs 0 and 1 share a PMU); needs CPU 1 hotpluggable, and skips
+ * otherwise.
+ */
+TEST_F_TIMEOUT(counter, overflow_pending_across_cpu1_going_offline, CASE_SECONDS)
+{
+	const struct kind *k = &variant->kind;
+	struct guest_case c = case_of(k, SCENARIO_PENDING_ACROSS_OFFLINE, SYNC_STAY);
+	struct expectation e = {
+		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(k->counter), 0 },
+		.prompt = BIT(1),
+	};
+
+	expect_pmcr(&e, k);
+	run_case(_metadata, &self->s, &c, NULL, &e);
 }
 
 /*
@@ -994,47 +1242,18 @@ static void test_across_exit(const struct kind *k, bool pending, bool migrate)
  * where the VMM stores the flags cleared (a restore of a state without the
  * overflow), requests nothing once the guest unmasks IRQs: no interrupt,
  * PMOVSSET_EL0 0. The module traces the delivery as dropped ("store").
- * Host kinds: every rig plan that runs overflow_delivery (as above).
+ * Covers: the fixture's host kinds and modes, each counter kind.
  */
-static void test_pending_cleared_by_vmm(const struct kind *k)
+TEST_F_TIMEOUT(counter, overflow_pending_cleared_by_the_vmm_no_interrupt, CASE_SECONDS)
 {
+	const struct kind *k = &variant->kind;
 	struct guest_case c = case_of(k, SCENARIO_PENDING_ACROSS_EXIT, SYNC_VMM_CLEARS);
 	struct expectation e = {
 		.rounds = 2, .irqs = { 0, 0 }, .pmovs = { BIT(k->counter), 0 },
 	};
-	char name[80];
 
 	expect_pmcr(&e, k);
-	snprintf(name, sizeof(name), "%s_overflow_pending_cleared_by_the_vmm_no_interrupt",
-		 k->name);
-	run_case(name, &c, NULL, &e);
-}
-
-/*
- * Rule: as for an overflow pending across an exit (test_across_exit()),
- * with no exit to user space: the overflow happens with the guest's IRQs
- * masked on CPU 1 (the host takes it and raises the guest's interrupt,
- * which the guest does not handle yet), CPU 1 goes offline while the guest
- * runs (the host moves the vCPU's thread to CPU 0 and gives CPU 1's PMU
- * back), and the guest, on CPU 0, takes the interrupt once, at once.
- * Host kinds: every rig plan that runs overflow_delivery (check.plan's
- * -cpu max with FGT, fgt=off, fast_path=0 and stock; neoverse-n1 with and
- * without EL3; EL3; the split-PMU rig, where CPUs 0 and 1 share a PMU);
- * needs CPU 1 hotpluggable, and skips otherwise.
- */
-static void test_pending_across_offline(const struct kind *k)
-{
-	struct guest_case c = case_of(k, SCENARIO_PENDING_ACROSS_OFFLINE, SYNC_STAY);
-	struct expectation e = {
-		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(k->counter), 0 },
-		.prompt = BIT(1),
-	};
-	char name[80];
-
-	expect_pmcr(&e, k);
-	snprintf(name, sizeof(name), "%s_overflow_pending_across_cpu1_going_offline",
-		 k->name);
-	run_case(name, &c, NULL, &e);
+	run_case(_metadata, &self->s, &c, NULL, &e);
 }
 
 /*
@@ -1045,37 +1264,92 @@ static void test_pending_across_offline(const struct kind *k)
  * to user space (and a migration to CPU 1) requests nothing until the
  * guest sets that enable, then exactly one interrupt, at once.
  */
-static void test_enable_across_exit(const struct kind *k, bool gate_e, bool migrate)
+static void enable_across_exit(struct __test_metadata *_metadata, struct case_state *s,
+			       const struct kind *k, bool gate_e, bool migrate)
 {
 	struct guest_case c = case_of(k, SCENARIO_INTEN_ACROSS_EXIT, SYNC_STAY);
 	struct expectation e = {
 		.rounds = 2, .irqs = { 0, 1 }, .pmovs = { BIT(k->counter), 0 },
 		.prompt = BIT(1),
 	};
-	char name[96];
 
 	if (migrate)
 		c.sync_request = SYNC_MIGRATE;
 	if (gate_e)
 		c.scenario = SCENARIO_E_ACROSS_EXIT;
 	expect_pmcr(&e, k);
-	snprintf(name, sizeof(name), "%s_overflow_with_%s_clear_across_%s_then_set",
-		 k->name, gate_e ? "pmcr_e" : "pmintenset",
-		 migrate ? "migration_to_cpu1" : "exit_to_user_space");
-	run_case(name, &c, NULL, &e);
+	run_case(_metadata, s, &c, NULL, &e);
+}
+
+/* enable_across_exit(), PMINTENSET. Covers: the fixture's host kinds and modes, each kind. */
+TEST_F_TIMEOUT(counter, overflow_with_pmintenset_clear_across_exit_to_user_space_then_set,
+	       CASE_SECONDS)
+{
+	enable_across_exit(_metadata, &self->s, &variant->kind, false, false);
+}
+
+/*
+ * enable_across_exit(), PMINTENSET, the vCPU moved to CPU 1 at the exit.
+ * Covers: the fixture's host kinds and modes, each kind (needs CPU 1).
+ */
+TEST_F_TIMEOUT(counter, overflow_with_pmintenset_clear_across_migration_to_cpu1_then_set,
+	       CASE_SECONDS)
+{
+	enable_across_exit(_metadata, &self->s, &variant->kind, false, true);
+}
+
+/*
+ * enable_across_exit(), PMCR_EL0.E (a rig QEMU without the pmcr_write()
+ * fix fails it in the fgt and trap set-ups, see the top of the file).
+ * Covers: the fixture's host kinds and modes, each kind.
+ */
+TEST_F_TIMEOUT(counter, overflow_with_pmcr_e_clear_across_exit_to_user_space_then_set,
+	       CASE_SECONDS)
+{
+	enable_across_exit(_metadata, &self->s, &variant->kind, true, false);
+}
+
+/*
+ * enable_across_exit(), PMCR_EL0.E, the vCPU moved to CPU 1 at the exit.
+ * Covers: the fixture's host kinds and modes, each kind (needs CPU 1).
+ */
+TEST_F_TIMEOUT(counter, overflow_with_pmcr_e_clear_across_migration_to_cpu1_then_set,
+	       CASE_SECONDS)
+{
+	enable_across_exit(_metadata, &self->s, &variant->kind, true, true);
+}
+
+/*
+ * Fixture pmu: the rules of one register or bit, each case in a fresh VM
+ * with the counter it names. Host kinds: those of fixture counter, in the
+ * MODE given (lc_res1: the module's set-ups only).
+ */
+FIXTURE(pmu) {
+	struct case_state s;
+};
+
+FIXTURE_SETUP(pmu)
+{
+	snprintf(self->s.name, sizeof(self->s.name), "pmu.%s", _metadata->name);
+	case_setup(_metadata, &self->s);
+}
+
+FIXTURE_TEARDOWN(pmu)
+{
+	case_teardown(_metadata, &self->s);
 }
 
 /*
  * Rule: PMOVSSET_EL0 is write-1-to-set; a write sets the flag as an
  * overflow would, so with PMCR_EL0.E and PMINTENSET_EL1.<n> set each write
- * (flag cleared by the handler in between) requests one interrupt.
+ * (flag cleared by the handler in between) requests one interrupt, at once.
  */
-static void test_pmovsset_write(uint64_t counter)
+static void pmovsset_write(struct __test_metadata *_metadata, struct case_state *s,
+			   uint64_t counter)
 {
 	struct kind k = { counter == CYCLE_COUNTER ? "cycle" : "event", counter, false };
 	struct guest_case c = case_of(&k, SCENARIO_PMOVSSET_WRITE, SYNC_STAY);
 	struct expectation e = { .rounds = WRITE_ROUNDS };
-	char name[64];
 	int i;
 
 	c.pmcr = 0;
@@ -1083,16 +1357,28 @@ static void test_pmovsset_write(uint64_t counter)
 		e.irqs[i] = 1;
 		e.prompt |= BIT(i);
 	}
-	snprintf(name, sizeof(name), "%s_pmovsset_write_one_interrupt_each", k.name);
-	run_case(name, &c, NULL, &e);
+	run_case(_metadata, s, &c, NULL, &e);
+}
+
+/* pmovsset_write() on event counter 0. Covers: fixture pmu's host kinds and modes. */
+TEST_F_TIMEOUT(pmu, event_pmovsset_write_one_interrupt_each, CASE_SECONDS)
+{
+	pmovsset_write(_metadata, &self->s, 0);
+}
+
+/* pmovsset_write() on the cycle counter. Covers: fixture pmu's host kinds and modes. */
+TEST_F_TIMEOUT(pmu, cycle_pmovsset_write_one_interrupt_each, CASE_SECONDS)
+{
+	pmovsset_write(_metadata, &self->s, CYCLE_COUNTER);
 }
 
 /*
  * Rule: PMCR_EL0.E gates the interrupt of the cycle counter and of the
  * event counters below HPMN (CheckPMUOverflowCondition()): a flag set
- * while E is 0 requests nothing until E is set, then exactly one.
+ * while E is 0 requests nothing until E is set, then exactly one, at once.
+ * Covers: fixture pmu's host kinds and modes, event counter 0.
  */
-static void test_e_gate(void)
+TEST_F_TIMEOUT(pmu, event_pmovsset_with_e_clear_interrupts_when_e_set, CASE_SECONDS)
 {
 	struct kind k = { "event", 0, false };
 	struct guest_case c = case_of(&k, SCENARIO_E_GATE, SYNC_STAY);
@@ -1102,7 +1388,7 @@ static void test_e_gate(void)
 	};
 
 	c.pmcr = 0;
-	run_case("event_pmovsset_with_e_clear_interrupts_when_e_set", &c, NULL, &e);
+	run_case(_metadata, &self->s, &c, NULL, &e);
 }
 
 /*
@@ -1111,9 +1397,10 @@ static void test_e_gate(void)
  * AArch64 at EL1) gets LC = 1 whatever it writes, so its cycle counter
  * overflows at bit 63 only. Stock KVM 6.12 decides LC on the host's
  * AArch32 support (kvm_supports_32bit_el0()), not on the VM's ID
- * register, so the case runs in the module's set-ups only.
+ * register, so the case runs in the module's set-ups only (fgt, trap,
+ * slow) and skips in stock. Covers: fixture pmu's host kinds.
  */
-static void test_lc_res1(void)
+TEST_F_TIMEOUT(pmu, cycle_lc_res1_on_aarch64_only_el0_vm, CASE_SECONDS)
 {
 	struct kind k = { "cycle32", CYCLE_COUNTER, false };
 	struct guest_case c = case_of(&k, SCENARIO_POSITION, SYNC_STAY);
@@ -1123,21 +1410,19 @@ static void test_lc_res1(void)
 		.pmcr_set = ARMV8_PMU_PMCR_LC,
 	};
 
-	if (!filter_selects("cycle_lc_res1_on_aarch64_only_el0_vm"))
-		return;
-	if (mode == MODE_STOCK) {
-		ksft_test_result_skip("cycle_lc_res1_on_aarch64_only_el0_vm: stock KVM keys LC on the host's AArch32 support\n");
-		return;
-	}
-	run_case("cycle_lc_res1_on_aarch64_only_el0_vm", &c, &ids, &e);
+	if (mode == MODE_STOCK)
+		SKIP(return, "stock KVM keys LC on the host's AArch32 support");
+	run_case(_metadata, &self->s, &c, &ids, &e);
 }
 
 /*
  * Rule: PMCR_EL0.LP is RES0 without FEAT_PMUv3p5; on a VM whose
  * ID_AA64DFR0_EL1.PMUVer says PMUv3p4, a write of LP = 1 reads back 0 and
- * the event counter overflows at bit 31.
+ * the event counter overflows at bit 31. Covers: fixture pmu's host kinds
+ * and modes; a host below PMUv3p4 (Neoverse N1: PMUv3p1) cannot raise
+ * PMUVer to v3p4, and its default VM, which already lacks LP, is tested.
  */
-static void test_lp_res0(void)
+TEST_F_TIMEOUT(pmu, event_lp_res0_on_pmuv3p4_vm, CASE_SECONDS)
 {
 	struct kind k = { "event64", 0, true };
 	struct guest_case c = case_of(&k, SCENARIO_POSITION, SYNC_STAY);
@@ -1146,36 +1431,12 @@ static void test_lp_res0(void)
 		.rounds = 2, .irqs = { 1, 1 }, .pmcr_clear = ARMV8_PMU_PMCR_LP,
 	};
 
-	/*
-	 * A host below PMUv3p4 (Neoverse N1: PMUv3p1) cannot raise PMUVer
-	 * to v3p4; its default VM already lacks LP, so test that VM.
-	 */
 	if (vm_pmuver < ID_AA64DFR0_EL1_PMUVer_V3P4)
 		ids.pmuver = 0;
-	run_case("event_lp_res0_on_pmuv3p4_vm", &c, &ids, &e);
+	run_case(_metadata, &self->s, &c, &ids, &e);
 }
 
-/* Whether the kind exists on a default VM of this host, else a skip. */
-static bool kind_available(const struct kind *k)
-{
-	if (k->software && !filter_asks_for("swinc"))
-		return false;	/* asked for only: a trap per count in stock */
-	if (k->counter == CYCLE_COUNTER && !k->long_counter &&
-	    vm_el0 == ID_AA64PFR0_EL1_EL0_IMP) {
-		if (filter_selects(k->name))
-			ksft_test_result_skip("%s: LC is RES1 (the VM's EL0 is AArch64-only)\n",
-					      k->name);
-		return false;
-	}
-	if (k->counter != CYCLE_COUNTER && k->long_counter &&
-	    vm_pmuver < ID_AA64DFR0_EL1_PMUVer_V3P5) {
-		if (filter_selects(k->name))
-			ksft_test_result_skip("%s: the VM's PMUVer %lu has no PMCR_EL0.LP\n",
-					      k->name, vm_pmuver);
-		return false;
-	}
-	return true;
-}
+/* -------------------------------------------------------------- main() */
 
 /* The module's set-up must be the one the mode names. */
 static void check_module(void)
@@ -1197,66 +1458,107 @@ static void check_module(void)
 				   policy, fast, want_policy, want_fast);
 }
 
+/*
+ * Whether the harness runs the test FIXTURE.VARIANT.TEST @name: FILTER
+ * selects it, and a swinc kind's only when FILTER asks for swinc (stock
+ * KVM and fgt=off trap every increment).
+ */
+static bool selected(const struct __fixture_metadata *f,
+		     const struct __fixture_variant_metadata *v, const char *name)
+{
+	if (!strcmp(f->name, "counter") &&
+	    ((const FIXTURE_VARIANT(counter) *)v->data)->kind.software &&
+	    !filter_asks_for("swinc"))
+		return false;
+	return filter_selects(name);
+}
+
+/*
+ * The harness's arguments: argv[0], the caller's harness options
+ * (@argv[@first] on), then "-r FIXTURE.VARIANT.TEST" for each test
+ * selected(); when none is, "-r none", which runs none.
+ */
+static char **harness_arguments(int argc, char **argv, int first, int *count)
+{
+	struct __fixture_variant_metadata no_variant = { .name = "" };
+	struct __fixture_variant_metadata *v;
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	int tests = 0, n = 0, i, selections = 0;
+	char **args, name[256];
+
+	for (f = __fixture_list; f; f = f->next)
+		for (v = f->variant ?: &no_variant; v; v = v->next)
+			for (t = f->tests; t; t = t->next)
+				tests++;
+	args = calloc(1 + (argc - first) + 2 * (tests + 1) + 1, sizeof(*args));
+	if (!args)
+		ksft_exit_fail_msg("out of memory\n");
+	args[n++] = argv[0];
+	for (i = first; i < argc; i++)
+		args[n++] = argv[i];
+	for (f = __fixture_list; f; f = f->next) {
+		for (v = f->variant ?: &no_variant; v; v = v->next) {
+			for (t = f->tests; t; t = t->next) {
+				snprintf(name, sizeof(name), "%s%s%s.%s", f->name,
+					 v->name[0] ? "." : "", v->name, t->name);
+				if (!selected(f, v, name))
+					continue;
+				args[n++] = "-r";
+				args[n++] = strdup(name);
+				selections++;
+			}
+		}
+	}
+	if (!selections) {
+		args[n++] = "-r";
+		args[n++] = "none";
+	}
+	*count = n;
+	return args;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const names[] = { "stock", "fgt", "trap", "slow" };
-	struct sigaction action = { .sa_handler = on_alarm };
-	const char *seconds = getenv("OVERFLOW_DELIVERY_RUN_SECONDS");
 	struct pmu_vm probe;
+	char **args;
+	int first = 2, count;
 	unsigned int i;
 
-	if (seconds && strtoul(seconds, NULL, 0) > 0)
-		case_timeout = strtoul(seconds, NULL, 0);
-	if (argc < 2 || argc > 3)
-		ksft_exit_fail_msg("usage: %s stock|fgt|trap|slow [FILTER]\n", argv[0]);
-	for (i = 0; i < ARRAY_SIZE(names) && strcmp(argv[1], names[i]); i++)
+	/* overflow_delivery -l (or -h): the harness lists the tests. */
+	if (argc > 1 && argv[1][0] == '-')
+		return rig_harness_run(argc, argv);
+	if (argc < 2)
+		ksft_exit_fail_msg("usage: %s stock|fgt|trap|slow [FILTER] [harness options]\n",
+				   argv[0]);
+	for (i = 0; i < ARRAY_SIZE(mode_names) && strcmp(argv[1], mode_names[i]); i++)
 		;
-	if (i == ARRAY_SIZE(names))
-		ksft_exit_fail_msg("usage: %s stock|fgt|trap|slow [FILTER]\n", argv[0]);
+	if (i == ARRAY_SIZE(mode_names))
+		ksft_exit_fail_msg("usage: %s stock|fgt|trap|slow [FILTER] [harness options]\n",
+				   argv[0]);
 	mode = i;
-	filter = argc == 3 ? argv[2] : NULL;
-	sigaction(SIGALRM, &action, NULL);
+	if (argc > 2 && argv[2][0] != '-') {
+		filter = argv[2];
+		first = 3;
+	}
+	case_timeout = run_seconds();
 
-	ksft_print_header();
 	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
 		ksft_exit_skip("KVM has no PMUv3 on this host\n");
 	check_module();
-
 	pmu_vm_create(&probe);
 	vm_el0 = FIELD_GET(ARM64_FEATURE_MASK(ID_AA64PFR0_EL1_EL0),
 			     id_reg(probe.vcpu, SYS_ID_AA64PFR0_EL1));
 	vm_pmuver = FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer),
 				id_reg(probe.vcpu, SYS_ID_AA64DFR0_EL1));
 	pmu_vm_destroy(&probe);
-	ksft_print_msg("mode %s; a default VM has ID_AA64PFR0_EL1.EL0 %lu, PMUVer %lu; RIG_ICOUNT %s\n",
-		       argv[1], vm_el0, vm_pmuver,
-		       getenv("RIG_ICOUNT") ? getenv("RIG_ICOUNT") : "unset");
 
-	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
-		const struct kind *k = &kinds[i];
+	cpu1_left_offline = mmap(NULL, sizeof(*cpu1_left_offline), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (cpu1_left_offline == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	rig_harness_at_end = cpu1_back_online;
 
-		if (!kind_available(k))
-			continue;
-		test_position(k);
-		test_wrap(k);
-		test_inten_later(k);
-		test_across_exit(k, true, false);
-		test_across_exit(k, false, false);
-		test_across_exit(k, true, true);
-		test_across_exit(k, false, true);
-		test_pending_across_offline(k);
-		test_pending_cleared_by_vmm(k);
-		test_enable_across_exit(k, false, false);
-		test_enable_across_exit(k, false, true);
-		test_enable_across_exit(k, true, false);
-		test_enable_across_exit(k, true, true);
-	}
-	test_pmovsset_write(0);
-	test_pmovsset_write(CYCLE_COUNTER);
-	test_e_gate();
-	test_lc_res1();
-	test_lp_res0();
-	/* The plan depends on FILTER and the host: given at the end (TAP allows it). */
-	ksft_set_plan(ksft_test_num());
-	ksft_finished();
+	args = harness_arguments(argc, argv, first, &count);
+	return rig_harness_run(count, args);
 }

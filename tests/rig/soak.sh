@@ -256,9 +256,10 @@ phase() {
 			# 120 s per KVM_RUN on the debug kernel under this load),
 			# and on the debug kernel (kmemleak is there only) 900 s
 			# per KVM_RUN: on 2 host CPUs the position cases ran past
-			# 120 s too (2026-12-07).
+			# 120 s too (2026-12-07). Cases are named as overflow_delivery's
+			# TAP lines print them: FIXTURE.VARIANT.TEST.
 			case $kind in
-			default-slow) cases=swinc32_overflow_position,swinc64_overflow_position ;;
+			default-slow) cases=swinc32.overflow_position,swinc64.overflow_position ;;
 			*) cases=swinc,-cpu1 ;;
 			esac
 			loop overflow-$kind "$RIG_TESTS/overflow_delivery ${kind#default-} $cases"

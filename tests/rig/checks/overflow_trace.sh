@@ -33,8 +33,9 @@
 #   none acknowledged without injection: the flags KVM's vCPU reset leaves,
 #   its UNKNOWN 0x8000001e, are no overflow and must not be traced), and
 #   as many VMs as CASES cases passed;
-# - every event names the VMM (vmm = the test's process id, which is the
-#   traced task: the vCPU runs in the test's main thread) and vCPU 0; cpu
+# - every event names the VMM (vmm = the process id of the case, which
+#   the kselftest harness runs in a process of its own, and the traced
+#   task: the vCPU runs in that process's main thread) and vCPU 0; cpu
 #   is the trace's CPU column (the same processor id by construction:
 #   checked so that a field mix-up shows);
 # - every acknowledgement has 0 < delay_ns < 1 s (the clear was recorded
