@@ -131,6 +131,17 @@ struct failure_budget {
 	unsigned long suppressed;
 };
 
+/* Whether one more mismatch may be reported; the others are only counted. */
+static bool budget_reports(struct failure_budget *budget)
+{
+	if (budget->reported >= MAX_REPORTED_FAILURES) {
+		budget->suppressed++;
+		return false;
+	}
+	budget->reported++;
+	return true;
+}
+
 /* PMEVTYPER/PMCCFILTR bits [31:20]: all the filter of CountPMUEvents() reads. */
 #define FILTER_BITS_SHIFT	20
 #define FILTER_BITS_VALUES	4096
@@ -162,13 +173,8 @@ static void expect_type_value(struct filter_run *run,
 {
 	const struct filter_setup *setup = run->setup;
 
-	if (actual == expected)
+	if (actual == expected || !budget_reports(&run->budget))
 		return;
-	if (run->budget.reported >= MAX_REPORTED_FAILURES) {
-		run->budget.suppressed++;
-		return;
-	}
-	run->budget.reported++;
 	KUNIT_EXPECT_EQ_MSG(run->test, actual, expected,
 			    "%s (%s): host %s EL3, VM %s EL3, PMUVer %u, %s, event %s: wrote %#llx, read back %#llx, hardware %#llx",
 			    what, check->source,
@@ -382,13 +388,8 @@ static void check_counts_at(struct kunit *test, struct failure_budget *budget,
 		bool actual = partition_guest_counts_at(filter, type, kernel);
 		bool expected = pmu_model_guest_expects(vm, type, true, state);
 
-		if (actual == expected)
+		if (actual == expected || !budget_reports(budget))
 			continue;
-		if (budget->reported >= MAX_REPORTED_FAILURES) {
-			budget->suppressed++;
-			continue;
-		}
-		budget->reported++;
 		KUNIT_EXPECT_EQ_MSG(test, actual, expected,
 				    "host %s EL3, VM asking %s EL3: type %#llx at EL%u",
 				    filter->host_el3 ? "with" : "without",
@@ -453,13 +454,8 @@ static void check_pmcr_values(struct kunit *test, struct failure_budget *budget,
 			u64 actual = partition_hardware_pmcr(&filter, value);
 			u64 expected = pmu_model_hardware_pmcr(vm, value);
 
-			if (actual == expected)
+			if (actual == expected || !budget_reports(budget))
 				continue;
-			if (budget->reported >= MAX_REPORTED_FAILURES) {
-				budget->suppressed++;
-				continue;
-			}
-			budget->reported++;
 			KUNIT_EXPECT_EQ_MSG(test, actual, expected,
 					    "PMCR_EL0: PMUVer %u, %s AArch32 EL0, host %s EL3: wrote %#llx",
 					    vm->pmuver,
