@@ -3,10 +3,13 @@
  * The fixed-counters-only PMU on a heterogeneous host: the split-PMU rig,
  * where CPUs 0-1 and 2-3 belong to two different host PMUs.
  *
- * Usage: fixed_counters stock   (before kvm_pmu_partition is loaded)
- *        fixed_counters         (loaded with default_mode=emulated)
- *        fixed_counters default (loaded with default_mode=fixed)
- *        fixed_counters uncovered (a host whose PMUs miss some CPUs)
+ * Usage: fixed_counters [MODE] [kselftest harness options]
+ *   stock      before kvm_pmu_partition is loaded: fixture "stock"
+ *   (none)     loaded with default_mode=emulated: fixtures "stock", "fixed"
+ *   default    loaded with default_mode=fixed: fixture "default_mode_fixed"
+ *   uncovered  a host whose PMUs miss some CPUs: fixture "uncovered"
+ * Harness options (-t, -r, -f, ...) replace the mode's choice of fixtures;
+ * a test they pick from another mode's fixture skips.
  *
  * "stock" reproduces the bug the mode fixes: with KVM's default PMU, the
  * guest's cycle counter stops while the vCPU runs on the other PMU's
@@ -18,6 +21,11 @@
  * errors; and sysfs and pmuctl show the mode and the backing PMU.
  * "default" checks that default_mode=fixed gives the mode to a VM that does
  * not choose, and that a VMM's explicit SET_PMU still wins.
+ *
+ * The harness runs each test in a process of its own; each pins itself to
+ * the cluster it covers. On a host that is not the split-PMU rig (for
+ * "uncovered": on a host where every CPU has a PMU), or whose KVM has no
+ * PMUv3, every test skips with the reason.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -29,7 +37,7 @@
 
 #include <uapi/linux/kvm_pmu_partition.h>
 
-#include "kselftest.h"
+#include "rig_harness.h"
 #include "pmu_vm.h"
 #include <gic.h>
 
@@ -41,6 +49,21 @@
 #define SYSFS_VMS		KVM_PMU_PARTITION_SYSFS_DIR "/vm"
 
 #define LOOP_NOPS	2000
+
+/*
+ * Timeouts, in seconds of the rig's clock (rig_harness.h). Under -icount
+ * the whole of a mode's run takes under 0.2 s of it (the split-PMU and
+ * uncovered boots of make check, 2026-12-08); without -icount it is wall
+ * time on an emulated host. Each is below its plan line's budget
+ * (tests/rig/plans/split.plan, uncovered.plan), so the harness, not the
+ * rig, names a test that hangs, and far above what the test needs.
+ */
+#define MIGRATIONS_TIMEOUT	900
+#define TEST_TIMEOUT		240
+#define UNCOVERED_TIMEOUT	100
+
+/* The mode's name ("" for the full run), set by main(). */
+static const char *mode_name = "";
 
 /*
  * Guest: enable the cycle counter, then on every run count a loop of
@@ -110,6 +133,15 @@ static struct kvm_vcpu *create_uninitialised_pmu_vcpu(struct kvm_vm **vm,
 	return vcpu;
 }
 
+static void destroy_vm(struct kvm_vm **vm, int *gic_fd)
+{
+	if (!*vm)
+		return;
+	close(*gic_fd);
+	kvm_vm_free(*vm);
+	*vm = NULL;
+}
+
 /* Runs the guest to its next GUEST_SYNC and returns its argument. */
 static uint64_t run_to_sync(struct kvm_vcpu *vcpu)
 {
@@ -133,32 +165,115 @@ static uint64_t run_to_sync(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+static int host_pmu_type(const char *name)
+{
+	char path[256];
+	int type = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &type) != 1)
+			type = -1;
+		fclose(f);
+	}
+	return type;
+}
+
 /*
- * Stock KVM: the default PMU is the one of the CPU that ran
- * KVM_ARM_VCPU_INIT; on the other PMU's CPUs its perf events cannot count.
+ * Why a fixture's tests cannot run here, or NULL: they belong to another
+ * mode than the one run (@modes: the modes whose run includes the fixture),
+ * KVM has no PMUv3, or the host is not the rig they are for.
  */
-static void test_stock_cycle_counter_stops_on_the_other_pmu(void)
+static const char *not_here(const char *const *modes, bool split_rig)
+{
+	bool in_mode = false;
+
+	for (; *modes; modes++)
+		in_mode |= !strcmp(*modes, mode_name);
+	if (!in_mode)
+		return "a test of another mode of fixed_counters";
+	if (access(KVM_DEV_PATH, F_OK))
+		return "no " KVM_DEV_PATH;
+	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
+		return "KVM has no PMUv3 on this host";
+	if (split_rig && (host_pmu_type("armv8_cortex_a53") < 0 ||
+			  host_pmu_type("armv8_cortex_a72") < 0))
+		return "not the split-PMU rig (no armv8_cortex_a53 and a72 PMUs)";
+	return NULL;
+}
+
+/* ------------------------------------------------ stock: KVM's own PMU */
+
+FIXTURE(stock) {
+	struct kvm_vm *vm;
+	int gic_fd;
+};
+
+FIXTURE_SETUP(stock)
+{
+	static const char *const modes[] = { "stock", "", NULL };
+	const char *reason = not_here(modes, true);
+
+	if (reason)
+		SKIP(return, "%s", reason);
+}
+
+FIXTURE_TEARDOWN(stock)
+{
+	destroy_vm(&self->vm, &self->gic_fd);
+}
+
+/*
+ * Stock KVM (no module, or the module in default_mode=emulated with a VM
+ * that does not choose): the default PMU is the one of the CPU that ran
+ * KVM_ARM_VCPU_INIT, CPU 0's; on the other PMU's CPUs (CPU 2) its perf
+ * events cannot count. Split-PMU rig, one vCPU started on CPU 0 and moved
+ * to CPU 2.
+ */
+TEST_F_TIMEOUT(stock, cycle_counter_stops_on_the_other_pmu, TEST_TIMEOUT)
 {
 	uint64_t little_loop, big_loop;
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	int gic_fd;
 
 	pin_to_cpu(LITTLE_CPU);
-	vcpu = create_vcpu(&vm, guest_report_cycles, true, false, &gic_fd);
+	vcpu = create_vcpu(&self->vm, guest_report_cycles, true, false, &self->gic_fd);
 	run_to_sync(vcpu);
 	run_to_sync(vcpu);
 	little_loop = last_loop_cycles;
 	pin_to_cpu(BIG_CPU);
 	run_to_sync(vcpu);
 	big_loop = last_loop_cycles;
-	close(gic_fd);
-	kvm_vm_free(vm);
+	destroy_vm(&self->vm, &self->gic_fd);
 
 	ksft_print_msg("stock: a %d-nop loop counts %lu cycles on CPU %d, %lu on CPU %d\n",
 		       LOOP_NOPS, little_loop, LITTLE_CPU, big_loop, BIG_CPU);
-	ksft_test_result(little_loop >= LOOP_NOPS && big_loop == 0,
-			 "stock_cycle_counter_stops_on_the_other_pmu\n");
+	EXPECT_LE(LOOP_NOPS, little_loop)
+		TH_LOG("the loop counted fewer cycles than nops on CPU %d", LITTLE_CPU);
+	EXPECT_EQ(0, big_loop)
+		TH_LOG("the cycle counter counted on CPU %d, the other PMU's", BIG_CPU);
+}
+
+/* -------------------------------- fixed: the attribute, default_mode=emulated */
+
+FIXTURE(fixed) {
+	struct kvm_vm *vm;
+	int gic_fd;
+};
+
+FIXTURE_SETUP(fixed)
+{
+	static const char *const modes[] = { "", NULL };
+	const char *reason = not_here(modes, true);
+
+	if (reason)
+		SKIP(return, "%s", reason);
+}
+
+FIXTURE_TEARDOWN(fixed)
+{
+	destroy_vm(&self->vm, &self->gic_fd);
 }
 
 /* The first line of a sysfs file of our VM's vcpu0, or "" */
@@ -197,17 +312,28 @@ static bool pmuctl_shows(const char *needle)
 	return found;
 }
 
-static void test_fixed_cycle_counter_counts_across_migrations(void)
+/*
+ * A fixed-mode VM (the attribute, default_mode=emulated) whose one vCPU
+ * is moved MIGRATIONS times between CPU 2 and CPU 0, the two PMUs'
+ * clusters: PMCCNTR strictly increases across the migrations
+ * (fixed_cycle_counter_strictly_increases_across_1000_migrations), the
+ * guest's LOOP_NOPS-nop loop counts at least LOOP_NOPS cycles on both
+ * (fixed_cycle_counter_counts_on_both_pmus), sysfs shows the vCPU backed by
+ * the a53 PMU after the last move, to CPU 0, and at least MIGRATIONS
+ * backing switches (fixed_backing_pmu_follows_the_cpu_in_sysfs), and pmuctl
+ * shows the mode and the backing PMU (pmuctl_shows_fixed_mode_and_backing_pmu).
+ * A KVM_EXIT_FAIL_ENTRY fails it. Split-PMU rig.
+ */
+TEST_F_TIMEOUT(fixed, cycle_counter_counts_across_migrations, MIGRATIONS_TIMEOUT)
 {
 	uint64_t previous, value;
 	char backing[64], switches[32];
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	int i, gic_fd, cpu;
+	int i, cpu;
 	bool increasing = true, counting = true;
 
 	pin_to_cpu(LITTLE_CPU);
-	vcpu = create_vcpu(&vm, guest_report_cycles, true, true, &gic_fd);
+	vcpu = create_vcpu(&self->vm, guest_report_cycles, true, true, &self->gic_fd);
 	previous = run_to_sync(vcpu);
 	for (i = 0; i < MIGRATIONS; i++) {
 		cpu = i % 2 ? LITTLE_CPU : BIG_CPU;
@@ -225,25 +351,101 @@ static void test_fixed_cycle_counter_counts_across_migrations(void)
 		}
 		previous = value;
 	}
-	ksft_test_result(increasing,
-			 "fixed_cycle_counter_strictly_increases_across_%d_migrations\n",
-			 MIGRATIONS);
-	ksft_test_result(counting, "fixed_cycle_counter_counts_on_both_pmus\n");
+	EXPECT_TRUE(increasing)
+		TH_LOG("PMCCNTR did not strictly increase across %d migrations", MIGRATIONS);
+	EXPECT_TRUE(counting)
+		TH_LOG("the cycle counter did not count on both PMUs");
 
 	/* The last migration was to LITTLE_CPU, the first PMU's. */
 	read_vcpu0_file("backing_pmu", backing, sizeof(backing));
 	read_vcpu0_file("backing_switches", switches, sizeof(switches));
 	ksft_print_msg("vcpu0: backing_pmu %s, backing_switches %s\n", backing,
 		       switches);
-	ksft_test_result(strtoul(switches, NULL, 10) >= MIGRATIONS &&
-			 strstr(backing, "a53"),
-			 "fixed_backing_pmu_follows_the_cpu_in_sysfs\n");
-	ksft_test_result(pmuctl_shows("\"mode\":\"fixed\"") &&
-			 pmuctl_shows("\"backing_pmu\":\"armv8_cortex_a53\""),
-			 "pmuctl_shows_fixed_mode_and_backing_pmu\n");
+	EXPECT_LE(MIGRATIONS, strtoul(switches, NULL, 10))
+		TH_LOG("sysfs backing_switches '%s', expected %d at least", switches,
+		       MIGRATIONS);
+	EXPECT_NE(NULL, strstr(backing, "a53"))
+		TH_LOG("sysfs backing_pmu '%s' after the move to CPU %d", backing,
+		       LITTLE_CPU);
+	EXPECT_TRUE(pmuctl_shows("\"mode\":\"fixed\""));
+	EXPECT_TRUE(pmuctl_shows("\"backing_pmu\":\"armv8_cortex_a53\""));
+}
 
-	close(gic_fd);
-	kvm_vm_free(vm);
+/* Guest: what an N = 0 PMU looks like. */
+static volatile int undefined_count;
+
+static void undefined_handler(struct ex_regs *regs)
+{
+	undefined_count++;
+	regs->pc += 4;
+}
+
+#define EXPECT_UNDEFINED(access)					\
+	do {								\
+		int before = undefined_count;				\
+		access;							\
+		__GUEST_ASSERT(undefined_count == before + 1,		\
+			       "%s was not UNDEFINED", #access);	\
+	} while (0)
+
+static void guest_check_view(void)
+{
+	uint64_t value;
+
+	GUEST_ASSERT_EQ(FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg(pmcr_el0)), 0);
+	GUEST_ASSERT_EQ(read_sysreg(pmceid0_el0),
+			BIT_ULL(ARMV8_PMUV3_PERFCTR_CPU_CYCLES));
+	GUEST_ASSERT_EQ(read_sysreg(pmceid1_el0), 0);
+	EXPECT_UNDEFINED(value = read_sysreg(pmevcntr0_el0));
+	EXPECT_UNDEFINED(write_sysreg(0, pmevcntr0_el0));
+	EXPECT_UNDEFINED(value = read_sysreg(pmevtyper0_el0));
+	write_sysreg(0, pmselr_el0);
+	isb();
+	EXPECT_UNDEFINED(value = read_sysreg(pmxevcntr_el0));
+	EXPECT_UNDEFINED(value = read_sysreg(pmxevtyper_el0));
+	/* SEL = 31 selects PMCCFILTR. */
+	write_sysreg(ARMV8_PMU_EXCLUDE_EL0, pmccfiltr_el0);
+	write_sysreg(31, pmselr_el0);
+	isb();
+	GUEST_ASSERT_EQ(read_sysreg(pmxevtyper_el0), ARMV8_PMU_EXCLUDE_EL0);
+	/* Only the cycle counter's bit exists in the enable registers. */
+	write_sysreg(~0UL, pmcntenset_el0);
+	GUEST_ASSERT_EQ(read_sysreg(pmcntenset_el0), BIT(31));
+	(void)value;
+	GUEST_DONE();
+}
+
+/*
+ * A fixed-mode VM's guest (the attribute, default_mode=emulated) reads
+ * PMCR_EL0.N = 0, PMCEID0 = CPU_CYCLES alone, PMCEID1 = 0, gets UNDEFINED
+ * for every event counter access (direct and through PMSELR), reads
+ * PMCCFILTR through PMXEVTYPER with SEL = 31, and sees only the cycle
+ * counter's enable bit (fixed_guest_sees_n0_cpu_cycles_only_and_undefined_event_counters);
+ * after the run, ID_AA64DFR0_EL1.PMUVer still shows PMUv3 (fixed_guest_has_pmuv3).
+ * Split-PMU rig, on a CPU of the first PMU.
+ */
+TEST_F_TIMEOUT(fixed, guest_sees_n0_cpu_cycles_only_and_undefined_event_counters,
+	       TEST_TIMEOUT)
+{
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	uint64_t dfr0, cmd;
+
+	pin_to_cpu(LITTLE_CPU);
+	vcpu = create_vcpu(&self->vm, guest_check_view, true, true, &self->gic_fd);
+	vm_install_sync_handler(self->vm, VECTOR_SYNC_CURRENT, ESR_EC_UNKNOWN,
+				undefined_handler);
+	vcpu_run(vcpu);
+	cmd = get_ucall(vcpu, &uc);
+	EXPECT_EQ(UCALL_DONE, cmd)
+		TH_LOG("guest: %s", cmd == UCALL_ABORT ? (const char *)uc.buffer :
+		       "no GUEST_DONE");
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_ID_AA64DFR0_EL1), &dfr0);
+	ksft_print_msg("PMUVer %lu\n",
+		       FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), dfr0));
+	EXPECT_LE(ID_AA64DFR0_EL1_PMUVer_IMP,
+		  FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), dfr0))
+		TH_LOG("the fixed-mode guest has no PMUv3");
 }
 
 #define LIVE_LOOP	20000
@@ -294,111 +496,40 @@ static bool live_count_continues(uint64_t before, uint64_t after)
  * the new VM's first instruction (docs/partition.md "Saving and restoring
  * a vCPU"): after a loop of LIVE_LOOP instructions it has grown by at
  * least the loop (a cycle per instruction under -icount) and, under
- * -icount, by less than 100 times it, with no overflow flag. Stock 6.12
+ * -icount, by less than 100 times it, with no overflow flag; more than 10
+ * registers are copied and none fails its SET. Stock 6.12
  * leaves the counter standing still (partitioned_pmu's stock run shows
  * that). Split-PMU rig, saved on the first PMU's CPU, restored on the
  * second's. Not covered, and not exact (docs/partition.md): a restore into
  * a fixed VM that has already run, where 6.12's SET of PMCCNTR leaves the
  * cycle event's count since its creation on top of the value.
  */
-static void test_fixed_live_save_restore(void)
+TEST_F_TIMEOUT(fixed, live_cycle_counter_continues_after_save_and_restore, TEST_TIMEOUT)
 {
 	uint64_t saved, restored, overflow;
 	struct kvm_vcpu *a, *b;
-	struct kvm_vm *vm_a, *vm_b;
-	int gic_a, gic_b, copied, set_errors;
+	struct kvm_vm *vm_a;
+	int gic_a, copied, set_errors;
 
 	pin_to_cpu(LITTLE_CPU);
 	a = create_vcpu(&vm_a, guest_live_before_save, true, true, &gic_a);
 	run_to_sync(a);
 	vcpu_get_reg(a, KVM_ARM64_SYS_REG(SYS_PMCCNTR_EL0), &saved);
-	b = create_vcpu(&vm_b, guest_live_after_restore, true, true, &gic_b);
+	b = create_vcpu(&self->vm, guest_live_after_restore, true, true, &self->gic_fd);
 	copied = copy_pmu_one_regs(a, b, &set_errors);
-	close(gic_a);
-	kvm_vm_free(vm_a);
+	destroy_vm(&vm_a, &gic_a);
 	pin_to_cpu(BIG_CPU);
 	restored = run_to_sync(b);
 	overflow = last_loop_cycles;	/* GUEST_SYNC_ARGS' second value */
 	ksft_print_msg("PMCCNTR: saved %lu (live), after the restore and a loop of %d: %lu (+%ld); %d registers copied, %d SET errors, PMOVSSET 0x%lx\n",
 		       saved, LIVE_LOOP, restored, (long)(restored - saved), copied,
 		       set_errors, overflow);
-	ksft_test_result(copied > 10 && !set_errors && !overflow &&
-			 live_count_continues(saved, restored),
-			 "fixed_live_cycle_counter_continues_after_save_and_restore\n");
-	close(gic_b);
-	kvm_vm_free(vm_b);
-}
-
-/* Guest: what an N = 0 PMU looks like. */
-static volatile int undefined_count;
-
-static void undefined_handler(struct ex_regs *regs)
-{
-	undefined_count++;
-	regs->pc += 4;
-}
-
-#define EXPECT_UNDEFINED(access)					\
-	do {								\
-		int before = undefined_count;				\
-		access;							\
-		__GUEST_ASSERT(undefined_count == before + 1,		\
-			       "%s was not UNDEFINED", #access);	\
-	} while (0)
-
-static void guest_check_view(void)
-{
-	uint64_t value;
-
-	GUEST_ASSERT_EQ(FIELD_GET(ARMV8_PMU_PMCR_N, read_sysreg(pmcr_el0)), 0);
-	GUEST_ASSERT_EQ(read_sysreg(pmceid0_el0),
-			BIT_ULL(ARMV8_PMUV3_PERFCTR_CPU_CYCLES));
-	GUEST_ASSERT_EQ(read_sysreg(pmceid1_el0), 0);
-	EXPECT_UNDEFINED(value = read_sysreg(pmevcntr0_el0));
-	EXPECT_UNDEFINED(write_sysreg(0, pmevcntr0_el0));
-	EXPECT_UNDEFINED(value = read_sysreg(pmevtyper0_el0));
-	write_sysreg(0, pmselr_el0);
-	isb();
-	EXPECT_UNDEFINED(value = read_sysreg(pmxevcntr_el0));
-	EXPECT_UNDEFINED(value = read_sysreg(pmxevtyper_el0));
-	/* SEL = 31 selects PMCCFILTR. */
-	write_sysreg(ARMV8_PMU_EXCLUDE_EL0, pmccfiltr_el0);
-	write_sysreg(31, pmselr_el0);
-	isb();
-	GUEST_ASSERT_EQ(read_sysreg(pmxevtyper_el0), ARMV8_PMU_EXCLUDE_EL0);
-	/* Only the cycle counter's bit exists in the enable registers. */
-	write_sysreg(~0UL, pmcntenset_el0);
-	GUEST_ASSERT_EQ(read_sysreg(pmcntenset_el0), BIT(31));
-	(void)value;
-	GUEST_DONE();
-}
-
-static void test_fixed_guest_view(void)
-{
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	struct ucall uc;
-	uint64_t dfr0;
-	int gic_fd;
-
-	vcpu = create_vcpu(&vm, guest_check_view, true, true, &gic_fd);
-	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ESR_EC_UNKNOWN,
-				undefined_handler);
-	vcpu_run(vcpu);
-	if (get_ucall(vcpu, &uc) == UCALL_ABORT) {
-		ksft_print_msg("guest: %s\n", uc.buffer);
-		ksft_test_result_fail("fixed_guest_sees_n0_cpu_cycles_only_and_undefined_event_counters\n");
-	} else {
-		ksft_test_result(uc.cmd == UCALL_DONE,
-				 "fixed_guest_sees_n0_cpu_cycles_only_and_undefined_event_counters\n");
-	}
-	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_ID_AA64DFR0_EL1), &dfr0);
-	ksft_test_result(FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), dfr0) >=
-			 ID_AA64DFR0_EL1_PMUVer_IMP,
-			 "fixed_guest_has_pmuv3 (PMUVer %lu)\n",
-			 FIELD_GET(ARM64_FEATURE_MASK(ID_AA64DFR0_EL1_PMUVer), dfr0));
-	close(gic_fd);
-	kvm_vm_free(vm);
+	EXPECT_LT(10, copied);
+	EXPECT_EQ(0, set_errors);
+	EXPECT_EQ(0, overflow);
+	EXPECT_TRUE(live_count_continues(saved, restored))
+		TH_LOG("PMCCNTR went from %lu to %lu over a loop of %d (RIG_ICOUNT %s)",
+		       saved, restored, LIVE_LOOP, getenv("RIG_ICOUNT") ?: "unset");
 }
 
 /*
@@ -461,18 +592,25 @@ static void guest_count_overflows(void)
 	GUEST_DONE();
 }
 
-static void test_fixed_overflow_interrupts(bool lc_change)
+/*
+ * Runs guest_count_overflows in a fixed-mode VM (with @lc_change, the
+ * PMCR_EL0.LC change while counting) on CPU 2, the second PMU's: after
+ * each of the OVERFLOWS wraps the guest has taken exactly one more PMU
+ * interrupt, and no stray one.
+ */
+static void check_overflow_interrupts(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(fixed) *self, bool lc_change)
 {
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 	struct ucall uc;
-	int gic_fd, expected = 0;
+	int expected = 0;
 	bool exact = true;
 
-	vcpu = create_vcpu(&vm, guest_count_overflows, true, true, &gic_fd);
-	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, guest_irq_handler);
+	pin_to_cpu(BIG_CPU);
+	vcpu = create_vcpu(&self->vm, guest_count_overflows, true, true, &self->gic_fd);
+	vm_install_exception_handler(self->vm, VECTOR_IRQ_CURRENT, guest_irq_handler);
 	width_change = lc_change;
-	sync_global_to_guest(vm, width_change);
+	sync_global_to_guest(self->vm, width_change);
 	for (;;) {
 		vcpu_run(vcpu);
 		switch (get_ucall(vcpu, &uc)) {
@@ -493,12 +631,30 @@ static void test_fixed_overflow_interrupts(bool lc_change)
 		}
 		break;
 	}
-	ksft_test_result(exact && expected == OVERFLOWS,
-			 "fixed_one_interrupt_per_cycle_counter_overflow%s (%d overflows)\n",
-			 lc_change ? "_after_lc_cleared_while_counting" : "",
-			 OVERFLOWS);
-	close(gic_fd);
-	kvm_vm_free(vm);
+	EXPECT_TRUE(exact) TH_LOG("not one interrupt per overflow");
+	EXPECT_EQ(OVERFLOWS, expected);
+}
+
+/*
+ * One interrupt per 32-bit cycle counter overflow in a fixed-mode VM
+ * (the attribute, default_mode=emulated), PMCR_EL0.LC = 0 from the start:
+ * OVERFLOWS wraps, split-PMU rig, on a CPU of the second PMU.
+ */
+TEST_F_TIMEOUT(fixed, one_interrupt_per_cycle_counter_overflow, TEST_TIMEOUT)
+{
+	check_overflow_interrupts(_metadata, self, false);
+}
+
+/*
+ * The same, with PMCR_EL0.LC set and then cleared (without PMCR_EL0.C)
+ * while the counter counts, before each wrap (regression for 0f9123c,
+ * where the perf event kept its 64-bit period and no interrupt came).
+ */
+TEST_F_TIMEOUT(fixed,
+	       one_interrupt_per_cycle_counter_overflow_after_lc_cleared_while_counting,
+	       TEST_TIMEOUT)
+{
+	check_overflow_interrupts(_metadata, self, true);
 }
 
 static int set_fixed(struct kvm_vcpu *vcpu)
@@ -511,223 +667,322 @@ static int set_fixed(struct kvm_vcpu *vcpu)
 	return __vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr) ? errno : 0;
 }
 
-static void expect_errno(const char *name, int got, int expected)
+/* @got, an errno or 0, must be @expected; the failure names the check. */
+#define EXPECT_ERRNO(name, got, expected) do {				\
+	int got_errno = (got), expected_errno = (expected);		\
+									\
+	EXPECT_EQ(expected_errno, got_errno)				\
+		TH_LOG("%s: %s, expected %s", name, strerror(got_errno),	\
+		       strerror(expected_errno));			\
+} while (0)
+
+/*
+ * The attribute on a vCPU without PMUv3 is ENODEV
+ * (fixed_attr_without_pmuv3_is_enodev). Split-PMU rig, default_mode=emulated,
+ * on a CPU of the second PMU.
+ */
+TEST_F_TIMEOUT(fixed, attr_without_pmuv3_is_enodev, TEST_TIMEOUT)
 {
-	if (got != expected)
-		ksft_print_msg("%s: %s, expected %s\n", name, strerror(got),
-			       strerror(expected));
-	ksft_test_result(got == expected, "%s\n", name);
+	struct kvm_vcpu *vcpu;
+
+	pin_to_cpu(BIG_CPU);
+	vcpu = create_vcpu(&self->vm, guest_report_cycles, false, false, &self->gic_fd);
+	EXPECT_ERRNO("fixed_attr_without_pmuv3_is_enodev", set_fixed(vcpu), ENODEV);
 }
 
-static int host_pmu_type(const char *name)
-{
-	char path[256];
-	int type = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%d", &type) != 1)
-			type = -1;
-		fclose(f);
-	}
-	return type;
-}
-
-static void test_attribute_errors(void)
+/*
+ * The attribute's life on a VM of two vCPUs with PMUv3, their PMU not yet
+ * initialised, default_mode=emulated: HAS is 0 (fixed_attr_has_is_0), GET
+ * before SET is ENXIO (fixed_attr_get_before_set_is_enxio), SET is 0
+ * (fixed_attr_set_is_0), GET after it 0 (fixed_attr_get_after_set_is_0),
+ * SET_PMU (the a53 PMU) on the other vCPU is then EINVAL
+ * (set_pmu_on_a_fixed_vm_is_einval), the attribute after
+ * KVM_ARM_VCPU_PMU_V3_INIT is EBUSY (fixed_attr_after_pmu_init_is_ebusy),
+ * and on the other vCPU after the VM ran EBUSY
+ * (fixed_attr_after_the_vm_ran_is_ebusy). Split-PMU rig, on a CPU of the
+ * second PMU.
+ */
+TEST_F_TIMEOUT(fixed, attr_set_get_and_too_late, TEST_TIMEOUT)
 {
 	struct kvm_vcpu *vcpu, *second;
 	struct kvm_vcpu_init init;
-	uint8_t filter_storage[sizeof(struct kvm_pmu_event_filter)];
-	struct kvm_pmu_event_filter *filter = (void *)filter_storage;
-	struct kvm_vm *vm;
-	int gic_fd, type;
+	int type;
 
-	vcpu = create_vcpu(&vm, guest_report_cycles, false, false, &gic_fd);
-	expect_errno("fixed_attr_without_pmuv3_is_enodev", set_fixed(vcpu), ENODEV);
-	close(gic_fd);
-	kvm_vm_free(vm);
-
-	/* A vCPU with PMUv3 whose PMU is not initialised yet. */
-	vm = vm_create(2);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	pin_to_cpu(BIG_CPU);
+	self->vm = vm_create(2);
+	vm_ioctl(self->vm, KVM_ARM_PREFERRED_TARGET, &init);
 	init.features[0] |= 1 << KVM_ARM_VCPU_PMU_V3;
-	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_report_cycles);
-	second = aarch64_vcpu_add(vm, 1, &init, guest_report_cycles);
-	gic_fd = vgic_v3_setup(vm, 2, 64);
-	expect_errno("fixed_attr_has_is_0",
+	vcpu = aarch64_vcpu_add(self->vm, 0, &init, guest_report_cycles);
+	second = aarch64_vcpu_add(self->vm, 1, &init, guest_report_cycles);
+	self->gic_fd = vgic_v3_setup(self->vm, 2, 64);
+	EXPECT_ERRNO("fixed_attr_has_is_0",
 		     pmu_attr(vcpu, KVM_HAS_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
-	expect_errno("fixed_attr_get_before_set_is_enxio",
+	EXPECT_ERRNO("fixed_attr_get_before_set_is_enxio",
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), ENXIO);
-	expect_errno("fixed_attr_set_is_0", set_fixed(vcpu), 0);
-	expect_errno("fixed_attr_get_after_set_is_0",
+	EXPECT_ERRNO("fixed_attr_set_is_0", set_fixed(vcpu), 0);
+	EXPECT_ERRNO("fixed_attr_get_after_set_is_0",
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
 	type = host_pmu_type("armv8_cortex_a53");
-	expect_errno("set_pmu_on_a_fixed_vm_is_einval",
+	EXPECT_ERRNO("set_pmu_on_a_fixed_vm_is_einval",
 		     pmu_attr(second, KVM_SET_DEVICE_ATTR,
 			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), EINVAL);
 	pmu_vcpu_init(vcpu);
-	expect_errno("fixed_attr_after_pmu_init_is_ebusy", set_fixed(vcpu), EBUSY);
+	EXPECT_ERRNO("fixed_attr_after_pmu_init_is_ebusy", set_fixed(vcpu), EBUSY);
 	run_to_sync(vcpu);
-	expect_errno("fixed_attr_after_the_vm_ran_is_ebusy", set_fixed(second), EBUSY);
-	close(gic_fd);
-	kvm_vm_free(vm);
+	EXPECT_ERRNO("fixed_attr_after_the_vm_ran_is_ebusy", set_fixed(second), EBUSY);
+}
 
-	/* An event filter, then the mode. */
+/*
+ * The attribute after an event filter (allowing CPU_CYCLES) is EINVAL
+ * (fixed_attr_with_an_event_filter_is_einval); the filter itself must be
+ * accepted. Split-PMU rig, default_mode=emulated, one vCPU on CPU 0.
+ */
+TEST_F_TIMEOUT(fixed, attr_with_an_event_filter_is_einval, TEST_TIMEOUT)
+{
+	uint8_t filter_storage[sizeof(struct kvm_pmu_event_filter)];
+	struct kvm_pmu_event_filter *filter = (void *)filter_storage;
+	struct kvm_vcpu *vcpu;
+
 	pin_to_cpu(LITTLE_CPU);
-	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
+	vcpu = create_uninitialised_pmu_vcpu(&self->vm, &self->gic_fd);
 	memset(filter, 0, sizeof(*filter));
 	filter->base_event = ARMV8_PMUV3_PERFCTR_CPU_CYCLES;
 	filter->nevents = 1;
 	filter->action = KVM_PMU_EVENT_ALLOW;
-	pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_FILTER, filter);
-	expect_errno("fixed_attr_with_an_event_filter_is_einval", set_fixed(vcpu), EINVAL);
-	close(gic_fd);
-	kvm_vm_free(vm);
-
-	/* SET_PMU, then the mode. */
-	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
-	pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_SET_PMU, &type);
-	expect_errno("fixed_attr_after_set_pmu_is_einval", set_fixed(vcpu), EINVAL);
-	close(gic_fd);
-	kvm_vm_free(vm);
+	ASSERT_EQ(0, pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_FILTER,
+			      filter))
+		TH_LOG("KVM refused the event filter");
+	EXPECT_ERRNO("fixed_attr_with_an_event_filter_is_einval", set_fixed(vcpu),
+		     EINVAL);
 }
 
-/* default_mode=fixed: no attribute, yet N = 0 and counting everywhere. */
-static void test_default_mode_fixed(void)
+/*
+ * The attribute after SET_PMU (the a53 PMU) is EINVAL
+ * (fixed_attr_after_set_pmu_is_einval); SET_PMU itself must be accepted.
+ * Split-PMU rig, default_mode=emulated, one vCPU on CPU 0.
+ */
+TEST_F_TIMEOUT(fixed, attr_after_set_pmu_is_einval, TEST_TIMEOUT)
+{
+	struct kvm_vcpu *vcpu;
+	int type = host_pmu_type("armv8_cortex_a53");
+
+	pin_to_cpu(LITTLE_CPU);
+	vcpu = create_uninitialised_pmu_vcpu(&self->vm, &self->gic_fd);
+	ASSERT_EQ(0, pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_SET_PMU,
+			      &type))
+		TH_LOG("KVM refused SET_PMU of the a53 PMU (type %d)", type);
+	EXPECT_ERRNO("fixed_attr_after_set_pmu_is_einval", set_fixed(vcpu), EINVAL);
+}
+
+/* ------------------------------- default_mode_fixed: default_mode=fixed */
+
+FIXTURE(default_mode_fixed) {
+	struct kvm_vm *vm;
+	int gic_fd;
+};
+
+FIXTURE_SETUP(default_mode_fixed)
+{
+	static const char *const modes[] = { "default", NULL };
+	const char *reason = not_here(modes, true);
+
+	if (reason)
+		SKIP(return, "%s", reason);
+}
+
+FIXTURE_TEARDOWN(default_mode_fixed)
+{
+	destroy_vm(&self->vm, &self->gic_fd);
+}
+
+/*
+ * default_mode=fixed, a VM that does not choose: GET of the attribute is
+ * 0 (default_mode_fixed_applies_to_a_vm_that_does_not_choose), PMCR_EL0.N
+ * is 0 (default_mode_fixed_gives_pmcr_n_0), and across 50 moves between
+ * CPU 2 and CPU 0 PMCCNTR strictly increases and the guest's loop counts
+ * at least LOOP_NOPS cycles each time
+ * (default_mode_fixed_counts_on_both_pmus_across_migrations). Split-PMU rig.
+ */
+TEST_F_TIMEOUT(default_mode_fixed, applies_to_a_vm_that_does_not_choose, TEST_TIMEOUT)
 {
 	uint64_t previous, value, pmcr;
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 	bool increasing = true;
-	int i, gic_fd, type;
+	int i;
 
 	pin_to_cpu(LITTLE_CPU);
-	vcpu = create_vcpu(&vm, guest_report_cycles, true, false, &gic_fd);
-	ksft_test_result(pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
-				  KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL) == 0,
-			 "default_mode_fixed_applies_to_a_vm_that_does_not_choose\n");
+	vcpu = create_vcpu(&self->vm, guest_report_cycles, true, false, &self->gic_fd);
+	EXPECT_ERRNO("default_mode_fixed_applies_to_a_vm_that_does_not_choose",
+		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
 	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
-	ksft_test_result(FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) == 0,
-			 "default_mode_fixed_gives_pmcr_n_0\n");
+	EXPECT_EQ(0, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr))
+		TH_LOG("default_mode_fixed_gives_pmcr_n_0");
 	previous = run_to_sync(vcpu);
 	for (i = 0; i < 50; i++) {
 		pin_to_cpu(i % 2 ? LITTLE_CPU : BIG_CPU);
 		value = run_to_sync(vcpu);
+		if (increasing && (value <= previous || last_loop_cycles < LOOP_NOPS))
+			ksft_print_msg("migration %d: PMCCNTR %lu after %lu, the loop counted %lu\n",
+				       i, value, previous, last_loop_cycles);
 		increasing &= value > previous && last_loop_cycles >= LOOP_NOPS;
 		previous = value;
 	}
-	ksft_test_result(increasing,
-			 "default_mode_fixed_counts_on_both_pmus_across_migrations\n");
-	close(gic_fd);
-	kvm_vm_free(vm);
-
-	/* An explicit SET_PMU is the VMM's choice: the VM is stock again. */
-	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
-	type = host_pmu_type("armv8_cortex_a53");
-	ksft_test_result(pmu_attr(vcpu, KVM_SET_DEVICE_ATTR,
-				  KVM_ARM_VCPU_PMU_V3_SET_PMU, &type) == 0 &&
-			 pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
-				  KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL) == ENXIO,
-			 "default_mode_fixed_yields_to_set_pmu\n");
-	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
-	ksft_test_result(FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) > 0,
-			 "set_pmu_restores_the_event_counters (N %lu)\n",
-			 FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
-	close(gic_fd);
-	kvm_vm_free(vm);
-
-	/*
-	 * An explicit partitioned PMU under default_mode=fixed gets the
-	 * partition's counters (issue 11, defect 9: v0.2.0 gave it
-	 * min(0, N) = 0, the fixed mode's N).
-	 */
-	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
-	{
-		uint64_t n = ~0ULL;
-		int err = pmu_attr(vcpu, KVM_SET_DEVICE_ATTR,
-				   KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL);
-
-		if (!err)
-			err = pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
-				       KVM_PMU_PARTITION_ATTR_PARTITIONED, &n);
-		vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
-		ksft_print_msg("explicit partition under default fixed: %s, N %lu, PMCR_EL0.N %lu\n",
-			       err ? strerror(err) : "ok", n, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
-		ksft_test_result(!err && n > 0 && FIELD_GET(ARMV8_PMU_PMCR_N, pmcr) == n,
-				 "explicit_partition_under_default_fixed_gets_its_counters\n");
-	}
-	close(gic_fd);
-	kvm_vm_free(vm);
+	EXPECT_TRUE(increasing)
+		TH_LOG("default_mode_fixed_counts_on_both_pmus_across_migrations");
 }
 
-/* Some CPUs have no PMU: the mode is refused, with one log line. */
-static void test_refused_when_pmus_miss_cpus(void)
+/*
+ * default_mode=fixed, a VMM's explicit SET_PMU (the a53 PMU) is accepted
+ * and makes the VM stock again: GET of the attribute is then ENXIO
+ * (default_mode_fixed_yields_to_set_pmu), and PMCR_EL0.N is above 0
+ * (set_pmu_restores_the_event_counters). Split-PMU rig, one vCPU on CPU 0.
+ */
+TEST_F_TIMEOUT(default_mode_fixed, yields_to_set_pmu, TEST_TIMEOUT)
 {
 	struct kvm_vcpu *vcpu;
+	uint64_t pmcr;
+	int type;
+
+	pin_to_cpu(LITTLE_CPU);
+	vcpu = create_uninitialised_pmu_vcpu(&self->vm, &self->gic_fd);
+	type = host_pmu_type("armv8_cortex_a53");
+	EXPECT_ERRNO("default_mode_fixed_yields_to_set_pmu (SET_PMU)",
+		     pmu_attr(vcpu, KVM_SET_DEVICE_ATTR,
+			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), 0);
+	EXPECT_ERRNO("default_mode_fixed_yields_to_set_pmu (GET)",
+		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), ENXIO);
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+	ksft_print_msg("after SET_PMU: PMCR_EL0.N %lu\n", FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
+	EXPECT_LT(0, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr))
+		TH_LOG("set_pmu_restores_the_event_counters");
+}
+
+/*
+ * default_mode=fixed, a VMM's explicit partitioned PMU gets the
+ * partition's counters: the attribute's SET and GET succeed, GET gives
+ * N > 0 and PMCR_EL0.N is that N (issue 11, defect 9: v0.2.0 gave it
+ * min(0, N) = 0, the fixed mode's N)
+ * (explicit_partition_under_default_fixed_gets_its_counters). Split-PMU
+ * rig, one vCPU on CPU 0.
+ */
+TEST_F_TIMEOUT(default_mode_fixed, explicit_partition_gets_its_counters, TEST_TIMEOUT)
+{
+	struct kvm_vcpu *vcpu;
+	uint64_t pmcr, n = ~0ULL;
+	int err;
+
+	pin_to_cpu(LITTLE_CPU);
+	vcpu = create_uninitialised_pmu_vcpu(&self->vm, &self->gic_fd);
+	err = pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_PMU_PARTITION_ATTR_PARTITIONED, NULL);
+	if (!err)
+		err = pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
+			       KVM_PMU_PARTITION_ATTR_PARTITIONED, &n);
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
+	ksft_print_msg("explicit partition under default fixed: %s, N %lu, PMCR_EL0.N %lu\n",
+		       err ? strerror(err) : "ok", n, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
+	EXPECT_ERRNO("explicit_partition_under_default_fixed_gets_its_counters (SET, GET)",
+		     err, 0);
+	EXPECT_LT(0, n);
+	EXPECT_EQ(n, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
+}
+
+/* ------------------------- uncovered: host PMUs that miss some CPUs */
+
+FIXTURE(uncovered) {
 	struct kvm_vm *vm;
-	int gic_fd, kmsg, err;
+	int gic_fd;
+};
+
+FIXTURE_SETUP(uncovered)
+{
+	static const char *const modes[] = { "uncovered", NULL };
+	const char *reason = not_here(modes, false);
+
+	if (reason)
+		SKIP(return, "%s", reason);
+	if (host_pmu_type("armv8_cortex_a72") >= 0)
+		SKIP(return, "every CPU has a PMU here");
+}
+
+FIXTURE_TEARDOWN(uncovered)
+{
+	destroy_vm(&self->vm, &self->gic_fd);
+}
+
+/*
+ * Some CPUs have no PMU (the uncovered rig: a53 for CPUs 0-1, nothing for
+ * 2-3), default_mode=emulated: the attribute is refused with EOPNOTSUPP
+ * (fixed_attr_refused_when_host_pmus_miss_cpus) and one log line
+ * (fixed_attr_refusal_is_logged). One vCPU on CPU 0.
+ */
+TEST_F_TIMEOUT(uncovered, attr_refused_and_logged_when_host_pmus_miss_cpus,
+	       UNCOVERED_TIMEOUT)
+{
+	struct kvm_vcpu *vcpu;
+	int kmsg, err;
 	char record[1024];
 	bool logged = false;
 	ssize_t len;
 
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	err = errno;
+	ASSERT_LE(0, kmsg) TH_LOG("open /dev/kmsg: %s", strerror(err));
 	lseek(kmsg, 0, SEEK_END);
 	pin_to_cpu(LITTLE_CPU);
-	vcpu = create_uninitialised_pmu_vcpu(&vm, &gic_fd);
+	vcpu = create_uninitialised_pmu_vcpu(&self->vm, &self->gic_fd);
 	err = set_fixed(vcpu);
 	while ((len = read(kmsg, record, sizeof(record) - 1)) > 0) {
 		record[len] = '\0';
 		logged |= strstr(record, "fixed-counters-only PMU refused: the host PMUs do not cover every CPU") != NULL;
 	}
 	close(kmsg);
-	expect_errno("fixed_attr_refused_when_host_pmus_miss_cpus", err, EOPNOTSUPP);
-	ksft_test_result(logged, "fixed_attr_refusal_is_logged\n");
-	close(gic_fd);
-	kvm_vm_free(vm);
+	EXPECT_ERRNO("fixed_attr_refused_when_host_pmus_miss_cpus", err, EOPNOTSUPP);
+	EXPECT_TRUE(logged) TH_LOG("fixed_attr_refusal_is_logged");
 }
+
+/* The modes (main()'s first argument) and the fixtures each runs. */
+static const struct {
+	const char *name;
+	const char *fixtures[3];
+} modes[] = {
+	{ "", { "stock", "fixed" } },
+	{ "stock", { "stock" } },
+	{ "default", { "default_mode_fixed" } },
+	{ "uncovered", { "uncovered" } },
+};
 
 int main(int argc, char **argv)
 {
-	bool stock = argc > 1 && !strcmp(argv[1], "stock");
+	char *args[argc + 2 * ARRAY_SIZE(modes[0].fixtures) + 1];
+	int first = 1, count = 0, i, m;
 
-	ksft_print_header();
-	if (!kvm_has_cap(KVM_CAP_ARM_PMU_V3))
-		ksft_exit_skip("KVM has no PMUv3 on this host\n");
-	if (argc > 1 && !strcmp(argv[1], "uncovered")) {
-		if (host_pmu_type("armv8_cortex_a72") >= 0)
-			ksft_exit_skip("every CPU has a PMU here\n");
-		ksft_set_plan(2);
-		test_refused_when_pmus_miss_cpus();
-		ksft_finished();
+	if (argc > 1 && argv[1][0] != '-') {
+		mode_name = argv[1];
+		first = 2;
 	}
-	if (host_pmu_type("armv8_cortex_a53") < 0 ||
-	    host_pmu_type("armv8_cortex_a72") < 0)
-		ksft_exit_skip("not the split-PMU rig (no armv8_cortex_a53 and a72 PMUs)\n");
-
-	if (stock) {
-		ksft_set_plan(1);
-		test_stock_cycle_counter_stops_on_the_other_pmu();
-		ksft_finished();
+	for (m = 0; m < (int)ARRAY_SIZE(modes); m++)
+		if (!strcmp(modes[m].name, mode_name))
+			break;
+	if (m == ARRAY_SIZE(modes)) {
+		fprintf(stderr, "usage: %s [stock|default|uncovered] [harness options]\n",
+			argv[0]);
+		return KSFT_FAIL;
 	}
 
-	if (argc > 1 && !strcmp(argv[1], "default")) {
-		ksft_set_plan(6);
-		test_default_mode_fixed();
-		ksft_finished();
-	}
-
-	ksft_set_plan(20);
-	test_stock_cycle_counter_stops_on_the_other_pmu();
-	test_fixed_cycle_counter_counts_across_migrations();
-	test_fixed_guest_view();
-	test_fixed_live_save_restore();
-	test_fixed_overflow_interrupts(false);
-	test_fixed_overflow_interrupts(true);
-	test_attribute_errors();
-	ksft_finished();
+	args[count++] = argv[0];
+	for (i = first; i < argc; i++)
+		args[count++] = argv[i];
+	/* Without options of its own, the mode picks the fixtures. */
+	if (first == argc)
+		for (i = 0; modes[m].fixtures[i]; i++) {
+			args[count++] = "-f";
+			args[count++] = (char *)modes[m].fixtures[i];
+		}
+	args[count] = NULL;
+	return rig_harness_run(count, args);
 }
