@@ -32,7 +32,7 @@
 
 #include "kselftest.h"
 #include "pmu_vm.h"
-#include "kselftest_harness.h"
+#include "rig_harness.h"
 
 #define ID_AA64PFR0_EL3(pfr0)	(((pfr0) >> 12) & 0xf)
 #define PMEVTYPER_NSK		BIT(29)
@@ -145,5 +145,5 @@ int main(int argc, char *argv[])
 
 	/* The harness parses what follows the argument. */
 	argv[1] = argv[0];
-	return test_harness_run(argc - 1, argv + 1);
+	return rig_harness_run(argc - 1, argv + 1);
 }

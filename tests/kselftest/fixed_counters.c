@@ -668,7 +668,7 @@ static int set_fixed(struct kvm_vcpu *vcpu)
 }
 
 /* @got, an errno or 0, must be @expected; the failure names the check. */
-#define EXPECT_ERRNO(name, got, expected) do {				\
+#define EXPECT_NAMED_ERRNO(name, got, expected) do {				\
 	int got_errno = (got), expected_errno = (expected);		\
 									\
 	EXPECT_EQ(expected_errno, got_errno)				\
@@ -687,7 +687,7 @@ TEST_F_TIMEOUT(fixed, attr_without_pmuv3_is_enodev, TEST_TIMEOUT)
 
 	pin_to_cpu(BIG_CPU);
 	vcpu = create_vcpu(&self->vm, guest_report_cycles, false, false, &self->gic_fd);
-	EXPECT_ERRNO("fixed_attr_without_pmuv3_is_enodev", set_fixed(vcpu), ENODEV);
+	EXPECT_NAMED_ERRNO("fixed_attr_without_pmuv3_is_enodev", set_fixed(vcpu), ENODEV);
 }
 
 /*
@@ -715,24 +715,24 @@ TEST_F_TIMEOUT(fixed, attr_set_get_and_too_late, TEST_TIMEOUT)
 	vcpu = aarch64_vcpu_add(self->vm, 0, &init, guest_report_cycles);
 	second = aarch64_vcpu_add(self->vm, 1, &init, guest_report_cycles);
 	self->gic_fd = vgic_v3_setup(self->vm, 2, 64);
-	EXPECT_ERRNO("fixed_attr_has_is_0",
+	EXPECT_NAMED_ERRNO("fixed_attr_has_is_0",
 		     pmu_attr(vcpu, KVM_HAS_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
-	EXPECT_ERRNO("fixed_attr_get_before_set_is_enxio",
+	EXPECT_NAMED_ERRNO("fixed_attr_get_before_set_is_enxio",
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), ENXIO);
-	EXPECT_ERRNO("fixed_attr_set_is_0", set_fixed(vcpu), 0);
-	EXPECT_ERRNO("fixed_attr_get_after_set_is_0",
+	EXPECT_NAMED_ERRNO("fixed_attr_set_is_0", set_fixed(vcpu), 0);
+	EXPECT_NAMED_ERRNO("fixed_attr_get_after_set_is_0",
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
 	type = host_pmu_type("armv8_cortex_a53");
-	EXPECT_ERRNO("set_pmu_on_a_fixed_vm_is_einval",
+	EXPECT_NAMED_ERRNO("set_pmu_on_a_fixed_vm_is_einval",
 		     pmu_attr(second, KVM_SET_DEVICE_ATTR,
 			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), EINVAL);
 	pmu_vcpu_init(vcpu);
-	EXPECT_ERRNO("fixed_attr_after_pmu_init_is_ebusy", set_fixed(vcpu), EBUSY);
+	EXPECT_NAMED_ERRNO("fixed_attr_after_pmu_init_is_ebusy", set_fixed(vcpu), EBUSY);
 	run_to_sync(vcpu);
-	EXPECT_ERRNO("fixed_attr_after_the_vm_ran_is_ebusy", set_fixed(second), EBUSY);
+	EXPECT_NAMED_ERRNO("fixed_attr_after_the_vm_ran_is_ebusy", set_fixed(second), EBUSY);
 }
 
 /*
@@ -755,7 +755,7 @@ TEST_F_TIMEOUT(fixed, attr_with_an_event_filter_is_einval, TEST_TIMEOUT)
 	ASSERT_EQ(0, pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_FILTER,
 			      filter))
 		TH_LOG("KVM refused the event filter");
-	EXPECT_ERRNO("fixed_attr_with_an_event_filter_is_einval", set_fixed(vcpu),
+	EXPECT_NAMED_ERRNO("fixed_attr_with_an_event_filter_is_einval", set_fixed(vcpu),
 		     EINVAL);
 }
 
@@ -774,7 +774,7 @@ TEST_F_TIMEOUT(fixed, attr_after_set_pmu_is_einval, TEST_TIMEOUT)
 	ASSERT_EQ(0, pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_SET_PMU,
 			      &type))
 		TH_LOG("KVM refused SET_PMU of the a53 PMU (type %d)", type);
-	EXPECT_ERRNO("fixed_attr_after_set_pmu_is_einval", set_fixed(vcpu), EINVAL);
+	EXPECT_NAMED_ERRNO("fixed_attr_after_set_pmu_is_einval", set_fixed(vcpu), EINVAL);
 }
 
 /* ------------------------------- default_mode_fixed: default_mode=fixed */
@@ -815,7 +815,7 @@ TEST_F_TIMEOUT(default_mode_fixed, applies_to_a_vm_that_does_not_choose, TEST_TI
 
 	pin_to_cpu(LITTLE_CPU);
 	vcpu = create_vcpu(&self->vm, guest_report_cycles, true, false, &self->gic_fd);
-	EXPECT_ERRNO("default_mode_fixed_applies_to_a_vm_that_does_not_choose",
+	EXPECT_NAMED_ERRNO("default_mode_fixed_applies_to_a_vm_that_does_not_choose",
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), 0);
 	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
@@ -850,10 +850,10 @@ TEST_F_TIMEOUT(default_mode_fixed, yields_to_set_pmu, TEST_TIMEOUT)
 	pin_to_cpu(LITTLE_CPU);
 	vcpu = create_uninitialised_pmu_vcpu(&self->vm, &self->gic_fd);
 	type = host_pmu_type("armv8_cortex_a53");
-	EXPECT_ERRNO("default_mode_fixed_yields_to_set_pmu (SET_PMU)",
+	EXPECT_NAMED_ERRNO("default_mode_fixed_yields_to_set_pmu (SET_PMU)",
 		     pmu_attr(vcpu, KVM_SET_DEVICE_ATTR,
 			      KVM_ARM_VCPU_PMU_V3_SET_PMU, &type), 0);
-	EXPECT_ERRNO("default_mode_fixed_yields_to_set_pmu (GET)",
+	EXPECT_NAMED_ERRNO("default_mode_fixed_yields_to_set_pmu (GET)",
 		     pmu_attr(vcpu, KVM_GET_DEVICE_ATTR,
 			      KVM_PMU_PARTITION_ATTR_FIXED_COUNTERS_ONLY, NULL), ENXIO);
 	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
@@ -885,7 +885,7 @@ TEST_F_TIMEOUT(default_mode_fixed, explicit_partition_gets_its_counters, TEST_TI
 	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_PMCR_EL0), &pmcr);
 	ksft_print_msg("explicit partition under default fixed: %s, N %lu, PMCR_EL0.N %lu\n",
 		       err ? strerror(err) : "ok", n, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
-	EXPECT_ERRNO("explicit_partition_under_default_fixed_gets_its_counters (SET, GET)",
+	EXPECT_NAMED_ERRNO("explicit_partition_under_default_fixed_gets_its_counters (SET, GET)",
 		     err, 0);
 	EXPECT_LT(0, n);
 	EXPECT_EQ(n, FIELD_GET(ARMV8_PMU_PMCR_N, pmcr));
@@ -941,7 +941,7 @@ TEST_F_TIMEOUT(uncovered, attr_refused_and_logged_when_host_pmus_miss_cpus,
 		logged |= strstr(record, "fixed-counters-only PMU refused: the host PMUs do not cover every CPU") != NULL;
 	}
 	close(kmsg);
-	EXPECT_ERRNO("fixed_attr_refused_when_host_pmus_miss_cpus", err, EOPNOTSUPP);
+	EXPECT_NAMED_ERRNO("fixed_attr_refused_when_host_pmus_miss_cpus", err, EOPNOTSUPP);
 	EXPECT_TRUE(logged) TH_LOG("fixed_attr_refusal_is_logged");
 }
 

@@ -62,7 +62,7 @@
 
 #include "kselftest.h"
 #include "pmu_test.h"
-#include "kselftest_harness.h"
+#include "rig_harness.h"
 
 #define MAX_PMUS		8
 #define CYCLE_INDEX		31	/* PMCCNTR in the snapshot, as in PMCNTENSET */
@@ -915,5 +915,5 @@ int main(int argc, char *argv[])
 
 	/* The harness parses what follows the argument. */
 	argv[1] = argv[0];
-	return test_harness_run(argc - 1, argv + 1);
+	return rig_harness_run(argc - 1, argv + 1);
 }

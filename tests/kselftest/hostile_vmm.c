@@ -66,7 +66,7 @@
 #include <time.h>
 
 #include "pmu_test.h"
-#include "kselftest_harness.h"
+#include "rig_harness.h"
 
 #define SYSFS			KVM_PMU_PARTITION_SYSFS_DIR
 #define MODULE_REFCNT		"/sys/module/kvm_pmu_partition/refcnt"
@@ -189,12 +189,6 @@ static void format_errnos(uint64_t set, char *buf, size_t size)
 }
 
 /* ----------------------------------------------------------- the VMs */
-
-static void guest_sync_forever(void)
-{
-	for (;;)
-		GUEST_SYNC(0);
-}
 
 /*
  * A VM without guest memory: one vCPU, KVM_ARM_VCPU_INIT (with PMUv3 if
@@ -1998,7 +1992,7 @@ int main(int argc, char **argv)
 	char value[64], path[256];
 
 	if (argc >= 2 && (!strcmp(argv[1], "-l") || !strcmp(argv[1], "-h")))
-		return test_harness_run(argc, argv);
+		return rig_harness_run(argc, argv);
 	for (mode = MODE_STOCK; mode <= MODE_FIXED; mode++)
 		if (argc >= 2 && !strcmp(argv[1], mode_names[mode]))
 			break;
@@ -2042,5 +2036,5 @@ int main(int argc, char **argv)
 
 	/* The mode was argv[1]; the harness gets argv[0] and the rest. */
 	argv[1] = argv[0];
-	return test_harness_run(argc - 1, argv + 1);
+	return rig_harness_run(argc - 1, argv + 1);
 }

@@ -488,12 +488,6 @@ TEST_F_TIMEOUT(module, vm_created_before_load_stays_stock, TEST_TIMEOUT)
 	EXPECT_FALSE(loaded());
 }
 
-static void guest_sync_forever(void)
-{
-	for (;;)
-		GUEST_SYNC(0);
-}
-
 /*
  * Rule: a VM is never half in a mode (issue 11, defect 11): a vCPU created
  * before the module was loaded stays stock, so its VM cannot be

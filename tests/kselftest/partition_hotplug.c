@@ -39,7 +39,7 @@
 #include <uapi/linux/kvm_pmu_partition.h>
 
 #include "pmu_test.h"
-#include "pmu_harness.h"
+#include "rig_harness.h"
 
 #define SYSFS		KVM_PMU_PARTITION_SYSFS_DIR
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
@@ -455,7 +455,7 @@ int main(int argc, char **argv)
 {
 	harness_pid = getpid();
 	atexit(cpu1_online_at_exit);
-	if (!harness_lists_only(argc, argv)) {
+	if (!rig_harness_lists_only(argc, argv)) {
 		if (access(SYSFS, F_OK)) {
 			ksft_print_header();
 			ksft_exit_fail_msg("%s missing: kvm_pmu_partition is not loaded\n",
@@ -466,5 +466,6 @@ int main(int argc, char **argv)
 			ksft_exit_skip("CPU 1 cannot go offline (no CONFIG_HOTPLUG_CPU or one CPU)\n");
 		}
 	}
-	return harness_run(argc, argv, cpu1_back_online);
+	rig_harness_restore_on_stop = cpu1_back_online;
+	return rig_harness_run(argc, argv);
 }

@@ -57,7 +57,7 @@
 #include <uapi/linux/kvm_pmu_partition.h>
 
 #include "pmu_test.h"
-#include "pmu_harness.h"
+#include "rig_harness.h"
 
 #define SYSFS		KVM_PMU_PARTITION_SYSFS_DIR
 #define LOOP_K		2000
@@ -100,20 +100,6 @@ static bool within_one_percent(uint64_t value, uint64_t expected)
 static int attr_set(struct kvm_vcpu *vcpu, uint64_t attribute)
 {
 	return pmu_attr(vcpu, KVM_SET_DEVICE_ATTR, attribute, NULL);
-}
-
-static uint64_t get_reg(struct kvm_vcpu *vcpu, uint64_t reg)
-{
-	uint64_t value;
-
-	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(reg), &value);
-	return value;
-}
-
-static void guest_sync_forever(void)
-{
-	for (;;)
-		GUEST_SYNC(0);
 }
 
 /* CPU @cpu (not 0, which cannot go offline) is online. */
@@ -576,7 +562,7 @@ TEST_F_TIMEOUT(mode, refused_set_on_a_running_vm_changes_nothing, VM_TEST_TIMEOU
 	ASSERT_EQ(UCALL_SYNC, run_to_ucall(vcpu, &uc));
 	after = uc.args[0];
 	ksft_print_msg("SET after the run: %s; GET N %lu; cycles %lu then %lu\n",
-		       errno_name(err), n, before, after);
+		       rig_errno_name(err), n, before, after);
 	EXPECT_LT(before + 1000, after);
 }
 
@@ -779,7 +765,7 @@ TEST_F_TIMEOUT(zero_counters, chosen_partition_with_n_0, VM_TEST_TIMEOUT)
 	}
 	/* A VM that cannot run holds no counters from host perf. */
 	ksft_print_msg("chosen N = 0 without FEAT_HPMN0: first KVM_RUN %s\n",
-		       errno_name(err));
+		       rig_errno_name(err));
 	EXPECT_ERRNO(EINVAL, err);
 	EXPECT_TRUE(kmsg_has(kmsg, "KVM_RUN fails with EINVAL"));
 	EXPECT_EQ(0, read_sysfs_long("counters_claimed"));
@@ -812,7 +798,7 @@ TEST_F_TIMEOUT(zero_counters, default_partition_with_n_0, VM_TEST_TIMEOUT)
 		return;
 	}
 	ksft_print_msg("default N = 0 without FEAT_HPMN0: first KVM_RUN %s\n",
-		       errno_name(err));
+		       rig_errno_name(err));
 	EXPECT_ERRNO(0, err);
 	EXPECT_TRUE(kmsg_has(kmsg, "FEAT_HPMN0"));
 	EXPECT_ERRNO(ENXIO, pmu_attr(self->t.vcpu, KVM_GET_DEVICE_ATTR,
@@ -871,7 +857,7 @@ TEST_F_TIMEOUT(nested_virtualisation, vm_is_not_partitioned, VM_TEST_TIMEOUT)
 			       strerror(self->init_err));
 	} else {
 		err = attr_set(self->vcpu, KVM_PMU_PARTITION_ATTR_PARTITIONED);
-		ksft_print_msg("a vCPU with EL2: SET %s\n", errno_name(err));
+		ksft_print_msg("a vCPU with EL2: SET %s\n", rig_errno_name(err));
 		EXPECT_ERRNO(EINVAL, err);
 		EXPECT_ERRNO(ENXIO, pmu_attr(self->vcpu, KVM_GET_DEVICE_ATTR,
 					     KVM_PMU_PARTITION_ATTR_PARTITIONED, &n));
@@ -1009,7 +995,7 @@ FIXTURE_TEARDOWN_PARENT(reservation)
 		return;
 	snprintf(value, sizeof(value), "%ld\n", self->reserved);
 	ksft_print_msg("putting back reserved_host_counters %ld: %s\n", self->reserved,
-		       errno_name(write_file(SYSFS "/reserved_host_counters", value)));
+		       rig_errno_name(write_file(SYSFS "/reserved_host_counters", value)));
 }
 
 TEST_F_TIMEOUT(reservation, module_parameter_follows_writes, VM_TEST_TIMEOUT)
@@ -1634,7 +1620,7 @@ int main(int argc, char **argv)
 	harness_argv[harness_argc] = NULL;
 
 	icount = icount_env && !strcmp(icount_env, "1");
-	if (!harness_lists_only(harness_argc, harness_argv)) {
+	if (!rig_harness_lists_only(harness_argc, harness_argv)) {
 		long n;
 
 		if (access(SYSFS, F_OK)) {
@@ -1650,5 +1636,5 @@ int main(int argc, char **argv)
 		/* Every test runs on CPU 0 unless it moves (a forked test inherits it). */
 		pin_to_cpu(0);
 	}
-	return harness_run(harness_argc, harness_argv, NULL);
+	return rig_harness_run(harness_argc, harness_argv);
 }

@@ -66,7 +66,7 @@
 #include "kselftest.h"
 #include "pmu_test.h"
 #include <gic.h>
-#include "kselftest_harness.h"
+#include "rig_harness.h"
 
 #define SYSFS			KVM_PMU_PARTITION_SYSFS_DIR
 
@@ -109,21 +109,7 @@ static uint64_t expected_n;		/* PMCR_EL0.N of a partitioned guest */
 /* Why a test of a rule of the module's modes skips in stock mode. */
 #define NOT_IN_STOCK_MODE	"stock mode: a rule of the module's modes"
 
-/*
- * EXPECT_EQ() or ASSERT_EQ() (@check) of two errnos (0: success), naming
- * both on a mismatch.
- */
-#define CHECK_ERRNO(check, expected, seen)					\
-	do {									\
-		int expected_errno = (expected), seen_errno = (seen);		\
-										\
-		check(expected_errno, seen_errno) {				\
-			TH_LOG("%s: %s, expected %s", #seen,			\
-			       strerror(seen_errno), strerror(expected_errno));	\
-		}								\
-	} while (0)
-#define EXPECT_ERRNO(expected, seen)	CHECK_ERRNO(EXPECT_EQ, expected, seen)
-#define ASSERT_ERRNO(expected, seen)	CHECK_ERRNO(ASSERT_EQ, expected, seen)
+/* EXPECT_ERRNO(), ASSERT_ERRNO(): rig_harness.h. */
 
 /* ---------------------------------------------------------------- host side */
 
@@ -244,20 +230,6 @@ static bool vm_as_the_mode_wants(struct kvm_vcpu *vcpu, const char *vm)
 }
 
 #define EXPECT_VM_AS_THE_MODE_WANTS(vcpu, vm)	EXPECT_TRUE(vm_as_the_mode_wants(vcpu, vm))
-
-static uint64_t get_reg(struct kvm_vcpu *vcpu, uint64_t reg)
-{
-	uint64_t value;
-
-	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(reg), &value);
-	return value;
-}
-
-static void guest_sync_forever(void)
-{
-	for (;;)
-		GUEST_SYNC(0);
-}
 
 static int set_partitioned(struct kvm_vcpu *vcpu)
 {
@@ -2140,5 +2112,5 @@ int main(int argc, char **argv)
 
 	/* The harness parses what follows the mode. */
 	argv[1] = argv[0];
-	return test_harness_run(argc - 1, argv + 1);
+	return rig_harness_run(argc - 1, argv + 1);
 }

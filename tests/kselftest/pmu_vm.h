@@ -59,6 +59,22 @@ static void pmu_guest_code(void)
 	GUEST_DONE();
 }
 
+/* A guest that only reports to its VMM, forever. */
+static void __maybe_unused guest_sync_forever(void)
+{
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+/* The vCPU's system register @reg (a sys_reg() encoding). */
+static inline uint64_t get_reg(struct kvm_vcpu *vcpu, uint64_t reg)
+{
+	uint64_t value;
+
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(reg), &value);
+	return value;
+}
+
 /*
  * KVM_{SET,GET,HAS}_DEVICE_ATTR (@request) of PMU attribute @attribute;
  * returns 0 or the errno. ioctl(2) itself: the library's wrappers want a
