@@ -43,9 +43,10 @@
  *  - an event no host PMU implements (absent from PMCEID) is accepted and
  *    counts nothing on either cluster;
  *  - an event one host PMU implements and another lacks counts nowhere
- *    (issue 14's rule). The rig's QEMU gives every CPU -cpu max's events,
- *    so no event lacks on one PMU there: that test skips on the rig, and
- *    the module does not implement the rule yet (docs/partition.md);
+ *    (issue 14's rule, module/event_filter.h). The rig's QEMU gives every
+ *    CPU -cpu max's events, so no event lacks on one PMU there: that test
+ *    skips on the rig; the rule itself is the KUnit case
+ *    events_count_only_where_every_pmu_has_them (module/kunit_test.c);
  *  - a VMM that calls KVM_ARM_VCPU_PMU_V3_SET_PMU keeps the partition (N
  *    as above) but, as with stock KVM, the VM may then run only on the
  *    chosen PMU's CPUs: KVM_RUN on another CPU returns KVM_EXIT_FAIL_ENTRY

@@ -8,8 +8,8 @@
  * -icount, slub_debug=FZPU) and the debug rig (debug.plan: the same with
  * the debug kernel, with and without -icount). Every test starts with the
  * module unloaded (the fixture unloads a leftover, or fails the test) and
- * its teardown, run by the harness's process after the test's own has
- * exited (and with it every VM it made), unloads what the test left
+ * its teardown, run by the test's process (the harness's child) after the
+ * test body's has exited (and with it every VM it made), unloads what the test left
  * loaded, so the next test starts from the same state whatever this one
  * did.
  *
@@ -196,8 +196,10 @@ static bool read_sysfs(const char *file, char *buf, size_t size)
 /*
  * The module's state between tests. A test starts with the module
  * unloaded (a leftover is unloaded, or the test fails), and its teardown
- * (FIXTURE_TEARDOWN_PARENT) runs in the harness's process once the
- * test's own has exited, its VMs with it, and unloads what the test left.
+ * (FIXTURE_TEARDOWN_PARENT) runs in the test's process (the harness's
+ * child) once the test body's has exited, its VMs with it, and unloads
+ * what the test left. A plan line's timeout kills both: then
+ * unload_on_stop() does it.
  *
  * The test bodies stop at a failed check with EXPECT_*() and a return, not
  * ASSERT_*(): after an ASSERT_*()'s longjmp(), 6.12's harness (built -O2)
@@ -235,6 +237,17 @@ static void end_unloaded(struct __test_metadata *_metadata, pid_t test_pid)
  * timeout had no teardown. False, and the run fails, when the module
  * cannot be unloaded.
  */
+/*
+ * rig_harness_restore_on_stop (a signal handler: one system call): the
+ * module a test stopped by the plan line's timeout left loaded goes, so
+ * that the plan's next line loads its own; O_NONBLOCK: it fails at once
+ * while a VM still holds it.
+ */
+static void unload_on_stop(void)
+{
+	syscall(__NR_delete_module, MODULE_NAME, O_NONBLOCK);
+}
+
 static bool unload_at_end(void)
 {
 	bool was_loaded = loaded();
@@ -869,5 +882,6 @@ int main(int argc, char **argv)
 	/* The harness sees the program's name and the options after the path. */
 	argv[1] = argv[0];
 	rig_harness_at_end = unload_at_end;
+	rig_harness_restore_on_stop = unload_on_stop;
 	return rig_harness_run(argc - 1, argv + 1);
 }

@@ -625,6 +625,25 @@ static bool cpu1_back_online(void)
 	return !set_cpu1_online(true);
 }
 
+/*
+ * rig_harness_restore_on_stop (a signal handler: open, write, close only):
+ * CPU 1 back online when the plan line's timeout stopped a case that had
+ * it offline.
+ */
+static void cpu1_online_on_stop(void)
+{
+	int fd;
+
+	if (!*cpu1_left_offline)
+		return;
+	fd = open(CPU1_ONLINE, O_WRONLY);
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) == 1)
+		*cpu1_left_offline = false;
+	close(fd);
+}
+
 /* The host thread of SCENARIO_PENDING_ACROSS_OFFLINE, on CPU 0. */
 struct offline_helper {
 	volatile uint64_t *handshake;	/* offline_handshake in guest memory */
@@ -1558,6 +1577,7 @@ int main(int argc, char **argv)
 	if (cpu1_left_offline == MAP_FAILED)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 	rig_harness_at_end = cpu1_back_online;
+	rig_harness_restore_on_stop = cpu1_online_on_stop;
 
 	args = harness_arguments(argc, argv, first, &count);
 	return rig_harness_run(count, args);

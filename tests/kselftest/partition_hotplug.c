@@ -121,8 +121,8 @@ static bool cpu1_can_go_offline(void)
 
 /*
  * CPU 1 online again after a test that may have left it offline, from
- * the harness's process, and from a signal handler (only open, write and
- * close).
+ * the test's process (the harness's child, after the test body's), and
+ * from the harness's signal handler (only open, write and close).
  */
 static void cpu1_back_online(void)
 {
@@ -149,7 +149,7 @@ static void prepare_cpu1(struct __test_metadata *_metadata, int *kmsg)
 		ASSERT_ERRNO(0, set_cpu1_online(true));
 }
 
-/* The teardown of every fixture here, in the harness's process. */
+/* The teardown of every fixture here, in the test's process (after the body's). */
 static void restore_cpu1(void)
 {
 	if (!cpu1_can_go_offline() || cpu1_online())
@@ -368,6 +368,8 @@ static void check_hotplug_cycles(struct __test_metadata *_metadata,
 {
 	EXPECT_ERRNO(0, self->run.err);
 	EXPECT_EQ(HOTPLUG_CYCLES, self->run.cycles);
+	/* Every check here is of a partitioned vCPU: a stock one proves nothing. */
+	EXPECT_TRUE(self->run.partitioned);
 }
 
 /*

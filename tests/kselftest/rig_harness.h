@@ -11,14 +11,17 @@
  *    its teardown died with it); when it returns false the run fails;
  *  - a run in which every test skipped exits KSFT_SKIP (4), as a test that
  *    called ksft_exit_skip() did, so its plan line reads "ok # SKIP" (the
- *    harness alone exits 0 then, and the plan line would pass);
+ *    harness alone exits 0 then, and the plan line would pass); a run in
+ *    which no test was selected (a filter that names none) fails;
  *  - SIGTERM (a plan line's timeout, tests/rig/init) or SIGINT kills the
  *    running test's process group before the harness dies: the harness
  *    runs each test in a child with a process group of its own, which the
  *    rig's kill of the plan line's group does not reach, and a test left
  *    running would still load modules and create VMs during the next plan
  *    line; rig_harness_restore_on_stop, if set, then puts back what that
- *    test's teardown would have (it must be async-signal-safe).
+ *    test's teardown would have (it must be async-signal-safe): a fixture
+ *    teardown, even FIXTURE_TEARDOWN_PARENT, runs in the test's process,
+ *    which that kill ends, and rig_harness_at_end does not run either.
  *
  * Also checks of an errno with its name in the log (EXPECT_ERRNO). In a
  * harness test, report only through the harness (EXPECT_*, ASSERT_*,
@@ -35,6 +38,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -59,6 +63,7 @@ static inline const char *rig_errno_name(int err)
 #define ASSERT_ERRNO(expected, call)	__ERRNO_CHECK(ASSERT_EQ, expected, call)
 
 static pid_t rig_harness_pid;
+static bool rig_harness_listing;
 static bool (*rig_harness_at_end)(void);
 static void (*rig_harness_restore_on_stop)(void);
 
@@ -67,7 +72,15 @@ static void rig_harness_exit(void)
 	/* Tests are forked: only the harness itself decides the exit. */
 	if (getpid() != rig_harness_pid)
 		return;
+	if (rig_harness_listing)
+		return;
 	if (rig_harness_at_end && !rig_harness_at_end()) {
+		fflush(stdout);
+		_exit(KSFT_FAIL);
+	}
+	/* A filter that selects no test (mistyped, or stale) is no pass. */
+	if (!ksft_test_num()) {
+		printf("# rig_harness: no test selected\n");
 		fflush(stdout);
 		_exit(KSFT_FAIL);
 	}
@@ -83,8 +96,11 @@ static void rig_harness_terminate(int sig)
 	struct __test_metadata *test = __active_test;
 
 	if (getpid() == rig_harness_pid) {
-		if (test && test->pid > 0)
+		if (test && test->pid > 0) {
 			kill(-test->pid, SIGKILL);
+			/* Gone, with what it held (a VM, the module), before restoring. */
+			waitpid(test->pid, NULL, 0);
+		}
 		if (rig_harness_restore_on_stop)
 			rig_harness_restore_on_stop();
 	}
@@ -106,6 +122,7 @@ static inline bool rig_harness_lists_only(int argc, char **argv)
 static inline int rig_harness_run(int argc, char **argv)
 {
 	rig_harness_pid = getpid();
+	rig_harness_listing = rig_harness_lists_only(argc, argv);
 	atexit(rig_harness_exit);
 	signal(SIGTERM, rig_harness_terminate);
 	signal(SIGINT, rig_harness_terminate);

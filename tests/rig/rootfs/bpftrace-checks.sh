@@ -77,7 +77,7 @@ echo "bpftrace-check: all four attached; running overflow_delivery fgt wraps"
 /rig/bin/overflow_delivery fgt wraps > "$out/workload.tap" 2>&1
 status=$?
 cat "$out/workload.tap"
-cases=$(grep -c '^ok [0-9]* .*_wraps_' "$out/workload.tap")
+cases=$(grep '^ok [0-9]* .*_wraps_' "$out/workload.tap" | grep -vc '# SKIP')
 check "overflow_delivery's wrap cases passed ($cases, exit $status)" \
 	[ "$status" = 0 -a "$cases" -gt 0 ]
 sleep 2		# one more interval line of the per-second scripts
