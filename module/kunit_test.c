@@ -500,9 +500,9 @@ static void untrapping_is_safe_only_for_known_pmu_features(struct kunit *test)
  * Rule (issue 14 item 4): an event counts only where it counts the same on
  * every host PMU: on a host with several PMU types, a common event (0x0-0x3f,
  * 0x4000-0x403f) every PMU lists in PMCEID and SW_INCR, nothing else; on a
- * host with one PMU type, every event (its hardware decides). Two PMUs here: A lists 0x8 and 0x11 and extended 0x4001, B
- * lists 0x11, 0x1e and extended 0x4001; neither lists SW_INCR (0x0),
- * which counts anyway.
+ * host with one PMU type, every event (its hardware decides). Two PMUs
+ * here: A lists 0x8 and 0x11 and extended 0x4001, B lists 0x11, 0x1e and
+ * extended 0x4001; neither lists SW_INCR (0x0), which counts anyway.
  */
 static void events_count_only_where_every_pmu_has_them(struct kunit *test)
 {
